@@ -1,0 +1,15 @@
+// One jest run over every package: TypeScript through swc, workspace imports mapped to sources
+// so unit tests need no build (the CLI tests run the built command on purpose).
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/apps', '<rootDir>/tools'],
+  testMatch: ['**/test/**/*.test.ts'],
+  transform: { '^.+\\.(t|j)sx?$': swc },
+  moduleNameMapper: {
+    '^@intrnn/(format|runtime-core|qat|converter|runtime-native)$': '<rootDir>/packages/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};

@@ -1,0 +1,24 @@
+import { IntrnnError } from '@intrnn/format';
+
+const TWO_POW_53 = 2 ** 53;
+
+/**
+ * round(x / 2^n), rounding half away from zero (docs/integer-semantics.md §2).
+ * Exact for integers |x| ≤ 2^53 and 0 ≤ n ≤ 63: it never forms |x| + 2^(n-1), which could
+ * leave the exact range of a double.
+ */
+export function roundingShiftRight(x: number, n: number): number {
+  if (!(Number.isInteger(x) && Math.abs(x) <= TWO_POW_53)) {
+    throw new IntrnnError('ERR_RANGE', 'roundingShiftRight.x', `${x} is not an integer within ±2^53`);
+  }
+  if (!(Number.isInteger(n) && n >= 0 && n <= 63)) {
+    throw new IntrnnError('ERR_RANGE', 'roundingShiftRight.n', `shift ${n} is not an integer in [0, 63]`);
+  }
+  if (n === 0) return x;
+  const p = 2 ** n;
+  const a = Math.abs(x);
+  const t = Math.floor(a / p);
+  const r = a - t * p;
+  const q = t + (2 * r >= p ? 1 : 0);
+  return x < 0 ? -q : q;
+}

@@ -1,0 +1,22 @@
+/**
+ * `@intrnn/runtime-core`: intrnn's pure TypeScript integer runtime.
+ *
+ * This release holds the arithmetic primitives and reference kernels that define intrnn's integer
+ * semantics (docs/integer-semantics.md): every optimized kernel, in any executor, is tested to the
+ * bit against these. No Node-only imports: runs in browsers too.
+ * @packageDocumentation
+ */
+export { roundingShiftRight } from './arithmetic/rounding-shift-right.js';
+export { roundingDivide } from './arithmetic/rounding-divide.js';
+export { saturate, intMin, intMax } from './arithmetic/saturate.js';
+export { quantizeMultiplier, MULTIPLIER_BITS } from './arithmetic/quantize-multiplier.js';
+export type { QuantizedMultiplier } from './arithmetic/quantize-multiplier.js';
+export { applyMultiplier, requantize } from './arithmetic/requantize.js';
+export { gemvInt8 } from './kernels/gemv-int8.js';
+export { gemmInt8 } from './kernels/gemm-int8.js';
+export { pwlEval, pwlEvalArray, validatePwlTable } from './kernels/pwl-eval.js';
+export { madNormReference } from './kernels/mad-norm.js';
+export type { MadNormParams } from './kernels/mad-norm.js';
+export { intSoftmax } from './kernels/int-softmax.js';
+export { lstmStepReference } from './kernels/lstm-step.js';
+export type { LstmCellParams, LstmState } from './kernels/lstm-step.js';

@@ -1,0 +1,106 @@
+import fc from 'fast-check';
+import { pwlEval, pwlEvalArray, validatePwlTable } from '../src/index.js';
+import { oPwl } from './oracle/bigint-oracle.js';
+import { sampledTable, sigmoid, tableFrom } from './fixtures.js';
+
+/** Random strictly increasing knots in int16 with random int16 values. */
+const randomTable = fc
+  .record({
+    knots: fc.uniqueArray(fc.integer({ min: -32768, max: 32767 }), { minLength: 1, maxLength: 20 }).map((k) => [...k].sort((a, b) => a - b)),
+    fracBits: fc.integer({ min: 0, max: 20 }),
+    seedValues: fc.array(fc.integer({ min: -32768, max: 32767 }), { minLength: 20, maxLength: 20 }),
+  })
+  .map(({ knots, fracBits, seedValues }) => tableFrom(knots, knots.map((_, j) => seedValues[j]), { fracBits }));
+
+describe('pwlEval', () => {
+  test('equals the oracle on random tables over int16 and beyond (clamping)', () => {
+    fc.assert(
+      fc.property(randomTable, fc.array(fc.integer({ min: -70000, max: 70000 }), { minLength: 50, maxLength: 50 }), (t, qs) => {
+        for (const q of [...qs, ...t.knots, ...t.knots.map((k) => k - 1), ...t.knots.map((k) => k + 1)]) {
+          expect(BigInt(pwlEval(t, q))).toBe(oPwl(t, BigInt(q)));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('returns the exact value at every knot and clamps outside', () => {
+    const t = tableFrom([-100, -3, 0, 7, 1000], [5, -20, 0, 300, 301], { fracBits: 8 });
+    t.knots.forEach((k, j) => expect(pwlEval(t, k)).toBe(t.values[j]));
+    expect(pwlEval(t, -101)).toBe(5);
+    expect(pwlEval(t, -(2 ** 31))).toBe(5);
+    expect(pwlEval(t, 2 ** 31 - 1)).toBe(301);
+  });
+
+  test('odd and point symmetry mirror exactly: out(-q) = center - out(q)', () => {
+    const tanh = sampledTable(Math.tanh, 0, 32767, 40, 2 ** -12, 2 ** -15, { symmetry: 'odd' });
+    const sig = sampledTable(sigmoid, 0, 32767, 40, 2 ** -12, 2 ** -15, { symmetry: 'point', center: 32768 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 32767 }), (q) => {
+        expect(pwlEval(tanh, -q)).toBe(-pwlEval(tanh, q));
+        expect(pwlEval(sig, -q)).toBe(32768 - pwlEval(sig, q));
+        expect(BigInt(pwlEval(tanh, -q))).toBe(oPwl(tanh, BigInt(-q)));
+        expect(BigInt(pwlEval(sig, -q))).toBe(oPwl(sig, BigInt(-q)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('is monotone on monotone knot values when every piece is at most 2^F wide (§7)', () => {
+    fc.assert(
+      fc.property(randomTable, (t0) => {
+        const values = [...t0.values].sort((a, b) => a - b);
+        const t = tableFrom(t0.knots, values, { fracBits: t0.fracBits });
+        fc.pre(t.knots.every((k, j) => j === 0 || k - t.knots[j - 1] <= 2 ** t.fracBits));
+        let prev = -Infinity;
+        let decreases = 0;
+        for (let q = t.knots[0] - 2; q <= t.knots[t.knots.length - 1] + 2; q++) {
+          const y = pwlEval(t, q);
+          if (y < prev) decreases++;
+          prev = y;
+        }
+        expect(decreases).toBe(0);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  test('a piece wider than 2^F can overshoot: the reason for the monotonicity precondition', () => {
+    const t = tableFrom([0, 10, 20], [0, 25, 25], { fracBits: 0 }); // slope round(2.5) = 3
+    expect(pwlEval(t, 9)).toBe(27);
+    expect(pwlEval(t, 10)).toBe(25);
+  });
+
+  test('saturates to outBits when a piece overshoots', () => {
+    // slope rounded up from 127·2^0/2 = 63.5 -> 64 overshoots 127 inside the piece: int8 saturates
+    const t = tableFrom([0, 2, 4], [0, 127, 127], { fracBits: 0, outBits: 8 });
+    expect(pwlEval(t, 1)).toBe(64);
+    const steep = { ...tableFrom([0, 4], [-128, 127], { fracBits: 0, outBits: 8 }), slopes: [100] };
+    expect(pwlEval(steep, 3)).toBe(127);
+    expect(BigInt(pwlEval(steep, 3))).toBe(oPwl(steep, 3n));
+  });
+
+  test('pwlEvalArray maps every element', () => {
+    const t = tableFrom([0, 10], [0, 100], { fracBits: 4 });
+    expect(Array.from(pwlEvalArray(t, [-1, 0, 5, 10, 11]))).toEqual([0, 0, 50, 100, 100]);
+  });
+});
+
+describe('validatePwlTable', () => {
+  const good = tableFrom([0, 10, 20], [0, 100, 150], { fracBits: 4 });
+  test('accepts a well-formed table', () => {
+    expect(validatePwlTable(good)).toEqual(good);
+  });
+  test.each([
+    ['knots not increasing', { ...good, knots: [0, 20, 10] }, /pwlTable\.knots\.2/],
+    ['slopes length', { ...good, slopes: [1] }, /pwlTable\.slopes/],
+    ['values length', { ...good, values: [1, 2] }, /pwlTable\.values/],
+    ['non-integer knot', { ...good, knots: [0, 1.5, 20] }, /pwlTable\.knots\.1/],
+    ['value outside outBits', { ...good, outBits: 8 }, /pwlTable\.values\.1: 100|pwlTable\.values\.2/],
+    ['symmetric table not starting at 0', { ...good, knots: [1, 10, 20], symmetry: 'odd' }, /pwlTable\.knots\.0/],
+    ['missing field', { ...good, fracBits: undefined }, /pwlTable\.fracBits/],
+    ['product beyond 2^53', { ...tableFrom([0, 2 ** 30], [0, 1]), slopes: [2 ** 31 - 1], fracBits: 30 }, /pwlTable\.slopes\.0/],
+  ])('rejects %s with a typed error naming the field', (_name, table, pattern) => {
+    expect(() => validatePwlTable(table)).toThrow(pattern);
+  });
+});

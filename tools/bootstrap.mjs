@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Bootstraps a fresh clone with nothing but Node and npm, then runs the job:
+//   node tools/bootstrap.mjs test  [jest args]   -> pinned pnpm, install, build, typecheck, all tests
+//   node tools/bootstrap.mjs start [demo args]   -> pinned pnpm, install, build, `intrnn demo`
+// Plain Node on purpose: it must run before any dependency is installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const [job, ...rest] = process.argv.slice(2);
+const pin = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager; // "pnpm@12.4.2"
+const pnpmVersion = pin.split('@')[1];
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  // onnxruntime-node's install script would try to fetch GPU files; the CPU build ships in the package.
+  ONNXRUNTIME_NODE_INSTALL: 'skip',
+};
+
+function say(line) {
+  process.stderr.write(`[bootstrap] ${line}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function must(cmd, args, what) {
+  const status = run(cmd, args);
+  if (status !== 0) {
+    say(`${what} failed (exit ${status})`);
+    process.exit(status);
+  }
+}
+
+function versionOf(cmd) {
+  const r = spawnSync(cmd, ['--version'], { encoding: 'utf8', env });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function findPnpm() {
+  const local = join(root, '.tools', 'pnpm', 'node_modules', '.bin', 'pnpm');
+  if (existsSync(local) && versionOf(local) === pnpmVersion) return local;
+  if (versionOf('pnpm') === pnpmVersion) return 'pnpm';
+  say(`installing pnpm ${pnpmVersion} into .tools/pnpm`);
+  rmSync(join(root, '.tools', 'pnpm'), { recursive: true, force: true });
+  mkdirSync(join(root, '.tools', 'pnpm'), { recursive: true });
+  must('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', join(root, '.tools', 'pnpm'), `pnpm@${pnpmVersion}`], 'installing pnpm');
+  return local;
+}
+
+function summarizeJest(file) {
+  if (!existsSync(file)) return null;
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  return { passed: r.numPassedTests, failed: r.numFailedTests + r.numRuntimeErrorTestSuites, skipped: r.numPendingTests };
+}
+
+if (job !== 'test' && job !== 'start') {
+  say('usage: node tools/bootstrap.mjs test|start [args]');
+  process.exit(2);
+}
+
+const pnpm = findPnpm();
+say(`pnpm ${pnpmVersion}: installing dependencies`);
+must(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'], 'pnpm install');
+say('building packages');
+must(pnpm, ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], 'build');
+
+if (job === 'start') {
+  process.exit(run(pnpm, ['exec', 'intrnn', 'demo', ...rest]));
+}
+
+say('type-checking sources and tests');
+must(pnpm, ['exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only'], 'typecheck');
+say('running tests');
+const results = join(root, '.cache', 'jest-results.json');
+mkdirSync(dirname(results), { recursive: true });
+rmSync(results, { force: true });
+const status = run(pnpm, ['exec', 'jest', '--json', `--outputFile=${results}`, ...rest]);
+const s = summarizeJest(results);
+if (s) {
+  // One plain closing line, the form any CI reads: "N passed, N failed".
+  process.stdout.write(`\ntests: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
+}
+process.exit(status);
