@@ -1,6 +1,9 @@
 import { IntrnnError } from '@intrnn/format';
 
 const TWO_POW_53 = 2 ** 53;
+// Builtins bound once: hot loops then avoid global lookups, which are slow in sandboxed realms (jest's vm).
+const { abs, floor } = Math;
+const { isInteger } = Number;
 
 /**
  * round(x / 2^n), rounding half away from zero (docs/integer-semantics.md §2).
@@ -8,16 +11,16 @@ const TWO_POW_53 = 2 ** 53;
  * leave the exact range of a double.
  */
 export function roundingShiftRight(x: number, n: number): number {
-  if (!(Number.isInteger(x) && Math.abs(x) <= TWO_POW_53)) {
+  if (!(isInteger(x) && abs(x) <= TWO_POW_53)) {
     throw new IntrnnError('ERR_RANGE', 'roundingShiftRight.x', `${x} is not an integer within ±2^53`);
   }
-  if (!(Number.isInteger(n) && n >= 0 && n <= 63)) {
+  if (!(isInteger(n) && n >= 0 && n <= 63)) {
     throw new IntrnnError('ERR_RANGE', 'roundingShiftRight.n', `shift ${n} is not an integer in [0, 63]`);
   }
   if (n === 0) return x;
   const p = 2 ** n;
-  const a = Math.abs(x);
-  const t = Math.floor(a / p);
+  const a = abs(x);
+  const t = floor(a / p);
   const r = a - t * p;
   const q = t + (2 * r >= p ? 1 : 0);
   return x < 0 ? -q : q;

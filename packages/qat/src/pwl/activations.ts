@@ -1,0 +1,77 @@
+import erf from '@stdlib/math-base-special-erf';
+import { IntrnnError } from '@intrnn/format';
+import type { PwlSpec, PwlSymmetry } from './pwl-spec.js';
+
+/** Built-in functions of `intrnn pwl --fn` and their default integer grids. */
+export const ACTIVATIONS = {
+  sigmoid: { f: (x: number) => 1 / (1 + Math.exp(-x)), inScale: 2 ** -12, outScale: 2 ** -15, symmetry: 'point', nonPositive: false },
+  tanh: { f: Math.tanh, inScale: 2 ** -12, outScale: 2 ** -15, symmetry: 'odd', nonPositive: false },
+  exp: { f: Math.exp, inScale: 2 ** -10, outScale: 2 ** -15, symmetry: 'none', nonPositive: true },
+  gelu: { f: (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2)), inScale: 2 ** -12, outScale: 2 ** -12, symmetry: 'none', nonPositive: false },
+  softplus: { f: (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), inScale: 2 ** -12, outScale: 2 ** -12, symmetry: 'none', nonPositive: false },
+  silu: { f: (x: number) => x / (1 + Math.exp(-x)), inScale: 2 ** -12, outScale: 2 ** -12, symmetry: 'none', nonPositive: false },
+} as const satisfies Record<string, { f: (x: number) => number; inScale: number; outScale: number; symmetry: PwlSymmetry; nonPositive: boolean }>;
+
+/** Name of a built-in function. */
+export type ActivationName = keyof typeof ACTIVATIONS;
+
+/** Options for {@link activationSpec}; anything left out takes the function's default. */
+export interface ActivationSpecOptions {
+  inBits?: number;
+  inScale?: number;
+  outBits?: number;
+  outScale?: number;
+  fracBits?: number;
+  symmetry?: PwlSymmetry | 'auto';
+}
+
+/**
+ * The spec of a built-in function: input int`inBits` (default 16) over its full range (exp: the
+ * non-positive half, since softmax subtracts the maximum), the default scales, F = 16.
+ */
+export function activationSpec(name: ActivationName, opts: ActivationSpecOptions = {}): PwlSpec {
+  const a = ACTIVATIONS[name];
+  if (!a) throw new IntrnnError('ERR_OPTION', '--fn', `unknown function '${name}' (one of ${Object.keys(ACTIVATIONS).join(', ')})`);
+  return gridSpec(a.f, { inScale: a.inScale, outScale: a.outScale, ...opts, symmetry: opts.symmetry === undefined || opts.symmetry === 'auto' ? a.symmetry : opts.symmetry }, a.nonPositive);
+}
+
+/** A spec on the full signed `inBits` grid (only the non-positive half when `nonPositive`). */
+export function gridSpec(f: (x: number) => number, opts: ActivationSpecOptions & { inScale: number; outScale: number }, nonPositive = false): PwlSpec {
+  const inBits = opts.inBits ?? 16;
+  if (!(Number.isInteger(inBits) && inBits >= 2 && inBits <= 24)) throw new IntrnnError('ERR_OPTION', '--in-bits', `${inBits} is not an integer in [2, 24]`);
+  const symmetry = opts.symmetry === undefined || opts.symmetry === 'auto' ? 'none' : opts.symmetry;
+  return {
+    f,
+    inMin: -(2 ** (inBits - 1)),
+    inMax: nonPositive ? 0 : 2 ** (inBits - 1) - 1,
+    inScale: opts.inScale,
+    outBits: opts.outBits ?? 16,
+    outScale: opts.outScale,
+    fracBits: opts.fracBits ?? 16,
+    symmetry,
+  };
+}
+
+/**
+ * Compile a user expression in x (`Math` names available bare, e.g. "x / (1 + exp(-x))").
+ * Throws a typed error if it does not compile or does not give a finite number at 0.
+ */
+export function compileExpression(expr: string): (x: number) => number {
+  let fn: (x: number) => unknown;
+  try {
+    const names = Object.getOwnPropertyNames(Math);
+    // Function, not eval: the expression sees only x and the Math names, not this module's scope.
+    fn = new Function('x', `const {${names.join(',')}} = Math; return (${expr});`) as (x: number) => unknown;
+  } catch (e) {
+    throw new IntrnnError('ERR_OPTION', '--expr', `does not compile: ${(e as Error).message}`);
+  }
+  const f = (x: number): number => Number(fn(x));
+  let y0: number;
+  try {
+    y0 = f(0);
+  } catch (e) {
+    throw new IntrnnError('ERR_OPTION', '--expr', `fails at x = 0: ${(e as Error).message}`);
+  }
+  if (!Number.isFinite(y0)) throw new IntrnnError('ERR_OPTION', '--expr', `gives ${y0} at x = 0, not a finite number`);
+  return f;
+}
