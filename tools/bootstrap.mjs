@@ -5,7 +5,7 @@
 // Plain Node on purpose: it must run before any dependency is installed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,6 +66,8 @@ if (job !== 'test' && job !== 'start') {
 }
 
 const pnpm = findPnpm();
+// turbo runs package scripts through the package manager it finds on PATH: make it the pinned one.
+if (pnpm !== 'pnpm') env.PATH = `${dirname(pnpm)}${delimiter}${env.PATH ?? ''}`;
 say(`pnpm ${pnpmVersion}: installing dependencies`);
 must(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'], 'pnpm install');
 say('building packages');

@@ -15,6 +15,7 @@ export { applyMultiplier, requantize } from './arithmetic/requantize.js';
 export { gemvInt8 } from './kernels/gemv-int8.js';
 export { gemmInt8 } from './kernels/gemm-int8.js';
 export { pwlEval, pwlEvalArray, validatePwlTable } from './kernels/pwl-eval.js';
+export { compilePwl } from './kernels/pwl-eval-fast.js';
 export { madNormReference } from './kernels/mad-norm.js';
 export type { MadNormParams } from './kernels/mad-norm.js';
 export { intSoftmax } from './kernels/int-softmax.js';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { pwlEval, pwlEvalArray, validatePwlTable } from '../src/index.js';
+import { compilePwl, pwlEval, pwlEvalArray, validatePwlTable } from '../src/index.js';
 import { oPwl } from './oracle/bigint-oracle.js';
 import { sampledTable, sigmoid, tableFrom } from './fixtures.js';
 
@@ -102,5 +102,39 @@ describe('validatePwlTable', () => {
     ['product beyond 2^53', { ...tableFrom([0, 2 ** 30], [0, 1]), slopes: [2 ** 31 - 1], fracBits: 30 }, /pwlTable\.slopes\.0/],
   ])('rejects %s with a typed error naming the field', (_name, table, pattern) => {
     expect(() => validatePwlTable(table)).toThrow(pattern);
+  });
+});
+
+describe('compilePwl (optimized twin of pwlEval)', () => {
+  test('is bit-exact with the reference on random tables, inputs and clamping', () => {
+    fc.assert(
+      fc.property(randomTable, fc.constantFrom('none', 'odd', 'point'), fc.array(fc.integer({ min: -70000, max: 70000 }), { minLength: 60, maxLength: 60 }), (t0, symmetry, qs) => {
+        const knots = symmetry === 'none' ? t0.knots : [0, ...t0.knots.filter((k) => k > 0)];
+        const t = tableFrom(knots, knots.map((_, j) => t0.values[j % t0.values.length]), { fracBits: t0.fracBits, symmetry, center: symmetry === 'point' ? 32768 : 0 });
+        fc.pre(t.slopes.every((m) => Math.abs(m) <= 2 ** 31 - 1)); // slopes beyond int32 are invalid tables
+        const fast = compilePwl(t);
+        for (const q of [...qs, ...knots, ...knots.map((k) => -k), ...knots.map((k) => k + 1), -(2 ** 31), 2 ** 31 - 1]) {
+          expect(fast(q)).toBe(pwlEval(t, q));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('is bit-exact on every int16 input of symmetric activation tables', () => {
+    const tables = [
+      sampledTable(Math.tanh, 0, 32767, 97, 2 ** -12, 2 ** -15, { symmetry: 'odd', fracBits: 16 }),
+      sampledTable(sigmoid, 0, 32767, 61, 2 ** -12, 2 ** -15, { symmetry: 'point', center: 32768, fracBits: 16 }),
+    ];
+    for (const t of tables) {
+      const fast = compilePwl(t);
+      let mismatches = 0;
+      for (let q = -32768; q <= 32767; q++) if (fast(q) !== pwlEval(t, q)) mismatches++;
+      expect(mismatches).toBe(0);
+    }
+  });
+
+  test('refuses an invalid table up front', () => {
+    expect(() => compilePwl({ ...tableFrom([0, 1], [0, 1]), knots: [1, 0] })).toThrow(/pwlTable\.knots/);
   });
 });

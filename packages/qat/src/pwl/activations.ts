@@ -32,7 +32,8 @@ export interface ActivationSpecOptions {
 export function activationSpec(name: ActivationName, opts: ActivationSpecOptions = {}): PwlSpec {
   const a = ACTIVATIONS[name];
   if (!a) throw new IntrnnError('ERR_OPTION', '--fn', `unknown function '${name}' (one of ${Object.keys(ACTIVATIONS).join(', ')})`);
-  return gridSpec(a.f, { inScale: a.inScale, outScale: a.outScale, ...opts, symmetry: opts.symmetry === undefined || opts.symmetry === 'auto' ? a.symmetry : opts.symmetry }, a.nonPositive);
+  const symmetry = opts.symmetry === undefined || opts.symmetry === 'auto' ? a.symmetry : opts.symmetry;
+  return gridSpec(a.f, { ...opts, inScale: opts.inScale ?? a.inScale, outScale: opts.outScale ?? a.outScale, symmetry }, a.nonPositive);
 }
 
 /** A spec on the full signed `inBits` grid (only the non-positive half when `nonPositive`). */

@@ -1,5 +1,5 @@
 import { IntrnnError, type PwlTable } from '@intrnn/format';
-import { pwlEval, roundingDivide } from '@intrnn/runtime-core';
+import { compilePwl, pwlEval, roundingDivide } from '@intrnn/runtime-core';
 import { checkPwlSpec, quantizedTargetTable, symmetryCenter, type PwlSpec } from './pwl-spec.js';
 
 // Bound once: global lookups are slow in sandboxed realms (jest's vm) and these sit in hot loops.
@@ -99,14 +99,15 @@ class Search {
 
 /**
  * Exhaustive error of a table against the quantized true function on every integer of its domain,
- * using runtime-core's pwlEval.
+ * using runtime-core's evaluator (compilePwl, the bit-exact twin of pwlEval).
  */
 export function measurePwlError(table: PwlTable, spec: PwlSpec, target = quantizedTargetTable(spec)): { maxErrorLsb: number; meanErrorLsb: number; argMaxError: number } {
+  const evaluate = compilePwl(table);
   let max = 0;
   let sum = 0;
   let argMax = spec.inMin;
   for (let q = spec.inMin; q <= spec.inMax; q++) {
-    const e = abs(pwlEval(table, q) - target[q - spec.inMin]);
+    const e = abs(evaluate(q) - target[q - spec.inMin]);
     sum += e;
     if (e > max) {
       max = e;
@@ -171,6 +172,6 @@ export function uniformPwl(spec: PwlSpec, pieces: number): PwlSearchResult {
   const started = performance.now();
   const s = new Search(spec);
   const knots = new Set<number>();
-  for (let j = 0; j <= pieces; j++) knots.add(Math.round(s.lo + ((spec.inMax - s.lo) * j) / pieces));
+  for (let j = 0; j <= pieces; j++) knots.add(Math.round(s.lo + ((spec.inMax - s.lo) * j) / pieces) + 0); // + 0 turns -0 into 0
   return s.result([...knots].sort((x, y) => x - y), started);
 }
