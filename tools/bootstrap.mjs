@@ -79,6 +79,7 @@ if (job === 'start') {
 
 say('type-checking sources and tests');
 must(pnpm, ['exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only'], 'typecheck');
+must(pnpm, ['exec', 'tsc', '-p', 'tools/tsconfig.json'], 'typecheck of tools/');
 say('running tests');
 const results = join(root, '.cache', 'jest-results.json');
 mkdirSync(dirname(results), { recursive: true });

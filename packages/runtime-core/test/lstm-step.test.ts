@@ -8,8 +8,8 @@ describe('lstmStepReference', () => {
   test.each(SIZES)('D=%i H=%i: a three-step sequence equals the oracle (state carried)', (D, H) => {
     for (const norm of [false, true]) {
       const p = lstmParams(D, H, D * 1000 + H, { norm });
-      let h = int8s(H, 11);
-      let c = Int16Array.from(ints(H, -32768, 32767, 12));
+      let h: Int8Array = int8s(H, 11);
+      let c: Int16Array = Int16Array.from(ints(H, -32768, 32767, 12));
       for (let t = 0; t < 3; t++) {
         const x = int8s(D, 20 + t);
         const want = oLstmStep(p, x, h, c);
