@@ -89,8 +89,8 @@ export function lstmParams(D: number, H: number, seed: number, opts: { norm?: bo
     ...lstmTables(),
     cellFracBits: 11,
     multOut: 1 << 20,
-    shiftOut: 43,
-    ...{},
+    shiftOut: 28, // 2^-15 / s_h with s_h = 2^-7
+
   };
 }
 

@@ -36,13 +36,14 @@ describe('madNormReference', () => {
         const mean = x.reduce((a, b) => a + b, 0) / n;
         const mad = x.reduce((a, b) => a + Math.abs(b - mean), 0) / n;
         fc.pre(mad >= 50);
-        // γ = 1 at scale 2^-12 (γ_int = 4096), β = 0; output scale 2^-11: M·2^-n = 2^-12·2^-11/2^-11 = 2^-12
-        const p = { gamma: new Int16Array(n).fill(4096), beta: new Int32Array(n), normFracBits: 11, multiplier: 2 ** 20, shift: 32, outBits: 16 };
+        // γ = 1 at scale 2^-12 (γ_int = 4096), β = 0; output scale 2^-11: M·2^-n = s_γ / s_out = 2^-1
+        const p = { gamma: new Int16Array(n).fill(4096), beta: new Int32Array(n), normFracBits: 11, multiplier: 2 ** 20, shift: 21, outBits: 16 };
         const y = madNormReference(x, p);
         for (let j = 0; j < n; j++) {
           const want = ((x[j] - mean) / mad) * 2 ** 11;
-          // μ and MAD are each rounded to the input grid (half an input LSB), then two output roundings
-          const tolerance = (2 ** 11 * 0.5 * (1 + Math.abs(want) / 2 ** 11)) / mad + 2;
+          // μ and MAD are each rounded to the input grid (half an input LSB), the reciprocal round(2^23/MAD)
+          // has relative error ≤ MAD/2^24, then three output roundings
+          const tolerance = (2 ** 11 * 0.5 * (1 + Math.abs(want) / 2 ** 11)) / mad + (Math.abs(want) * mad) / 2 ** 24 + 3;
           expect(Math.abs(y[j] - want)).toBeLessThanOrEqual(tolerance);
         }
       }),
@@ -52,6 +53,7 @@ describe('madNormReference', () => {
   test('bad shapes are typed errors', () => {
     expect(() => madNormReference([], madNormParams(0, 1))).toThrow(/madNorm\.x: row is empty/);
     expect(() => madNormReference([1, 2], madNormParams(3, 1))).toThrow(/madNorm\.gamma/);
+    expect(() => madNormReference([1, 2], { ...madNormParams(2, 1), beta: Int32Array.from([0, 2 ** 23]) })).toThrow(/madNorm\.beta\.1: 8388608 is outside int24/);
   });
 });
 
@@ -62,28 +64,28 @@ describe('intSoftmax', () => {
   test.each(EDGE_LENGTHS)('length %i: random scores equal the oracle', (n) => {
     for (const seed of [1, 2]) {
       const x = ints(n, -40000, 40000, seed * 77 + n);
-      expect(toBig(intSoftmax(x, expTable))).toEqual(oSoftmax(x, expTable, 15));
-      expect(toBig(intSoftmax(x, expTable, 12))).toEqual(oSoftmax(x, expTable, 12));
+      expect(toBig(intSoftmax(x, expTable))).toEqual(oSoftmax(x, expTable, 8));
+      expect(toBig(intSoftmax(x, expTable, 15))).toEqual(oSoftmax(x, expTable, 15));
     }
   });
 
   test('extremes: int32 limits in one row, all equal, one dominant', () => {
     const rows = [[-(2 ** 31), 2 ** 31 - 1, 0], [7, 7, 7, 7], [0, -100000, -100000]];
-    for (const x of rows) expect(toBig(intSoftmax(x, expTable))).toEqual(oSoftmax(x, expTable, 15));
-    expect(Array.from(intSoftmax([7, 7, 7, 7], expTable))).toEqual([8192, 8192, 8192, 8192]);
-    expect(Array.from(intSoftmax([0, -100000, -100000], expTable))).toEqual([32768, 0, 0]);
+    for (const x of rows) expect(toBig(intSoftmax(x, expTable))).toEqual(oSoftmax(x, expTable, 8));
+    expect(Array.from(intSoftmax([7, 7, 7, 7], expTable))).toEqual([64, 64, 64, 64]);
+    expect(Array.from(intSoftmax([0, -100000, -100000], expTable))).toEqual([256, 0, 0]);
   });
 
-  test('weights sum to 2^P within half an LSB per term, and track float softmax (named tolerance 0.002)', () => {
+  test('weights sum to 2^P within half an LSB per term, and track float softmax (named tolerance 0.004)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -8000, max: 8000 }), { minLength: 1, maxLength: 40 }), (x) => {
         const a = intSoftmax(x, expTable);
         const sum = a.reduce((s, v) => s + v, 0);
-        expect(Math.abs(sum - 32768)).toBeLessThanOrEqual(x.length / 2);
+        expect(Math.abs(sum - 256)).toBeLessThanOrEqual(x.length / 2);
         const max = Math.max(...x);
         const e = x.map((v) => Math.exp((v - max) / 1024));
         const z = e.reduce((s, v) => s + v, 0);
-        x.forEach((_, j) => expect(Math.abs(a[j] / 32768 - e[j] / z)).toBeLessThanOrEqual(0.002));
+        x.forEach((_, j) => expect(Math.abs(a[j] / 256 - e[j] / z)).toBeLessThanOrEqual(0.004)); // 2^-9 rounding + PWL error
       }),
     );
   });

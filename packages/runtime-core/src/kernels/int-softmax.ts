@@ -4,9 +4,10 @@ import { pwlEval } from './pwl-eval.js';
 
 /**
  * Reference integer softmax (docs/integer-semantics.md §9): subtract the maximum, PWL exp,
- * integer sum, and weights a_j = round(E_j · 2^P / ΣE) at scale 2^-P.
+ * integer sum, and weights a_j = round(E_j · 2^P / ΣE) at scale 2^-P (P = 8 by default, so that
+ * E_j · 2^P < 2^24 for int16 E and the division is exact in float32 as well).
  */
-export function intSoftmax(x: ArrayLike<number>, expTable: PwlTable, outFracBits = 15): Int32Array {
+export function intSoftmax(x: ArrayLike<number>, expTable: PwlTable, outFracBits = 8): Int32Array {
   const n = x.length;
   if (n < 1) throw new IntrnnError('ERR_SHAPE', 'intSoftmax.x', 'row is empty');
   let max = x[0];

@@ -30,7 +30,7 @@ export interface LstmCellParams {
   /** tanh at the cell scale 2^-cellFracBits, output at 2^-15. */
   tanhCell: PwlTable;
   cellFracBits: number;
-  /** Multiplier of 2^-30 / s_h, taking o · tanh(c) to the hidden scale. */
+  /** Multiplier of 2^-15 / s_h, taking round(o · tanh(c) / 2^15) to the hidden scale. */
   multOut: number;
   shiftOut: number;
 }
@@ -60,7 +60,8 @@ export function lstmStepReference(p: LstmCellParams, x: Int8Array, h: Int8Array,
   const ah = gemvInt8(p.wh, 4 * H, H, h); // step 2
   let z = new Int32Array(4 * H);
   for (let r = 0; r < 4 * H; r++) {
-    z[r] = saturate(applyMultiplier(ax[r], p.multX[r], p.shiftX[r]) + applyMultiplier(ah[r], p.multH[r], p.shiftH[r]), 16); // step 3
+    // step 3: each term saturated to int24 first, so the sum is exact in float32 too (QAT)
+    z[r] = saturate(saturate(applyMultiplier(ax[r], p.multX[r], p.shiftX[r]), 24) + saturate(applyMultiplier(ah[r], p.multH[r], p.shiftH[r]), 24), 16);
   }
   if (p.norm) {
     const normed = new Int32Array(4 * H); // step 4
@@ -77,7 +78,7 @@ export function lstmStepReference(p: LstmCellParams, x: Int8Array, h: Int8Array,
     const cNew = saturate(roundingShiftRight(f * c[u], GATE_FRAC_BITS) + roundingShiftRight(i * g, 2 * GATE_FRAC_BITS - p.cellFracBits), 16); // step 6
     const tau = pwlEval(p.tanhCell, cNew); // step 7
     cOut[u] = cNew;
-    hOut[u] = requantize(o * tau, p.multOut, p.shiftOut, 8); // step 8
+    hOut[u] = requantize(roundingShiftRight(o * tau, GATE_FRAC_BITS), p.multOut, p.shiftOut, 8); // step 8
   }
   return { h: hOut, c: cOut };
 }

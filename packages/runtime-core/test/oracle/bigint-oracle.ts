@@ -127,9 +127,11 @@ export function oMadNorm(x: ArrayLike<number>, p: OMadNorm): bigint[] {
   const d = xs.map((v) => v - mu);
   let mad = oRoundDiv(d.reduce((a, b) => a + (b < 0n ? -b : b), 0n), n);
   if (mad < 1n) mad = 1n;
+  const inv = oRoundDiv(1n << 23n, mad);
   return d.map((dj, j) => {
-    const norm = oSat(oRoundDiv(dj << BigInt(p.normFracBits), mad), 16);
-    return oSat(oShift(BigInt(p.gamma[j]) * norm * BigInt(p.multiplier), p.shift) + BigInt(p.beta[j]), p.outBits);
+    const norm = oSat(oShift(dj * inv, 23 - p.normFracBits), 16);
+    const scaled = oSat(oShift(oShift(BigInt(p.gamma[j]) * norm, p.normFracBits) * BigInt(p.multiplier), p.shift), 24);
+    return oSat(scaled + BigInt(p.beta[j]), p.outBits);
   });
 }
 
@@ -164,7 +166,7 @@ export function oLstmStep(p: OLstm, x: ArrayLike<number>, h: ArrayLike<number>, 
   const H = p.hiddenSize;
   const ax = oGemv(p.wx, 4 * H, p.inputSize, x, p.bias);
   const ah = oGemv(p.wh, 4 * H, H, h);
-  let z = ax.map((a, r) => oSat(oShift(a * BigInt(p.multX[r]), p.shiftX[r]) + oShift(ah[r] * BigInt(p.multH[r]), p.shiftH[r]), 16));
+  let z = ax.map((a, r) => oSat(oSat(oShift(a * BigInt(p.multX[r]), p.shiftX[r]), 24) + oSat(oShift(ah[r] * BigInt(p.multH[r]), p.shiftH[r]), 24), 16));
   if (p.norm) {
     const norm = p.norm;
     z = [0, 1, 2, 3].flatMap((g) => oMadNorm(z.slice(g * H, (g + 1) * H).map(Number), norm[g]));
@@ -178,7 +180,7 @@ export function oLstmStep(p: OLstm, x: ArrayLike<number>, h: ArrayLike<number>, 
     const o = oPwl(p.sigmoid, z[3 * H + u]);
     const cNew = oSat(oShift(f * BigInt(c[u]), 15) + oShift(i * g, 30 - p.cellFracBits), 16);
     cs.push(cNew);
-    hs.push(oRequantize(o * oPwl(p.tanhCell, cNew), BigInt(p.multOut), p.shiftOut, 8));
+    hs.push(oRequantize(oShift(o * oPwl(p.tanhCell, cNew), 15), BigInt(p.multOut), p.shiftOut, 8));
   }
   return { h: hs, c: cs };
 }
