@@ -35,11 +35,17 @@ describe('roundingShiftRight', () => {
     fc.assert(
       fc.property(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.integer({ min: 0, max: 2 ** 20 }), fc.integer({ min: 0, max: 40 }), (x, dx, n) => {
         const y = roundingShiftRight(x, n);
-        expect(roundingShiftRight(-x, n)).toBe(-y);
+        expect(roundingShiftRight(-x, n)).toBe(0 - y);
         expect(roundingShiftRight(x + dx, n)).toBeGreaterThanOrEqual(y);
         expect(Math.abs(y * 2 ** n - x)).toBeLessThanOrEqual(2 ** n / 2);
       }),
     );
+  });
+
+  test('never returns -0 (a negative input that rounds to zero gives +0)', () => {
+    expect(Object.is(roundingShiftRight(-1, 2), 0)).toBe(true);
+    expect(Object.is(roundingDivide(-1, 3), 0)).toBe(true);
+    expect(Object.is(roundingDivide(1, -3), 0)).toBe(true);
   });
 
   test('refuses inexact inputs with a typed error', () => {

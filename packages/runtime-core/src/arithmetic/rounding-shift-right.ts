@@ -23,5 +23,5 @@ export function roundingShiftRight(x: number, n: number): number {
   const t = floor(a / p);
   const r = a - t * p;
   const q = t + (2 * r >= p ? 1 : 0);
-  return x < 0 ? -q : q;
+  return x < 0 ? 0 - q : q; // 0 - q, not -q: never return -0
 }
