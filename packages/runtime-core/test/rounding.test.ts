@@ -44,6 +44,8 @@ describe('roundingShiftRight', () => {
 
   test('never returns -0 (a negative input that rounds to zero gives +0)', () => {
     expect(Object.is(roundingShiftRight(-1, 2), 0)).toBe(true);
+    expect(Object.is(roundingShiftRight(-0, 0), 0)).toBe(true);
+    expect(Object.is(roundingShiftRight(-5 * 0, 3), 0)).toBe(true);
     expect(Object.is(roundingDivide(-1, 3), 0)).toBe(true);
     expect(Object.is(roundingDivide(1, -3), 0)).toBe(true);
   });

@@ -17,7 +17,7 @@ export function roundingShiftRight(x: number, n: number): number {
   if (!(isInteger(n) && n >= 0 && n <= 63)) {
     throw new IntrnnError('ERR_RANGE', 'roundingShiftRight.n', `shift ${n} is not an integer in [0, 63]`);
   }
-  if (n === 0) return x;
+  if (n === 0) return x + 0; // + 0: never return -0 (x may be -0, e.g. -5 · 0)
   const p = 2 ** n;
   const a = abs(x);
   const t = floor(a / p);
