@@ -1,0 +1,253 @@
+import { IntrnnError, type PwlTable } from '@intrnn/format';
+import { quantizeMultiplier, type LstmCellParams } from '@intrnn/runtime-core';
+import { activationTable } from './pwl-cache.js';
+import { disposePwlLookup, disposeRescale, fakeQuantValue, fakeQuantWeights, makePwlLookup, makeRescale, productShift, pwlApply, rescale, type PwlLookup, type Rescale } from './ste-ops.js';
+import { disposeShiftConstants, saturateT, shiftConstants, type ShiftConstants } from './exact-int.js';
+import { tf } from './tf-backend.js';
+
+type T = tf.Tensor;
+
+/** Scales and tables of one LSTM layer, fixed by calibration before QAT (docs/integer-semantics.md §10). */
+export interface LstmQuantState {
+  /** Scale of the int8 input x. */
+  inputScale: number;
+  /** Scale of the int8 hidden state h (2^-7: h = o · tanh(c) lies in (-1, 1)). */
+  hiddenScale: number;
+  /** Power-of-two scale of the int16 gate pre-activations z. */
+  gateScale: number;
+  /** The cell state's scale is 2^-cellFracBits. */
+  cellFracBits: number;
+  sigmoid: PwlTable;
+  tanhGate: PwlTable;
+  tanhCell: PwlTable;
+}
+
+/** Largest |z| and |c| seen by float forward passes: what calibration needs. */
+export interface LstmRanges {
+  maxAbsGate: number;
+  maxAbsCell: number;
+}
+
+/** Per-step QAT constants derived from the current weights (host side, outside the gradient tape). */
+export interface LstmQatConstants {
+  state: LstmQuantState;
+  scaleWx: T;
+  scaleWh: T;
+  /** Bias scale s_x · sWx per column. */
+  biasScale: T;
+  rescaleX: Rescale;
+  rescaleH: Rescale;
+  rescaleOut: Rescale;
+  shift15: ShiftConstants;
+  shiftCell: ShiftConstants;
+  lookups: { sigmoid: PwlLookup; tanhGate: PwlLookup; tanhCell: PwlLookup };
+  /** Host copies of the per-row multipliers and shifts, for export. */
+  host: { multX: Int32Array; shiftX: Int32Array; multH: Int32Array; shiftH: Int32Array; multOut: number; shiftOut: number };
+}
+
+const GATE_BITS = 16;
+const ACC_EXACT_LIMIT = 2 ** 24;
+
+/** A stacked-ready LSTM layer with a float mode (pretraining) and a QAT mode (integer forward, STE backward). */
+export class QLstm {
+  readonly wx: tf.Variable;
+  readonly wh: tf.Variable;
+  readonly bias: tf.Variable;
+
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    seed: number,
+    readonly name = 'lstm',
+  ) {
+    const H = hiddenSize;
+    const limX = Math.sqrt(6 / (inputSize + 4 * H));
+    const limH = Math.sqrt(6 / (H + 4 * H));
+    this.wx = tf.variable(tf.randomUniform([inputSize, 4 * H], -limX, limX, 'float32', seed), true, `${name}/wx`);
+    this.wh = tf.variable(tf.randomUniform([H, 4 * H], -limH, limH, 'float32', seed + 1), true, `${name}/wh`);
+    // forget-gate bias 1: the usual start that lets gradients through time
+    const b = new Float32Array(4 * H);
+    b.fill(1, H, 2 * H);
+    this.bias = tf.variable(tf.tensor1d(b), true, `${name}/bias`);
+  }
+
+  get variables(): tf.Variable[] {
+    return [this.wx, this.wh, this.bias];
+  }
+
+  /** Float forward over [B, T, D] real inputs. Returns outputs [B, T, H] and the last state. */
+  forwardFloat(x: T, init?: { h: T; c: T }, ranges?: LstmRanges): { ys: T; h: T; c: T } {
+    const [B, Tn] = x.shape;
+    const H = this.hiddenSize;
+    const ax = tf.matMul(x.reshape([B * Tn, this.inputSize]), this.wx).add(this.bias).reshape([B, Tn, 4 * H]);
+    const steps = tf.unstack(ax, 1);
+    let h = init?.h ?? tf.zeros([B, H]);
+    let c = init?.c ?? tf.zeros([B, H]);
+    const ys: T[] = [];
+    for (const a of steps) {
+      const z = a.add(tf.matMul(h, this.wh));
+      if (ranges) ranges.maxAbsGate = Math.max(ranges.maxAbsGate, tf.max(tf.abs(z)).dataSync()[0]);
+      const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+      c = tf.sigmoid(zf).mul(c).add(tf.sigmoid(zi).mul(tf.tanh(zg)));
+      if (ranges) ranges.maxAbsCell = Math.max(ranges.maxAbsCell, tf.max(tf.abs(c)).dataSync()[0]);
+      h = tf.sigmoid(zo).mul(tf.tanh(c));
+      ys.push(h);
+    }
+    return { ys: tf.stack(ys, 1), h, c };
+  }
+
+  /**
+   * Fix the layer's scales from observed ranges and build its PWL tables with the knot search:
+   * the gate scale is the power of two that fits max|z| in int16, the cell scale the power of two
+   * that fits max|c|.
+   */
+  static calibrate(inputScale: number, ranges: LstmRanges): LstmQuantState {
+    const gateScale = 2 ** Math.min(-8, Math.max(-14, Math.ceil(Math.log2(Math.max(ranges.maxAbsGate, 1e-3) / 32767))));
+    const cellFracBits = Math.min(14, Math.max(4, 15 - Math.ceil(Math.log2(Math.max(ranges.maxAbsCell, 1) + 1e-9))));
+    return {
+      inputScale,
+      hiddenScale: 2 ** -7,
+      gateScale,
+      cellFracBits,
+      sigmoid: activationTable('sigmoid', gateScale),
+      tanhGate: activationTable('tanh', gateScale),
+      tanhCell: activationTable('tanh', 2 ** -cellFracBits),
+    };
+  }
+
+  /** Integer weights, biases and multipliers of the current float weights (call once per step). */
+  qatConstants(state: LstmQuantState, previous?: LstmQatConstants): LstmQatConstants {
+    const H = this.hiddenSize;
+    const scaleWx = tf.tidy(() => tf.maximum(tf.max(tf.abs(this.wx), 0), 1e-8).div(127));
+    const scaleWh = tf.tidy(() => tf.maximum(tf.max(tf.abs(this.wh), 0), 1e-8).div(127));
+    const sx = scaleWx.dataSync();
+    const sh = scaleWh.dataSync();
+    const multX = new Int32Array(4 * H);
+    const shiftX = new Int32Array(4 * H);
+    const multH = new Int32Array(4 * H);
+    const shiftH = new Int32Array(4 * H);
+    for (let r = 0; r < 4 * H; r++) {
+      ({ multiplier: multX[r], shift: shiftX[r] } = quantizeMultiplier((state.inputScale * sx[r]) / state.gateScale));
+      ({ multiplier: multH[r], shift: shiftH[r] } = quantizeMultiplier((state.hiddenScale * sh[r]) / state.gateScale));
+    }
+    const out = quantizeMultiplier(2 ** -15 / state.hiddenScale);
+    const reuse = previous && previous.state === state;
+    if (previous) disposeLstmQatConstants(previous, !reuse);
+    return {
+      state,
+      scaleWx,
+      scaleWh,
+      biasScale: tf.tidy(() => scaleWx.mul(state.inputScale)),
+      rescaleX: makeRescale(multX, shiftX),
+      rescaleH: makeRescale(multH, shiftH),
+      rescaleOut: makeRescale([out.multiplier], [out.shift]),
+      shift15: reuse ? previous.shift15 : shiftConstants(15),
+      shiftCell: reuse ? previous.shiftCell : shiftConstants(30 - state.cellFracBits),
+      lookups: reuse
+        ? previous.lookups
+        : { sigmoid: makePwlLookup(state.sigmoid), tanhGate: makePwlLookup(state.tanhGate), tanhCell: makePwlLookup(state.tanhCell) },
+      host: { multX, shiftX, multH, shiftH, multOut: out.multiplier, shiftOut: out.shift },
+    };
+  }
+
+  /** The integer weights as the QAT forward sees them: [D, 4H], [H, 4H], bias [4H]. */
+  integerWeights(k: LstmQatConstants): { wx: T; wh: T; bias: T } {
+    return {
+      wx: fakeQuantWeights(this.wx, k.scaleWx),
+      wh: fakeQuantWeights(this.wh, k.scaleWh),
+      bias: fakeQuantValue(this.bias, k.biasScale, 24),
+    };
+  }
+
+  /**
+   * QAT forward over integer-valued inputs [B, T, D] (int8): computes, step by step, exactly what
+   * runtime-core's lstmStepReference computes; gradients flow by straight-through estimates.
+   */
+  forwardQat(xInt: T, k: LstmQatConstants, init?: { h: T; c: T }): { ys: T; h: T; c: T } {
+    const [B, Tn] = xInt.shape;
+    const H = this.hiddenSize;
+    const w = this.integerWeights(k);
+    const ax = tf.matMul(xInt.reshape([B * Tn, this.inputSize]), w.wx).add(w.bias);
+    const tx = tf.unstack(rescale(ax, k.rescaleX).reshape([B, Tn, 4 * H]), 1);
+    let h = init?.h ?? tf.zeros([B, H]);
+    let c = init?.c ?? tf.zeros([B, H]);
+    const ys: T[] = [];
+    for (const termX of tx) {
+      const termH = rescale(tf.matMul(h, w.wh), k.rescaleH);
+      const z = saturateT(termX.add(termH), GATE_BITS);
+      const [zi, zf, zg, zo] = tf.split(z, 4, 1);
+      const i = pwlApply(zi, k.lookups.sigmoid);
+      const f = pwlApply(zf, k.lookups.sigmoid);
+      const g = pwlApply(zg, k.lookups.tanhGate);
+      const o = pwlApply(zo, k.lookups.sigmoid);
+      c = saturateT(productShift(c, f, k.shift15, 15).add(productShift(g, i, k.shiftCell, 30 - k.state.cellFracBits)), 16);
+      const tau = pwlApply(c, k.lookups.tanhCell);
+      h = saturateT(rescale(productShift(tau, o, k.shift15, 15), k.rescaleOut), 8);
+      ys.push(h);
+    }
+    return { ys: tf.stack(ys, 1), h, c };
+  }
+
+  /**
+   * Check the precondition of exactness (docs/integer-semantics.md §10a) on the integer weights:
+   * every accumulator bound |bias| + 128 · Σ|W| below 2^24. Returns the largest bound.
+   */
+  accumulatorBound(k: LstmQatConstants): number {
+    const p = this.exportCell(k);
+    let worst = 0;
+    const H4 = 4 * this.hiddenSize;
+    for (const [w, cols, bias] of [[p.wx, this.inputSize, p.bias], [p.wh, this.hiddenSize, undefined]] as const) {
+      for (let r = 0; r < H4; r++) {
+        let s = bias ? Math.abs(bias[r]) : 0;
+        for (let j = 0; j < cols; j++) s += 128 * Math.abs(w[r * cols + j]);
+        worst = Math.max(worst, s);
+      }
+    }
+    if (worst >= ACC_EXACT_LIMIT) {
+      throw new IntrnnError('ERR_QAT_BOUND', `${this.name}`, `accumulator bound ${worst} reaches 2^24: the float32 QAT forward would not be exact`);
+    }
+    return worst;
+  }
+
+  /** The layer as runtime-core's integer LSTM cell parameters (gate rows i, f, g, o). */
+  exportCell(k: LstmQatConstants): LstmCellParams {
+    const H = this.hiddenSize;
+    const D = this.inputSize;
+    const { wx, wh, bias } = tf.tidy(() => {
+      const w = this.integerWeights(k);
+      return { wx: w.wx.transpose().dataSync(), wh: w.wh.transpose().dataSync(), bias: w.bias.dataSync() };
+    });
+    return {
+      inputSize: D,
+      hiddenSize: H,
+      wx: Int8Array.from(wx),
+      wh: Int8Array.from(wh),
+      bias: Int32Array.from(bias),
+      multX: k.host.multX,
+      shiftX: k.host.shiftX,
+      multH: k.host.multH,
+      shiftH: k.host.shiftH,
+      sigmoid: k.state.sigmoid,
+      tanhGate: k.state.tanhGate,
+      tanhCell: k.state.tanhCell,
+      cellFracBits: k.state.cellFracBits,
+      multOut: k.host.multOut,
+      shiftOut: k.host.shiftOut,
+    };
+  }
+}
+
+/** Free the tensors of a constants set (the lookups and fixed shifts only when `all`). */
+export function disposeLstmQatConstants(k: LstmQatConstants, all = true): void {
+  tf.dispose([k.scaleWx, k.scaleWh, k.biasScale]);
+  disposeRescale(k.rescaleX);
+  disposeRescale(k.rescaleH);
+  disposeRescale(k.rescaleOut);
+  if (all) {
+    disposeShiftConstants(k.shift15);
+    disposeShiftConstants(k.shiftCell);
+    disposePwlLookup(k.lookups.sigmoid);
+    disposePwlLookup(k.lookups.tanhGate);
+    disposePwlLookup(k.lookups.tanhCell);
+  }
+}

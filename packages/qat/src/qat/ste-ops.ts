@@ -1,0 +1,116 @@
+import type { PwlTable } from '@intrnn/format';
+import { compilePwl } from '@intrnn/runtime-core';
+import { mulShiftRoundExact, roundHalfAway, saturateT, shiftConstants, type ShiftConstants } from './exact-int.js';
+import { tf } from './tf-backend.js';
+
+/**
+ * The ops of the QAT forward pass: each computes runtime-core's integers exactly (forward) and
+ * passes a straight-through estimate of the real operation's derivative (backward).
+ */
+
+type T = tf.Tensor;
+
+/** tf.customGrad with the argument types this module uses (tfjs types every argument as Tensor | save). */
+function custom<A extends unknown[]>(fn: (...args: A) => { value: T; gradFunc: (dy: T, saved: T[]) => T | T[] }): (...inputs: T[]) => T {
+  return tf.customGrad(fn as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: T[]) => T;
+}
+
+/** A rescaling by per-column multipliers: constants built once per set of multipliers. */
+export interface Rescale {
+  multiplier: T;
+  shift: ShiftConstants;
+  /** The real ratio each multiplier stands for, M · 2^-n: the STE gradient. */
+  ratio: T;
+}
+
+export function makeRescale(multipliers: ArrayLike<number>, shifts: ArrayLike<number>): Rescale {
+  return {
+    multiplier: tf.tensor1d(Array.from(multipliers), 'float32'),
+    shift: shiftConstants(shifts),
+    ratio: tf.tensor1d(Array.from(multipliers, (m, i) => m * 2 ** -shifts[i]), 'float32'),
+  };
+}
+
+export function disposeRescale(r: Rescale): void {
+  tf.dispose([r.multiplier, r.ratio, ...r.shift.factors, r.shift.rounds]);
+}
+
+/** saturate24(applyMultiplier(x, M, n)) per column; gradient dy · M·2^-n. */
+export function rescale(x: T, r: Rescale): T {
+  const op = custom((input: T) => ({
+    value: mulShiftRoundExact(input, r.multiplier, r.shift),
+    gradFunc: (dy: T) => dy.mul(r.ratio),
+  }));
+  return op(x);
+}
+
+/** round(a · b / 2^n) exactly (|a| < 2^24, |b| < 2^21); gradient by the product rule. */
+export function productShift(a: T, b: T, shift: ShiftConstants, n: number): T {
+  const scale = 2 ** -n;
+  const op = custom((x: T, y: T, save: tf.GradSaveFunc) => {
+    save([x, y]);
+    return {
+      value: mulShiftRoundExact(x, y, shift),
+      gradFunc: (dy: T, saved: T[]) => [dy.mul(saved[1]).mul(scale), dy.mul(saved[0]).mul(scale)],
+    };
+  });
+  return op(a, b);
+}
+
+/** A PWL activation as a lookup table over the int16 domain, with its piece slopes for the backward pass. */
+export interface PwlLookup {
+  values: T;
+  slopes: T;
+  table: PwlTable;
+}
+
+const INT16_OFFSET = 32768;
+
+export function makePwlLookup(table: PwlTable): PwlLookup {
+  const evaluate = compilePwl(table);
+  const values = new Float32Array(65536);
+  for (let i = 0; i < 65536; i++) values[i] = evaluate(i - INT16_OFFSET);
+  const slopes = new Float32Array(65536);
+  for (let i = 0; i < 65536; i++) slopes[i] = (values[Math.min(i + 1, 65535)] - values[Math.max(i - 1, 0)]) / (i === 0 || i === 65535 ? 1 : 2);
+  return { values: tf.tensor1d(values), slopes: tf.tensor1d(slopes), table };
+}
+
+export function disposePwlLookup(p: PwlLookup): void {
+  tf.dispose([p.values, p.slopes]);
+}
+
+/** pwlEval over int16 inputs by table lookup (exact); gradient dy · local slope. */
+export function pwlApply(z: T, lut: PwlLookup): T {
+  const op = custom((input: T, save: tf.GradSaveFunc) => {
+    const index = tf.tidy(() => tf.cast(saturateT(input, 16).add(INT16_OFFSET), 'int32'));
+    save([index]);
+    return {
+      value: tf.gather(lut.values, index),
+      gradFunc: (dy: T, saved: T[]) => dy.mul(tf.gather(lut.slopes, saved[0])),
+    };
+  });
+  return op(z);
+}
+
+/** Per-column symmetric int8 weights: round(w / s) clipped to ±127, s = max|w_col| / 127; gradient dy / s. */
+export function fakeQuantWeights(w: T, scale: T): T {
+  const op = custom((input: T) => ({
+    value: tf.tidy(() => tf.clipByValue(roundHalfAway(input.div(scale)), -127, 127)),
+    gradFunc: (dy: T) => dy.div(scale),
+  }));
+  return op(w);
+}
+
+/** round(v / s) as an integer in `bits` bits (biases, activations); gradient dy / s. */
+export function fakeQuantValue(v: T, scale: number | T, bits: number): T {
+  const op = custom((input: T) => ({
+    value: tf.tidy(() => saturateT(roundHalfAway(input.div(scale)), bits)),
+    gradFunc: (dy: T) => dy.div(scale),
+  }));
+  return op(v);
+}
+
+/** Per-column weight scales max|w_col| / 127 (at least a tiny positive value), without gradient. */
+export function columnScales(w: T): T {
+  return tf.tidy(() => tf.maximum(tf.max(tf.abs(w), 0), 1e-8).div(127));
+}
