@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isIntrnnError } from '@intrnn/format';
 import { registerDemo } from './commands/demo.js';
 import { registerPwl } from './commands/pwl.js';
+import { registerTrain } from './commands/train.js';
 import { processIo, type Io } from './io.js';
 
 /**
@@ -17,6 +18,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .configureOutput({ writeOut: (s) => void io.out.write(s), writeErr: (s) => void io.err.write(s) });
   registerPwl(program, io);
   registerDemo(program, io);
+  registerTrain(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

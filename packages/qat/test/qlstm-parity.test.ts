@@ -36,8 +36,8 @@ function parity(D: number, H: number, B: number, T: number, seed: number, weight
   let mismatches = 0;
   let compared = 0;
   for (let b = 0; b < B; b++) {
-    let h = Int8Array.from(hs0[b]);
-    let c = Int16Array.from(cs0[b]);
+    let h: Int8Array = Int8Array.from(hs0[b]);
+    let c: Int16Array = Int16Array.from(cs0[b]);
     for (let t = 0; t < T; t++) {
       const s = lstmStepReference(params, Int8Array.from(xs[b][t]), h, c);
       for (let u = 0; u < H; u++) if (s.h[u] !== out.ys[b][t][u]) mismatches++;

@@ -3,6 +3,7 @@ import { quantizeMultiplier, type LstmCellParams } from '@intrnn/runtime-core';
 import { activationTable } from './pwl-cache.js';
 import { disposePwlLookup, disposeRescale, fakeQuantValue, fakeQuantWeights, makePwlLookup, makeRescale, productShift, pwlApply, rescale, type PwlLookup, type Rescale } from './ste-ops.js';
 import { disposeShiftConstants, saturateT, shiftConstants, type ShiftConstants } from './exact-int.js';
+import { mm } from './fast-ops.js';
 import { tf } from './tf-backend.js';
 
 type T = tf.Tensor;
@@ -79,13 +80,13 @@ export class QLstm {
   forwardFloat(x: T, init?: { h: T; c: T }, ranges?: LstmRanges): { ys: T; h: T; c: T } {
     const [B, Tn] = x.shape;
     const H = this.hiddenSize;
-    const ax = tf.matMul(x.reshape([B * Tn, this.inputSize]), this.wx).add(this.bias).reshape([B, Tn, 4 * H]);
+    const ax = mm(x.reshape([B * Tn, this.inputSize]), this.wx).add(this.bias).reshape([B, Tn, 4 * H]);
     const steps = tf.unstack(ax, 1);
     let h = init?.h ?? tf.zeros([B, H]);
     let c = init?.c ?? tf.zeros([B, H]);
     const ys: T[] = [];
     for (const a of steps) {
-      const z = a.add(tf.matMul(h, this.wh));
+      const z = a.add(mm(h, this.wh));
       if (ranges) ranges.maxAbsGate = Math.max(ranges.maxAbsGate, tf.max(tf.abs(z)).dataSync()[0]);
       const [zi, zf, zg, zo] = tf.split(z, 4, 1);
       c = tf.sigmoid(zf).mul(c).add(tf.sigmoid(zi).mul(tf.tanh(zg)));
@@ -167,13 +168,13 @@ export class QLstm {
     const [B, Tn] = xInt.shape;
     const H = this.hiddenSize;
     const w = this.integerWeights(k);
-    const ax = tf.matMul(xInt.reshape([B * Tn, this.inputSize]), w.wx).add(w.bias);
+    const ax = mm(xInt.reshape([B * Tn, this.inputSize]), w.wx).add(w.bias);
     const tx = tf.unstack(rescale(ax, k.rescaleX).reshape([B, Tn, 4 * H]), 1);
     let h = init?.h ?? tf.zeros([B, H]);
     let c = init?.c ?? tf.zeros([B, H]);
     const ys: T[] = [];
     for (const termX of tx) {
-      const termH = rescale(tf.matMul(h, w.wh), k.rescaleH);
+      const termH = rescale(mm(h, w.wh), k.rescaleH);
       const z = saturateT(termX.add(termH), GATE_BITS);
       const [zi, zf, zg, zo] = tf.split(z, 4, 1);
       const i = pwlApply(zi, k.lookups.sigmoid);

@@ -94,20 +94,30 @@ export function pwlApply(z: T, lut: PwlLookup): T {
 
 /** Per-column symmetric int8 weights: round(w / s) clipped to ±127, s = max|w_col| / 127; gradient dy / s. */
 export function fakeQuantWeights(w: T, scale: T): T {
-  const op = custom((input: T) => ({
-    value: tf.tidy(() => tf.clipByValue(roundHalfAway(input.div(scale)), -127, 127)),
-    gradFunc: (dy: T) => dy.div(scale),
-  }));
-  return op(w);
+  return quantizeBy(w, scale, (x, s) => tf.clipByValue(roundHalfAway(x.div(s)), -127, 127));
+}
+
+/**
+ * round-and-clip by a scale tensor, with gradient dy / s for the input and none for the scale. The
+ * scale is an input and saved, since it may be created inside the gradient tape and freed before
+ * the backward pass.
+ */
+function quantizeBy(v: T, scale: T, forward: (x: T, s: T) => T): T {
+  const op = custom((input: T, s: T, save: tf.GradSaveFunc) => {
+    save([s]);
+    return {
+      value: tf.tidy(() => forward(input, s)),
+      gradFunc: (dy: T, saved: T[]) => [dy.div(saved[0]), tf.zerosLike(saved[0])],
+    };
+  });
+  return op(v, scale);
 }
 
 /** round(v / s) as an integer in `bits` bits (biases, activations); gradient dy / s. */
 export function fakeQuantValue(v: T, scale: number | T, bits: number): T {
-  const op = custom((input: T) => ({
-    value: tf.tidy(() => saturateT(roundHalfAway(input.div(scale)), bits)),
-    gradFunc: (dy: T) => dy.div(scale),
-  }));
-  return op(v);
+  // a number becomes a scalar owned by the caller's scope (the backward pass still needs it)
+  const s = typeof scale === 'number' ? tf.scalar(scale) : scale;
+  return quantizeBy(v, s, (x, sc) => saturateT(roundHalfAway(x.div(sc)), bits));
 }
 
 /** Per-column weight scales max|w_col| / 127 (at least a tiny positive value), without gradient. */

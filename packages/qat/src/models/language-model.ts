@@ -1,0 +1,139 @@
+import { disposeLstmQatConstants, QLstm, type LstmQatConstants, type LstmQuantState, type LstmRanges } from '../qat/qlstm.js';
+import { embeddingLookup, mm } from '../qat/fast-ops.js';
+import { fakeQuantValue, fakeQuantWeights } from '../qat/ste-ops.js';
+import { tf } from '../qat/tf-backend.js';
+
+type T = tf.Tensor;
+
+/** Shape of a stacked LSTM language model. */
+export interface LmConfig {
+  vocabSize: number;
+  embedSize: number;
+  hiddenSize: number;
+  layers: number;
+  seed: number;
+}
+
+/** Frozen quantization of the whole model: the embedding's int8 scale and each layer's state. */
+export interface LmQuantState {
+  embedScale: number;
+  lstm: LstmQuantState[];
+}
+
+/** Recurrent state per layer (real in float mode, integer-valued in QAT mode). */
+export interface LmState {
+  h: T[];
+  c: T[];
+}
+
+/** Per-step QAT constants of the model. */
+export interface LmQatConstants {
+  lstm: LstmQatConstants[];
+  outScale: T;
+}
+
+/**
+ * Embedding → stacked LSTM → dense output. Float mode for pretraining; QAT mode (after
+ * {@link calibrate}) computes integer logits exactly as the integer runtime will: int8 embedding,
+ * integer LSTM cells, int8 output weights (one scale for the whole matrix, so all logits share a
+ * scale) with int32 logits.
+ */
+let instances = 0;
+
+export class LstmLanguageModel {
+  /** Prefix of this instance's tf variable names (tfjs names are global to the process). */
+  readonly prefix = `lm${++instances}/`;
+  readonly embedding: tf.Variable;
+  readonly lstms: QLstm[];
+  readonly outW: tf.Variable;
+  readonly outB: tf.Variable;
+  quant: LmQuantState | null = null;
+
+  constructor(readonly config: LmConfig) {
+    const { vocabSize: V, embedSize: E, hiddenSize: H, layers, seed } = config;
+    this.embedding = tf.variable(tf.randomUniform([V, E], -0.1, 0.1, 'float32', seed), true, `${this.prefix}embedding`);
+    this.lstms = Array.from({ length: layers }, (_, l) => new QLstm(l === 0 ? E : H, H, seed + 10 * (l + 1), `${this.prefix}lstm${l}`));
+    const lim = Math.sqrt(6 / (H + V));
+    this.outW = tf.variable(tf.randomUniform([H, V], -lim, lim, 'float32', seed + 99), true, `${this.prefix}out/w`);
+    this.outB = tf.variable(tf.zeros([V]), true, `${this.prefix}out/b`);
+  }
+
+  /** Every trainable variable, in a fixed order (checkpoints rely on it). */
+  get variables(): tf.Variable[] {
+    return [this.embedding, ...this.lstms.flatMap((l) => l.variables), this.outW, this.outB];
+  }
+
+  /** The variables with their names inside the model (`embedding`, `lstm0/wx`, …): checkpoint names. */
+  namedVariables(): { name: string; variable: tf.Variable }[] {
+    return this.variables.map((v) => ({ name: v.name.slice(this.prefix.length), variable: v }));
+  }
+
+  /** Free the model's variables. */
+  dispose(): void {
+    tf.dispose(this.variables);
+  }
+
+  /** Float forward: ids [B, T] (int32) → logits [B·T, V]. */
+  forwardFloat(ids: T, state?: LmState, ranges?: LstmRanges[]): { logits: T; state: LmState } {
+    let x: T = embeddingLookup(this.embedding, ids);
+    const next: LmState = { h: [], c: [] };
+    this.lstms.forEach((layer, l) => {
+      const r = layer.forwardFloat(x, state && { h: state.h[l], c: state.c[l] }, ranges?.[l]);
+      x = r.ys;
+      next.h.push(r.h);
+      next.c.push(r.c);
+    });
+    const [B, Tn, H] = x.shape;
+    return { logits: mm(x.reshape([B * Tn, H]), this.outW).add(this.outB), state: next };
+  }
+
+  /** Fix the quantization from float passes over calibration batches; builds PWL tables. */
+  calibrate(batches: T[]): LmQuantState {
+    const ranges = this.lstms.map(() => ({ maxAbsGate: 0, maxAbsCell: 0 }));
+    for (const ids of batches) tf.tidy(() => void this.forwardFloat(ids, undefined, ranges));
+    const embedScale = tf.tidy(() => tf.max(tf.abs(this.embedding)).dataSync()[0] / 127);
+    const lstm = this.lstms.map((_, l) => QLstm.calibrate(l === 0 ? embedScale : 2 ** -7, ranges[l]));
+    this.quant = { embedScale, lstm };
+    return this.quant;
+  }
+
+  /** Constants of the QAT forward from the current weights (host side; call once per step). */
+  qatConstants(previous?: LmQatConstants): LmQatConstants {
+    if (!this.quant) throw new Error('calibrate() the model before QAT');
+    const q = this.quant;
+    const lstm = this.lstms.map((layer, l) => layer.qatConstants(q.lstm[l], previous?.lstm[l]));
+    if (previous) previous.outScale.dispose();
+    return { lstm, outScale: tf.tidy(() => tf.maximum(tf.max(tf.abs(this.outW)), 1e-8).div(127)) };
+  }
+
+  /** QAT forward: integer logits [B·T, V] (int32-valued), their real value, and the integer state. */
+  forwardQat(ids: T, k: LmQatConstants, state?: LmState): { logitsInt: T; logits: T; state: LmState } {
+    const q = this.quant!;
+    let x: T = fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, 8);
+    const next: LmState = { h: [], c: [] };
+    this.lstms.forEach((layer, l) => {
+      const r = layer.forwardQat(x, k.lstm[l], state && { h: state.h[l], c: state.c[l] });
+      x = r.ys;
+      next.h.push(r.h);
+      next.c.push(r.c);
+    });
+    const [B, Tn, H] = x.shape;
+    const hiddenScale = q.lstm[q.lstm.length - 1].hiddenScale;
+    const logitScale = k.outScale.mul(hiddenScale);
+    const logitsInt = mm(x.reshape([B * Tn, H]), fakeQuantWeights(this.outW, k.outScale)).add(fakeQuantValue(this.outB, logitScale, 24));
+    return { logitsInt, logits: logitsInt.mul(logitScale), state: next };
+  }
+
+  disposeQatConstants(k: LmQatConstants): void {
+    k.lstm.forEach((c) => disposeLstmQatConstants(c));
+    k.outScale.dispose();
+  }
+}
+
+/** Mean cross-entropy of logits [N, V] against int32 targets [N] (no gather: its gradient is missing on wasm). */
+export function crossEntropy(logits: T, targets: T): tf.Scalar {
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(targets.reshape([-1]), logits.shape[1]!);
+    return tf.neg(tf.mean(tf.sum(oneHot.mul(tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  });
+}
