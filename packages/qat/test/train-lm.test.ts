@@ -19,7 +19,7 @@ describe('lm-brown tiny preset', () => {
     expect(r.finished).toBe(true);
     expect(r.finalLoss).toBeLessThan(r.initialLoss - 1);
     expect(r.tokensPerSecond).toBeGreaterThan(0);
-    expect(r.validation.perplexity).toBeGreaterThan(1);
+    expect(r.validation!.perplexity).toBeGreaterThan(1);
     const meta = loadCheckpoint(floatDir).meta;
     expect(meta).toMatchObject({ mode: 'float', step: 40, task: 'lm-brown', dataFingerprint: r.dataFingerprint });
     expect(meta.optimizer.length).toBeGreaterThan(0);
@@ -51,7 +51,7 @@ describe('lm-brown tiny preset', () => {
     }
     expect(model.quant).toEqual(meta.quant);
     model.dispose();
-    expect(Number.isFinite(r.validation.perplexity)).toBe(true);
+    expect(Number.isFinite(r.validation!.perplexity)).toBe(true);
   }, 120_000);
 
   test('bad requests are typed errors that name what is wrong', async () => {

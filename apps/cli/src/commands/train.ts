@@ -40,7 +40,7 @@ export function registerTrain(program: Command, io: Io): void {
       io.out.write(
         markdownTable([
           ['task', 'preset', 'mode', 'steps', 'initial loss', 'final loss', 'tokens/s', 'valid perplexity', 'checkpoint'],
-          [r.task, r.preset, r.mode, String(r.steps), r.initialLoss.toFixed(3), r.finalLoss.toFixed(3), r.tokensPerSecond.toFixed(0), r.validation.perplexity.toFixed(2), r.outDir],
+          [r.task, r.preset, r.mode, String(r.steps), r.initialLoss.toFixed(3), r.finalLoss.toFixed(3), r.tokensPerSecond.toFixed(0), r.validation ? r.validation.perplexity.toFixed(2) : "-", r.outDir],
         ]) + '\n',
       );
     });

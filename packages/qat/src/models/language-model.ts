@@ -54,7 +54,8 @@ export class LstmLanguageModel {
     this.embedding = tf.variable(tf.randomUniform([V, E], -0.1, 0.1, 'float32', seed), true, `${this.prefix}embedding`);
     this.lstms = Array.from({ length: layers }, (_, l) => new QLstm(l === 0 ? E : H, H, seed + 10 * (l + 1), `${this.prefix}lstm${l}`));
     const lim = Math.sqrt(6 / (H + V));
-    this.outW = tf.variable(tf.randomUniform([H, V], -lim, lim, 'float32', seed + 99), true, `${this.prefix}out/w`);
+    // one row per word, like the embedding: a sampled softmax gathers the rows of its candidates
+    this.outW = tf.variable(tf.randomUniform([V, H], -lim, lim, 'float32', seed + 99), true, `${this.prefix}out/w`);
     this.outB = tf.variable(tf.zeros([V]), true, `${this.prefix}out/b`);
   }
 
@@ -75,16 +76,39 @@ export class LstmLanguageModel {
 
   /** Float forward: ids [B, T] (int32) → logits [B·T, V]. */
   forwardFloat(ids: T, state?: LmState, ranges?: LstmRanges[]): { logits: T; state: LmState } {
-    let x: T = embeddingLookup(this.embedding, ids);
+    const r = this.hiddenFloat(ids, state, ranges);
+    return { logits: mm(r.hidden, tf.transpose(this.outW)).add(this.outB), state: r.state };
+  }
+
+  /**
+   * Float forward up to the last LSTM layer: hidden [B·T, H]. With `dropout`, inputs to every
+   * layer and to the output are dropped at that rate, with seeds derived from `dropoutSeed`.
+   */
+  hiddenFloat(ids: T, state?: LmState, ranges?: LstmRanges[], dropout = 0, dropoutSeed = 0): { hidden: T; state: LmState } {
+    const drop = (t: T, i: number) => (dropout > 0 ? tf.dropout(t, dropout, undefined, dropoutSeed * 16 + i) : t);
+    let x: T = drop(embeddingLookup(this.embedding, ids), 0);
     const next: LmState = { h: [], c: [] };
     this.lstms.forEach((layer, l) => {
       const r = layer.forwardFloat(x, state && { h: state.h[l], c: state.c[l] }, ranges?.[l]);
-      x = r.ys;
+      x = drop(r.ys, l + 1);
       next.h.push(r.h);
       next.c.push(r.c);
     });
     const [B, Tn, H] = x.shape;
-    return { logits: mm(x.reshape([B * Tn, H]), this.outW).add(this.outB), state: next };
+    return { hidden: x.reshape([B * Tn, H]), state: next };
+  }
+
+  /**
+   * Sampled-softmax loss for float pretraining: cross-entropy over the candidate words only
+   * (sorted ids), with logits corrected by -log Q (Q: a candidate's inclusion probability), and
+   * targets given as positions in `candidates`. The model is unchanged; evaluation and QAT use
+   * the full softmax.
+   */
+  sampledLoss(hidden: T, candidates: T, logQ: T, targetPositions: T): tf.Scalar {
+    const w = embeddingLookup(this.outW, candidates);
+    const b = embeddingLookup(this.outB.reshape([-1, 1]), candidates).reshape([-1]);
+    const logits = mm(hidden, tf.transpose(w)).add(b).sub(logQ);
+    return crossEntropy(logits, targetPositions);
   }
 
   /** Fix the quantization from float passes over calibration batches; builds PWL tables. */
@@ -120,7 +144,7 @@ export class LstmLanguageModel {
     const [B, Tn, H] = x.shape;
     const hiddenScale = q.lstm[q.lstm.length - 1].hiddenScale;
     const logitScale = k.outScale.mul(hiddenScale);
-    const logitsInt = mm(x.reshape([B * Tn, H]), fakeQuantWeights(this.outW, k.outScale)).add(fakeQuantValue(this.outB, logitScale, 24));
+    const logitsInt = mm(x.reshape([B * Tn, H]), tf.transpose(fakeQuantWeights(this.outW, k.outScale))).add(fakeQuantValue(this.outB, logitScale, 24));
     return { logitsInt, logits: logitsInt.mul(logitScale), state: next };
   }
 

@@ -1,8 +1,10 @@
 import { IntrnnError } from '@intrnn/format';
 import { loadBrownLm, type BrownLmData } from '../data/lm-brown.js';
 import { crossEntropy, LstmLanguageModel, type LmConfig, type LmQatConstants, type LmState } from '../models/language-model.js';
+import { mm } from '../qat/fast-ops.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { CandidateSampler } from './sampled-softmax.js';
 
 /** Training hyper-parameters of a preset. */
 export interface LmTrainSettings {
@@ -20,21 +22,25 @@ export interface LmTrainSettings {
   calibrationBatches: number;
   /** Validation after training reads at most this many tokens of the split (0: all). */
   evalTokens: number;
+  /** Float pretraining with a sampled softmax of this many sampled words per step (0: full softmax). */
+  sampledSoftmax: number;
+  /** Dropout rate of float pretraining (seeded per step; QAT fine-tuning uses none). */
+  dropout: number;
 }
 
 /** Presets of the Brown language model: `tiny` for tests (seconds), `small` for the shipped model. */
 export const LM_PRESETS: Record<string, { model: Omit<LmConfig, 'vocabSize'>; train: LmTrainSettings }> = {
   tiny: {
     model: { embedSize: 32, hiddenSize: 32, layers: 2, seed: 1 },
-    train: { batch: 8, steps: 40, bptt: 16, learningRate: 0.01, clipNorm: 5, vocabSize: 500, qatSteps: 16, qatLearningRate: 0.002, calibrationBatches: 2, evalTokens: 8192 },
+    train: { batch: 8, steps: 40, bptt: 16, learningRate: 0.01, clipNorm: 5, vocabSize: 500, qatSteps: 16, qatLearningRate: 0.002, calibrationBatches: 2, evalTokens: 8192, sampledSoftmax: 0, dropout: 0 },
   },
   small: {
     model: { embedSize: 256, hiddenSize: 256, layers: 2, seed: 1 },
-    train: { batch: 32, steps: 4000, bptt: 35, learningRate: 0.003, clipNorm: 5, vocabSize: 10000, qatSteps: 1000, qatLearningRate: 0.0005, calibrationBatches: 8, evalTokens: 0 },
+    train: { batch: 32, steps: 3000, bptt: 35, learningRate: 0.003, clipNorm: 5, vocabSize: 10000, qatSteps: 600, qatLearningRate: 0.0005, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 1024, dropout: 0.3 },
   },
   full: {
     model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1 },
-    train: { batch: 32, steps: 12000, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 16000, qatSteps: 3000, qatLearningRate: 0.0003, calibrationBatches: 8, evalTokens: 0 },
+    train: { batch: 32, steps: 12000, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 16000, qatSteps: 3000, qatLearningRate: 0.0003, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 2048, dropout: 0.4 },
   },
 };
 
@@ -60,6 +66,8 @@ export interface LmTrainOptions {
   checkpointEverySeconds?: number;
   /** Stop (with a checkpoint) after this many steps in this run: used to test resuming. */
   stopAfter?: number;
+  /** Measure validation perplexity at the end (default true; benchmarks skip it). */
+  validate?: boolean;
   onProgress?: (p: TrainProgress) => void;
 }
 
@@ -73,7 +81,7 @@ export interface LmTrainSummary {
   tokensPerSecond: number;
   seconds: number;
   /** Perplexity on the validation split (or its first `evalTokens` tokens for presets that say so). */
-  validation: { perplexity: number; tokens: number };
+  validation: { perplexity: number; tokens: number } | null;
   dataFingerprint: string;
   outDir: string;
   finished: boolean;
@@ -193,6 +201,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
   const totalSteps = opts.steps ?? (mode === 'qat' ? p.train.qatSteps : p.train.steps);
   const lr = mode === 'qat' ? p.train.qatLearningRate : p.train.learningRate;
   const stream = new StreamBatches(data.train, p.train.batch, p.train.bptt);
+  const sampler = mode === 'float' && p.train.sampledSoftmax > 0 ? new CandidateSampler(data.train, data.vocab.size, p.train.sampledSoftmax, p.model.seed) : null;
   const optimizer = tf.train.adam(lr);
   try {
     let step = 0;
@@ -272,11 +281,23 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
       const { inputs, targets } = stream.window(s);
       if (mode === 'qat') k = model.qatConstants(k);
       let next: LmState | undefined;
+      const sampled = sampler?.sample(step, targets.dataSync() as Int32Array);
       const { value, grads } = tf.variableGrads(() => {
-        const r = mode === 'qat' ? model.forwardQat(inputs, k!, state) : model.forwardFloat(inputs, state);
+        if (sampled) {
+          const r = model.hiddenFloat(inputs, state, undefined, p.train.dropout, step + 1);
+          next = { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) };
+          return model.sampledLoss(r.hidden, sampled.candidates, sampled.logQ, sampled.positions);
+        }
+        if (mode === 'float') {
+          const r = model.hiddenFloat(inputs, state, undefined, p.train.dropout, step + 1);
+          next = { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) };
+          return crossEntropy(mm(r.hidden, tf.transpose(model.outW)).add(model.outB), targets);
+        }
+        const r = model.forwardQat(inputs, k!, state);
         next = { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) };
         return crossEntropy(r.logits, targets);
       }, model.variables);
+      if (sampled) tf.dispose([sampled.candidates, sampled.logQ, sampled.positions]);
       const clipped = clipByGlobalNorm(grads, p.train.clipNorm);
       optimizer.applyGradients(clipped as Parameters<typeof optimizer.applyGradients>[0]);
       lastLoss = value.dataSync()[0];
@@ -299,7 +320,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
     if (k) model.disposeQatConstants(k);
     const seconds = (performance.now() - started) / 1000;
     const validIds = p.train.evalTokens > 0 ? data.valid.subarray(0, p.train.evalTokens) : data.valid;
-    const validation = evaluateLm(model, validIds, { onProgress: opts.onProgress });
+    const validation = opts.validate === false ? null : evaluateLm(model, validIds, { onProgress: opts.onProgress });
     tf.dispose([...state.h, ...state.c]);
     return {
       task: 'lm-brown',
