@@ -68,6 +68,8 @@ export interface LmTrainOptions {
   stopAfter?: number;
   /** Measure validation perplexity at the end (default true; benchmarks skip it). */
   validate?: boolean;
+  /** Override settings of the preset (benchmarks compare variants). */
+  overrides?: Partial<LmTrainSettings>;
   onProgress?: (p: TrainProgress) => void;
 }
 
@@ -194,7 +196,8 @@ export function evaluateLm(model: LstmLanguageModel, ids: Int32Array, opts: { ba
  */
 export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
   await useWasmBackend();
-  const p = preset(opts.preset);
+  const base = preset(opts.preset);
+  const p = { model: base.model, train: { ...base.train, ...opts.overrides } };
   const mode: 'float' | 'qat' = opts.qatFrom ? 'qat' : 'float';
   const data: BrownLmData = loadBrownLm({ vocabSize: p.train.vocabSize });
   const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size });
