@@ -10,8 +10,13 @@ beforeAll(async () => {
 });
 
 /** Run a random layer in QAT mode and the reference kernel on the same integers; return mismatches. */
-function parity(D: number, H: number, B: number, T: number, seed: number, weightGain: number) {
-  const layer = new QLstm(D, H, seed, `l${seed}`);
+function parity(D: number, H: number, B: number, T: number, seed: number, weightGain: number, madNorm = false) {
+  const layer = new QLstm(D, H, seed, `l${seed}${madNorm ? 'n' : ''}`, madNorm);
+  if (madNorm) {
+    // γ and β away from their initial values, so that every part of the normalization matters
+    layer.normGamma!.assign(tf.randomUniform([4, H], 0.3, 2.5, 'float32', seed + 3));
+    layer.normBeta!.assign(tf.randomUniform([4, H], -1, 1, 'float32', seed + 4));
+  }
   // larger weights drive gates into saturation and the cell toward its limits
   layer.wx.assign(layer.wx.mul(weightGain));
   layer.wh.assign(layer.wh.mul(weightGain));
@@ -19,7 +24,7 @@ function parity(D: number, H: number, B: number, T: number, seed: number, weight
   const ranges = { maxAbsGate: 0, maxAbsCell: 0 };
   tf.tidy(() => layer.forwardFloat(xReal, undefined, ranges));
   const inputScale = tf.max(tf.abs(xReal)).dataSync()[0] / 127;
-  const state = QLstm.calibrate(inputScale, ranges);
+  const state = QLstm.calibrate(inputScale, ranges, layer.normGammaMax());
   const k = layer.qatConstants(state);
   layer.accumulatorBound(k);
   const xInt = tf.tidy(() => tf.clipByValue(tf.round(xReal.div(inputScale)), -128, 127));
@@ -64,6 +69,20 @@ describe('QLstm in QAT mode computes exactly what runtime-core computes', () => 
   ])('D=%i H=%i B=%i T=%i (seed %i, weight gain %i): identical h and c at every step', (D, H, B, T, seed, gain) => {
     const r = parity(D, H, B, T, seed, gain);
     expect(r.compared).toBeGreaterThan(0);
+    expect(r.mismatches).toBe(0);
+  });
+});
+
+describe('QLstm with MadNorm on the gate pre-activations, in QAT mode, computes exactly what runtime-core computes', () => {
+  test.each([
+    [1, 1, 2, 3, 11, 1],
+    [3, 2, 2, 4, 12, 1],
+    [8, 16, 2, 6, 13, 3],
+    [17, 33, 2, 4, 14, 1],
+    [32, 64, 3, 5, 15, 2],
+  ])('D=%i H=%i B=%i T=%i (seed %i, weight gain %i): identical h and c at every step', (D, H, B, T, seed, gain) => {
+    const r = parity(D, H, B, T, seed, gain, true);
+    expect(r.state.norm).not.toBeNull();
     expect(r.mismatches).toBe(0);
   });
 });

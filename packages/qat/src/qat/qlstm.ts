@@ -1,9 +1,10 @@
 import { IntrnnError, type PwlTable } from '@intrnn/format';
-import { quantizeMultiplier, type LstmCellParams } from '@intrnn/runtime-core';
+import { quantizeMultiplier, type LstmCellParams, type MadNormParams } from '@intrnn/runtime-core';
 import { activationTable } from './pwl-cache.js';
 import { disposePwlLookup, disposeRescale, fakeQuantValue, fakeQuantWeights, makePwlLookup, makeRescale, productShift, pwlApply, rescale, type PwlLookup, type Rescale } from './ste-ops.js';
 import { disposeShiftConstants, saturateT, shiftConstants, type ShiftConstants } from './exact-int.js';
 import { mm } from './fast-ops.js';
+import { disposeMadNormConstants, madNormConstants, madNormFloat, madNormQat, type MadNormConstants, type MadNormQuant } from './mad-norm.js';
 import { tf } from './tf-backend.js';
 
 type T = tf.Tensor;
@@ -18,6 +19,8 @@ export interface LstmQuantState {
   gateScale: number;
   /** The cell state's scale is 2^-cellFracBits. */
   cellFracBits: number;
+  /** MadNorm of the gate pre-activations (layers built with it): its scales; the gate PWL tables then take its output scale. */
+  norm: { normFracBits: number; gammaScale: number; outScale: number } | null;
   sigmoid: PwlTable;
   tanhGate: PwlTable;
   tanhCell: PwlTable;
@@ -27,6 +30,8 @@ export interface LstmQuantState {
 export interface LstmRanges {
   maxAbsGate: number;
   maxAbsCell: number;
+  /** Largest |MadNorm output| (layers with MadNorm). */
+  maxAbsNorm?: number;
 }
 
 /** Per-step QAT constants derived from the current weights (host side, outside the gradient tape). */
@@ -42,6 +47,7 @@ export interface LstmQatConstants {
   shift15: ShiftConstants;
   shiftCell: ShiftConstants;
   lookups: { sigmoid: PwlLookup; tanhGate: PwlLookup; tanhCell: PwlLookup };
+  norm: MadNormConstants | null;
   /** Host copies of the per-row multipliers and shifts, for export. */
   host: { multX: Int32Array; shiftX: Int32Array; multH: Int32Array; shiftH: Int32Array; multOut: number; shiftOut: number };
 }
@@ -54,12 +60,16 @@ export class QLstm {
   readonly wx: tf.Variable;
   readonly wh: tf.Variable;
   readonly bias: tf.Variable;
+  /** MadNorm γ and β per gate [4, H], when the layer normalizes its gate pre-activations. */
+  readonly normGamma: tf.Variable | null;
+  readonly normBeta: tf.Variable | null;
 
   constructor(
     readonly inputSize: number,
     readonly hiddenSize: number,
     seed: number,
     readonly name = 'lstm',
+    readonly madNorm = false,
   ) {
     const H = hiddenSize;
     const limX = Math.sqrt(6 / (inputSize + 4 * H));
@@ -70,10 +80,22 @@ export class QLstm {
     const b = new Float32Array(4 * H);
     b.fill(1, H, 2 * H);
     this.bias = tf.variable(tf.tensor1d(b), true, `${name}/bias`);
+    this.normGamma = madNorm ? tf.variable(tf.ones([4, H]), true, `${name}/norm/gamma`) : null;
+    // β of the forget gate starts at 1, as the bias does without normalization
+    this.normBeta = madNorm ? tf.variable(tf.tensor2d(b, [4, H]), true, `${name}/norm/beta`) : null;
   }
 
   get variables(): tf.Variable[] {
-    return [this.wx, this.wh, this.bias];
+    return this.normGamma && this.normBeta ? [this.wx, this.wh, this.bias, this.normGamma, this.normBeta] : [this.wx, this.wh, this.bias];
+  }
+
+  /** Float MadNorm of each gate's H pre-activations (identity without MadNorm). */
+  private normFloat(z: T): T {
+    if (!this.normGamma || !this.normBeta) return z;
+    const gates = tf.split(z, 4, 1);
+    const gammas = tf.unstack(this.normGamma);
+    const betas = tf.unstack(this.normBeta);
+    return tf.concat(gates.map((g, i) => madNormFloat(g, gammas[i], betas[i])), 1);
   }
 
   /** Float forward over [B, T, D] real inputs. Returns outputs [B, T, H] and the last state. */
@@ -86,8 +108,10 @@ export class QLstm {
     let c = init?.c ?? tf.zeros([B, H]);
     const ys: T[] = [];
     for (const a of steps) {
-      const z = a.add(mm(h, this.wh));
-      if (ranges) ranges.maxAbsGate = Math.max(ranges.maxAbsGate, tf.max(tf.abs(z)).dataSync()[0]);
+      const pre = a.add(mm(h, this.wh));
+      if (ranges) ranges.maxAbsGate = Math.max(ranges.maxAbsGate, tf.max(tf.abs(pre)).dataSync()[0]);
+      const z = this.normFloat(pre);
+      if (ranges && this.madNorm) ranges.maxAbsNorm = Math.max(ranges.maxAbsNorm ?? 0, tf.max(tf.abs(z)).dataSync()[0]);
       const [zi, zf, zg, zo] = tf.split(z, 4, 1);
       c = tf.sigmoid(zf).mul(c).add(tf.sigmoid(zi).mul(tf.tanh(zg)));
       if (ranges) ranges.maxAbsCell = Math.max(ranges.maxAbsCell, tf.max(tf.abs(c)).dataSync()[0]);
@@ -102,18 +126,28 @@ export class QLstm {
    * the gate scale is the power of two that fits max|z| in int16, the cell scale the power of two
    * that fits max|c|.
    */
-  static calibrate(inputScale: number, ranges: LstmRanges): LstmQuantState {
-    const gateScale = 2 ** Math.min(-8, Math.max(-14, Math.ceil(Math.log2(Math.max(ranges.maxAbsGate, 1e-3) / 32767))));
+  static calibrate(inputScale: number, ranges: LstmRanges, normGammaMax?: number): LstmQuantState {
+    const pow2Fit = (max: number, bits: number, lo: number, hi: number) => 2 ** Math.min(hi, Math.max(lo, Math.ceil(Math.log2(Math.max(max, 1e-3) / (2 ** (bits - 1) - 1)))));
+    const gateScale = pow2Fit(ranges.maxAbsGate, 16, -14, -8);
     const cellFracBits = Math.min(14, Math.max(4, 15 - Math.ceil(Math.log2(Math.max(ranges.maxAbsCell, 1) + 1e-9))));
+    // with MadNorm the gate tables read its output; γ gets headroom to grow during fine-tuning
+    const norm = normGammaMax === undefined ? null : { normFracBits: 11, gammaScale: pow2Fit(2 * normGammaMax, 16, -15, -6), outScale: pow2Fit(ranges.maxAbsNorm ?? 8, 16, -14, -8) };
+    const tableScale = norm ? norm.outScale : gateScale;
     return {
       inputScale,
       hiddenScale: 2 ** -7,
       gateScale,
       cellFracBits,
-      sigmoid: activationTable('sigmoid', gateScale),
-      tanhGate: activationTable('tanh', gateScale),
+      norm,
+      sigmoid: activationTable('sigmoid', tableScale),
+      tanhGate: activationTable('tanh', tableScale),
       tanhCell: activationTable('tanh', 2 ** -cellFracBits),
     };
+  }
+
+  /** Largest |γ| of the layer's MadNorm (for calibration), or undefined without MadNorm. */
+  normGammaMax(): number | undefined {
+    return this.normGamma ? tf.tidy(() => tf.max(tf.abs(this.normGamma!)).dataSync()[0]) : undefined;
   }
 
   /** Integer weights, biases and multipliers of the current float weights (call once per step). */
@@ -147,6 +181,7 @@ export class QLstm {
       lookups: reuse
         ? previous.lookups
         : { sigmoid: makePwlLookup(state.sigmoid), tanhGate: makePwlLookup(state.tanhGate), tanhCell: makePwlLookup(state.tanhCell) },
+      norm: reuse ? previous.norm : state.norm ? madNormConstants({ inScale: state.gateScale, ...state.norm } satisfies MadNormQuant) : null,
       host: { multX, shiftX, multH, shiftH, multOut: out.multiplier, shiftOut: out.shift },
     };
   }
@@ -175,7 +210,7 @@ export class QLstm {
     const ys: T[] = [];
     for (const termX of tx) {
       const termH = rescale(mm(h, w.wh), k.rescaleH);
-      const z = saturateT(termX.add(termH), GATE_BITS);
+      const z = this.normQat(saturateT(termX.add(termH), GATE_BITS), k);
       const [zi, zf, zg, zo] = tf.split(z, 4, 1);
       const i = pwlApply(zi, k.lookups.sigmoid);
       const f = pwlApply(zf, k.lookups.sigmoid);
@@ -187,6 +222,15 @@ export class QLstm {
       ys.push(h);
     }
     return { ys: tf.stack(ys, 1), h, c };
+  }
+
+  /** MadNorm of each gate in QAT mode (identity without MadNorm). */
+  private normQat(z: T, k: LstmQatConstants): T {
+    if (!this.normGamma || !this.normBeta || !k.norm) return z;
+    const norm = k.norm;
+    const gammas = tf.unstack(this.normGamma);
+    const betas = tf.unstack(this.normBeta);
+    return tf.concat(tf.split(z, 4, 1).map((g, i) => madNormQat(g, gammas[i], betas[i], norm)), 1);
   }
 
   /**
@@ -234,7 +278,29 @@ export class QLstm {
       cellFracBits: k.state.cellFracBits,
       multOut: k.host.multOut,
       shiftOut: k.host.shiftOut,
+      norm: this.exportNorm(k),
     };
+  }
+
+  /** The four MadNorm parameter sets (i, f, g, o) as runtime-core takes them, or undefined. */
+  private exportNorm(k: LstmQatConstants): LstmCellParams['norm'] {
+    if (!this.normGamma || !this.normBeta || !k.norm || !k.state.norm) return undefined;
+    const n = k.state.norm;
+    const c = k.norm;
+    const round = (v: number) => Math.sign(v) * Math.floor(Math.abs(v) + 0.5);
+    const gammas = this.normGamma.arraySync() as number[][];
+    const betas = this.normBeta.arraySync() as number[][];
+    const params = gammas.map(
+      (g, i): MadNormParams => ({
+        gamma: Int16Array.from(g, (v) => Math.max(-32768, Math.min(32767, round(v / n.gammaScale)))),
+        beta: Int32Array.from(betas[i], (v) => Math.max(-(2 ** 23), Math.min(2 ** 23 - 1, round(v / n.outScale)))),
+        normFracBits: n.normFracBits,
+        multiplier: c.multiplier,
+        shift: c.shift,
+        outBits: 16,
+      }),
+    );
+    return params as unknown as LstmCellParams['norm'];
   }
 }
 
@@ -250,5 +316,6 @@ export function disposeLstmQatConstants(k: LstmQatConstants, all = true): void {
     disposePwlLookup(k.lookups.sigmoid);
     disposePwlLookup(k.lookups.tanhGate);
     disposePwlLookup(k.lookups.tanhCell);
+    if (k.norm) disposeMadNormConstants(k.norm);
   }
 }

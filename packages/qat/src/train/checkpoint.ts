@@ -11,6 +11,7 @@ const LstmQuantSchema = z.object({
   hiddenScale: z.number().positive(),
   gateScale: z.number().positive(),
   cellFracBits: z.number().int(),
+  norm: z.object({ normFracBits: z.number().int(), gammaScale: z.number().positive(), outScale: z.number().positive() }).nullable().default(null),
   sigmoid: PwlTableSchema,
   tanhGate: PwlTableSchema,
   tanhCell: PwlTableSchema,
