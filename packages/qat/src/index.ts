@@ -25,7 +25,7 @@ export { QLstm, disposeLstmQatConstants } from './qat/qlstm.js';
 export type { LstmQuantState, LstmRanges, LstmQatConstants } from './qat/qlstm.js';
 export { useWasmBackend } from './qat/tf-backend.js';
 export { LstmLanguageModel, crossEntropy } from './models/language-model.js';
-export type { LmConfig, LmQuantState, LmState } from './models/language-model.js';
+export type { LmConfig, LmQuantState, LmState, LmIntegers } from './models/language-model.js';
 export { trainLm, evalLmCheckpoint, evaluateLm, loadLmCheckpoint, LM_PRESETS, StreamBatches } from './train/lm-task.js';
 export type { LmTrainOptions, LmTrainSummary, LmTrainSettings, TrainProgress } from './train/lm-task.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CheckpointMetaSchema } from './train/checkpoint.js';

@@ -2,6 +2,7 @@ import { disposeLstmQatConstants, QLstm, type LstmQatConstants, type LstmQuantSt
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
 import { fakeQuantValue, fakeQuantWeights } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
+import type { LstmCellParams } from '@intrnn/runtime-core';
 
 type T = tf.Tensor;
 
@@ -24,6 +25,15 @@ export interface LmQuantState {
 export interface LmState {
   h: T[];
   c: T[];
+}
+
+/** The integer model, as {@link LstmLanguageModel.exportIntegers} gives it. */
+export interface LmIntegers {
+  embedding: Int8Array;
+  layers: LstmCellParams[];
+  outWeights: Int8Array;
+  outBias: Int32Array;
+  logitScale: number;
 }
 
 /** Per-step QAT constants of the model. */
@@ -146,6 +156,28 @@ export class LstmLanguageModel {
     const logitScale = k.outScale.mul(hiddenScale);
     const logitsInt = mm(x.reshape([B * Tn, H]), tf.transpose(fakeQuantWeights(this.outW, k.outScale))).add(fakeQuantValue(this.outB, logitScale, 24));
     return { logitsInt, logits: logitsInt.mul(logitScale), state: next };
+  }
+
+  /**
+   * The model's integers as the runtime takes them: int8 embedding [V, E] (row-major), each layer's
+   * cell parameters, int8 output weights [V, H] and int32 output bias, with the logits' scale.
+   */
+  exportIntegers(k: LmQatConstants): LmIntegers {
+    const q = this.quant!;
+    let out: LmIntegers | undefined;
+    tf.tidy(() => {
+      const ids = tf.range(0, this.config.vocabSize, 1, 'int32');
+      const hiddenScale = q.lstm[q.lstm.length - 1].hiddenScale;
+      const logitScale = k.outScale.mul(hiddenScale);
+      out = {
+        embedding: Int8Array.from(fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, 8).dataSync()),
+        layers: this.lstms.map((layer, l) => layer.exportCell(k.lstm[l])),
+        outWeights: Int8Array.from(fakeQuantWeights(this.outW, k.outScale).dataSync()),
+        outBias: Int32Array.from(fakeQuantValue(this.outB, logitScale, 24).dataSync()),
+        logitScale: logitScale.dataSync()[0],
+      };
+    });
+    return out!;
   }
 
   disposeQatConstants(k: LmQatConstants): void {
