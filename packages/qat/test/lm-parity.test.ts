@@ -12,7 +12,7 @@ function referenceLogits(m: ReturnType<LstmLanguageModel['exportIntegers']>, E: 
   const h = m.layers.map(() => new Int8Array(H));
   const c = m.layers.map(() => new Int16Array(H));
   return ids.map((id) => {
-    let x: Int8Array = m.embedding.subarray(id * E, (id + 1) * E);
+    let x: Int8Array = m.embedding.subarray(id * E, (id + 1) * E) as Int8Array;
     m.layers.forEach((p, l) => {
       const s = lstmStepReference(p, x, h[l], c[l]);
       h[l] = s.h;

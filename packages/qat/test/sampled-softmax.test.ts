@@ -7,14 +7,20 @@ beforeAll(async () => {
 });
 
 describe('sampled softmax', () => {
-  test('with every word as a candidate and no correction it is the full cross-entropy (value and gradients)', () => {
-    const model = new LstmLanguageModel({ vocabSize: 30, embedSize: 8, hiddenSize: 6, layers: 1, seed: 3 });
+  test('with every word sampled, no correction and the targets masked out, it is the full cross-entropy (value and gradients)', () => {
+    const V = 30;
+    const model = new LstmLanguageModel({ vocabSize: V, embedSize: 8, hiddenSize: 6, layers: 1, seed: 3 });
     const ids = tf.tensor2d([[1, 4, 7], [2, 2, 29]], [2, 3], 'int32');
-    const targets = tf.tensor1d([4, 7, 9, 2, 29, 0], 'int32');
-    const all = tf.range(0, 30, 1, 'int32') as tf.Tensor1D;
-    const zero = tf.zeros([30]) as tf.Tensor1D;
-    const full = tf.variableGrads(() => crossEntropy(model.forwardFloat(ids).logits, targets), model.variables);
-    const sampled = tf.variableGrads(() => model.sampledLoss(model.hiddenFloat(ids).hidden, all, zero, targets), model.variables);
+    const targets = [4, 7, 9, 2, 29, 0];
+    const t = tf.tensor1d(targets, 'int32');
+    const s = {
+      sampled: tf.range(0, V, 1, 'int32'),
+      sampledLogQ: tf.zeros([V]),
+      targetLogQ: tf.zeros([targets.length, 1]),
+      hits: tf.oneHot(t, V).cast('float32'),
+    };
+    const full = tf.variableGrads(() => crossEntropy(model.forwardFloat(ids).logits, t), model.variables);
+    const sampled = tf.variableGrads(() => model.sampledLoss(model.hiddenFloat(ids).hidden, t, s), model.variables);
     expect(sampled.value.dataSync()[0]).toBeCloseTo(full.value.dataSync()[0], 5);
     for (const v of model.variables) {
       const a = full.grads[v.name].dataSync();
@@ -24,22 +30,20 @@ describe('sampled softmax', () => {
     model.dispose();
   });
 
-  test('candidates: sorted, include every target, deterministic per step, corrections ≤ 0 and 0 for targets', () => {
+  test('samples: sorted and unique, deterministic per step, log Q ≤ 0, hits mark the target of each row', () => {
     const train = Int32Array.from({ length: 5000 }, (_, i) => (i * 7919) % 100);
     const sampler = new CandidateSampler(train, 100, 20, 5);
     const targets = Int32Array.from([3, 3, 50, 99]);
     const a = sampler.sample(7, targets);
     const b = sampler.sample(7, targets);
     const c = sampler.sample(8, targets);
-    const ids = Array.from(a.candidates.dataSync());
-    expect(ids).toEqual([...ids].sort((x, y) => x - y));
-    expect(new Set(ids).size).toBe(ids.length);
-    for (const t of targets) expect(ids).toContain(t);
-    expect(Array.from(b.candidates.dataSync())).toEqual(ids);
-    expect(Array.from(c.candidates.dataSync())).not.toEqual(ids);
-    const logQ = a.logQ.dataSync();
-    ids.forEach((id, i) => (targets.includes(id) ? expect(logQ[i]).toBe(0) : expect(logQ[i]).toBeLessThan(0)));
-    expect(Array.from(a.positions.dataSync()).map((p) => ids[p])).toEqual(Array.from(targets));
-    tf.dispose([a.candidates, a.logQ, a.positions, b.candidates, b.logQ, b.positions, c.candidates, c.logQ, c.positions]);
+    const ids = Array.from(a.sampled.dataSync());
+    expect(ids).toEqual([...new Set(ids)].sort((x, y) => x - y));
+    expect(Array.from(b.sampled.dataSync())).toEqual(ids);
+    expect(Array.from(c.sampled.dataSync())).not.toEqual(ids);
+    for (const q of [...a.sampledLogQ.dataSync(), ...a.targetLogQ.dataSync()]) expect(q).toBeLessThanOrEqual(0);
+    const hits = a.hits.arraySync() as number[][];
+    targets.forEach((t, r) => ids.forEach((id, j) => expect(hits[r][j]).toBe(id === t ? 1 : 0)));
+    tf.dispose([a, b, c].flatMap((x) => [x.sampled, x.sampledLogQ, x.targetLogQ, x.hits]));
   });
 });

@@ -109,16 +109,20 @@ export class LstmLanguageModel {
   }
 
   /**
-   * Sampled-softmax loss for float pretraining: cross-entropy over the candidate words only
-   * (sorted ids), with logits corrected by -log Q (Q: a candidate's inclusion probability), and
-   * targets given as positions in `candidates`. The model is unchanged; evaluation and QAT use
-   * the full softmax.
+   * Sampled-softmax loss for float pretraining (TensorFlow's sampled_softmax_loss): each row's
+   * target logit and the shared sampled words' logits, each corrected by -log Q, sampled words equal
+   * to the row's target masked out; cross-entropy with the target at column 0. The model is
+   * unchanged: evaluation and QAT use the full softmax.
    */
-  sampledLoss(hidden: T, candidates: T, logQ: T, targetPositions: T): tf.Scalar {
-    const w = embeddingLookup(this.outW, candidates);
-    const b = embeddingLookup(this.outB.reshape([-1, 1]), candidates).reshape([-1]);
-    const logits = mm(hidden, tf.transpose(w)).add(b).sub(logQ);
-    return crossEntropy(logits, targetPositions);
+  sampledLoss(hidden: T, targets: T, s: { sampled: T; sampledLogQ: T; targetLogQ: T; hits: T }): tf.Scalar {
+    const wTarget = embeddingLookup(this.outW, targets.reshape([-1]));
+    const bTarget = embeddingLookup(this.outB.reshape([-1, 1]), targets.reshape([-1]));
+    const trueLogit = tf.sum(hidden.mul(wTarget), 1, true).add(bTarget).sub(s.targetLogQ);
+    const wSampled = embeddingLookup(this.outW, s.sampled);
+    const bSampled = embeddingLookup(this.outB.reshape([-1, 1]), s.sampled).reshape([-1]);
+    const sampledLogits = mm(hidden, tf.transpose(wSampled)).add(bSampled).sub(s.sampledLogQ).sub(s.hits.mul(1e9));
+    const logits = tf.concat([trueLogit, sampledLogits], 1);
+    return crossEntropy(logits, tf.zeros([logits.shape[0]!], 'int32'));
   }
 
   /** Fix the quantization from float passes over calibration batches; builds PWL tables. */

@@ -36,7 +36,7 @@ export const LM_PRESETS: Record<string, { model: Omit<LmConfig, 'vocabSize'>; tr
   },
   small: {
     model: { embedSize: 256, hiddenSize: 256, layers: 2, seed: 1 },
-    train: { batch: 32, steps: 3000, bptt: 35, learningRate: 0.003, clipNorm: 5, vocabSize: 10000, qatSteps: 600, qatLearningRate: 0.0005, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 1024, dropout: 0.3 },
+    train: { batch: 32, steps: 3000, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 10000, qatSteps: 600, qatLearningRate: 0.0005, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 1024, dropout: 0.3 },
   },
   full: {
     model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1 },
@@ -289,7 +289,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
         if (sampled) {
           const r = model.hiddenFloat(inputs, state, undefined, p.train.dropout, step + 1);
           next = { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) };
-          return model.sampledLoss(r.hidden, sampled.candidates, sampled.logQ, sampled.positions);
+          return model.sampledLoss(r.hidden, targets, sampled);
         }
         if (mode === 'float') {
           const r = model.hiddenFloat(inputs, state, undefined, p.train.dropout, step + 1);
@@ -300,7 +300,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
         next = { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) };
         return crossEntropy(r.logits, targets);
       }, model.variables);
-      if (sampled) tf.dispose([sampled.candidates, sampled.logQ, sampled.positions]);
+      if (sampled) tf.dispose([sampled.sampled, sampled.sampledLogQ, sampled.targetLogQ, sampled.hits]);
       const clipped = clipByGlobalNorm(grads, p.train.clipNorm);
       optimizer.applyGradients(clipped as Parameters<typeof optimizer.applyGradients>[0]);
       lastLoss = value.dataSync()[0];

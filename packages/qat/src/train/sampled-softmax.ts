@@ -2,13 +2,15 @@ import seedrandom from 'seedrandom';
 import { tf } from '../qat/tf-backend.js';
 
 /**
- * Candidate sampling for a sampled softmax: each step draws `samples` words from the unigram
- * distribution raised to 0.75 (seeded by the step, so a resumed run draws the same), adds the
- * batch's targets, and gives each candidate's log inclusion probability for the correction.
+ * Candidate sampling for a sampled softmax (Jean et al. 2015; TensorFlow's sampled_softmax_loss):
+ * each step draws `samples` words from the unigram distribution raised to 0.75, seeded by the step
+ * so that a resumed run draws the same. Every row is scored on its own target and the shared sampled
+ * words, each logit corrected by -log Q (Q: the word's probability to be among the samples), and a
+ * sampled word equal to the row's target is masked out.
  */
 export class CandidateSampler {
   private readonly cdf: Float64Array;
-  private readonly q: Float64Array;
+  private readonly logQ: Float64Array;
 
   constructor(
     trainIds: Int32Array,
@@ -20,10 +22,11 @@ export class CandidateSampler {
     for (const id of trainIds) counts[id] += 1;
     const weights = counts.map((c) => (c + 1) ** 0.75);
     const total = weights.reduce((a, b) => a + b, 0);
-    this.q = weights.map((w) => w / total);
     this.cdf = new Float64Array(vocabSize);
     let acc = 0;
-    this.q.forEach((p, i) => (this.cdf[i] = acc += p));
+    weights.forEach((w, i) => (this.cdf[i] = acc += w / total));
+    // probability of appearing at least once in `samples` draws with replacement
+    this.logQ = weights.map((w) => Math.log(1 - (1 - w / total) ** samples));
   }
 
   private draw(u: number): number {
@@ -37,21 +40,27 @@ export class CandidateSampler {
     return lo;
   }
 
-  /** Candidates (sorted ids), their -log Q corrections and the targets' positions, for one step. */
-  sample(step: number, targets: Int32Array): { candidates: tf.Tensor1D; logQ: tf.Tensor1D; positions: tf.Tensor1D } {
+  /**
+   * The sampled words (unique, sorted) with their corrections, the targets' corrections, and the
+   * accidental-hit mask [N, S'] (1 where a sampled word is the row's own target), for one step.
+   */
+  sample(step: number, targets: Int32Array): { sampled: tf.Tensor1D; sampledLogQ: tf.Tensor1D; targetLogQ: tf.Tensor2D; hits: tf.Tensor2D } {
     const rng = seedrandom(`${this.seed}:${step}`);
-    const inBatch = new Set<number>(targets);
-    const set = new Set<number>(inBatch);
+    const set = new Set<number>();
     for (let i = 0; i < this.samples; i++) set.add(this.draw(rng()));
-    const candidates = Int32Array.from([...set].sort((a, b) => a - b));
-    const position = new Map<number, number>();
-    candidates.forEach((c, i) => position.set(c, i));
-    // Q = 1 for the batch's targets (always included), else P(drawn at least once in `samples` draws)
-    const logQ = Float32Array.from(candidates, (c) => (inBatch.has(c) ? 0 : Math.log(1 - (1 - this.q[c]) ** this.samples)));
+    const sampled = Int32Array.from([...set].sort((a, b) => a - b));
+    const column = new Map<number, number>();
+    sampled.forEach((c, j) => column.set(c, j));
+    const hits = new Float32Array(targets.length * sampled.length);
+    targets.forEach((t, r) => {
+      const j = column.get(t);
+      if (j !== undefined) hits[r * sampled.length + j] = 1;
+    });
     return {
-      candidates: tf.tensor1d(candidates, 'int32'),
-      logQ: tf.tensor1d(logQ),
-      positions: tf.tensor1d(Int32Array.from(targets, (t) => position.get(t)!), 'int32'),
+      sampled: tf.tensor1d(sampled, 'int32'),
+      sampledLogQ: tf.tensor1d(Float32Array.from(sampled, (c) => this.logQ[c])),
+      targetLogQ: tf.tensor2d(Float32Array.from(targets, (t) => this.logQ[t]), [targets.length, 1]),
+      hits: tf.tensor2d(hits, [targets.length, sampled.length]),
     };
   }
 }
