@@ -9,10 +9,10 @@ beforeAll(async () => {
 /** The integer language model run by runtime-core's reference kernels, token by token. */
 function referenceLogits(m: ReturnType<LstmLanguageModel['exportIntegers']>, E: number, V: number, ids: number[]): Int32Array[] {
   const H = m.layers[0].hiddenSize;
-  const h = m.layers.map(() => new Int8Array(H));
-  const c = m.layers.map(() => new Int16Array(H));
+  const h: Int8Array[] = m.layers.map(() => new Int8Array(H));
+  const c: Int16Array[] = m.layers.map(() => new Int16Array(H));
   return ids.map((id) => {
-    let x: Int8Array = m.embedding.subarray(id * E, (id + 1) * E) as Int8Array;
+    let x: Int8Array = m.embedding.subarray(id * E, (id + 1) * E);
     m.layers.forEach((p, l) => {
       const s = lstmStepReference(p, x, h[l], c[l]);
       h[l] = s.h;
