@@ -22,6 +22,9 @@ export type { ActivationName, ActivationSpecOptions } from './pwl/activations.js
 export { loadBrownLm, loadBrownPos, loadCmudictG2p, readBrownSentences, brownFiles, normalizeBrownTag, brownPosSplit, cmudictSplit, stripStress, Vocabulary, countTokens, frequentTokens, fingerprint, BROWN_LM_SPLIT, SENTENCE_END, UNKNOWN } from './data/index.js';
 export type { BrownLmData, BrownLmOptions, BrownPosData, TaggedSentence, CmudictG2pData, G2pEntry, BrownSentence } from './data/index.js';
 export { QLstm, disposeLstmQatConstants } from './qat/qlstm.js';
+export { QBiLstm } from './qat/qbilstm.js';
+export { madNormFloat, madNormQat, madNormExact, madNormConstants } from './qat/mad-norm.js';
+export type { MadNormQuant, MadNormConstants } from './qat/mad-norm.js';
 export type { LstmQuantState, LstmRanges, LstmQatConstants } from './qat/qlstm.js';
 export { useWasmBackend } from './qat/tf-backend.js';
 export { LstmLanguageModel, crossEntropy } from './models/language-model.js';
