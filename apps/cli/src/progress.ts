@@ -27,22 +27,29 @@ export function progressReporter(io: Io, everySeconds = 10): { update: (p: Progr
   let bar: cliProgress.SingleBar | null = null;
   let phase = '';
   let phaseStart = performance.now();
+  let firstStep = 0;
   let lastLine = 0;
   const stop = () => {
     bar?.stop();
     bar = null;
   };
   const update = (p: ProgressUpdate) => {
+    // a checkpoint is a moment inside a phase: report it, keep the phase's clock and bar
+    if (p.phase === 'checkpoint') {
+      if (!bar) io.err.write(`[checkpoint] saved at step ${p.step}/${p.totalSteps}\n`);
+      return;
+    }
     if (p.phase !== phase) {
       stop();
       phase = p.phase;
       phaseStart = performance.now();
+      firstStep = p.step - 1; // a resumed run starts counting where it stopped
       if (tty) {
         bar = new cliProgress.SingleBar(
           { format: `${p.phase.padEnd(9)} [{bar}] {value}/{total} | loss {loss} | {rate} tok/s | ETA {eta_formatted}`, stream: io.err as NodeJS.WritableStream, hideCursor: true, etaBuffer: 50 },
           cliProgress.Presets.shades_classic,
         );
-        bar.start(p.totalSteps, 0, { loss: '-', rate: '-' });
+        bar.start(p.totalSteps, firstStep, { loss: '-', rate: '-' });
       }
     }
     const payload = { loss: p.loss !== undefined ? p.loss.toFixed(3) : '-', rate: p.tokensPerSecond !== undefined ? p.tokensPerSecond.toFixed(0) : '-' };
@@ -55,7 +62,8 @@ export function progressReporter(io: Io, everySeconds = 10): { update: (p: Progr
     if (now - lastLine >= everySeconds * 1000 || p.step >= p.totalSteps) {
       lastLine = now;
       const elapsed = (now - phaseStart) / 1000;
-      const eta = p.step > 0 ? (elapsed / p.step) * (p.totalSteps - p.step) : NaN;
+      const done = p.step - firstStep;
+      const eta = done > 0 ? (elapsed / done) * (p.totalSteps - p.step) : NaN;
       io.err.write(`[${p.phase}] ${p.step}/${p.totalSteps}  loss ${payload.loss}  ${payload.rate} tok/s  elapsed ${formatSeconds(elapsed)}  ETA ${formatSeconds(eta)}\n`);
     }
   };

@@ -3,7 +3,10 @@ import { loadBrownLm, type BrownLmData } from '../data/lm-brown.js';
 import { crossEntropy, LstmLanguageModel, type LmConfig, type LmQatConstants, type LmState } from '../models/language-model.js';
 import { mm } from '../qat/fast-ops.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { disposeCheckpoint, loadWeights, runTraining, type TrainProgress } from './trainer.js';
+
+export type { TrainProgress } from './trainer.js';
 import { CandidateSampler } from './sampled-softmax.js';
 
 /** Training hyper-parameters of a preset. */
@@ -43,15 +46,6 @@ export const LM_PRESETS: Record<string, { model: Omit<LmConfig, 'vocabSize'>; tr
     train: { batch: 32, steps: 12000, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 16000, qatSteps: 3000, qatLearningRate: 0.0003, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 2048, dropout: 0.4 },
   },
 };
-
-/** A progress event: enough to draw a bar with rate and ETA, or print a plain line. */
-export interface TrainProgress {
-  phase: 'train' | 'qat' | 'calibrate' | 'eval' | 'checkpoint';
-  step: number;
-  totalSteps: number;
-  loss?: number;
-  tokensPerSecond?: number;
-}
 
 export interface LmTrainOptions {
   preset: string;
@@ -142,26 +136,6 @@ function stateFrom(saved: { name: string; tensor: tf.Tensor }[], layers: number)
   return { h: Array.from({ length: layers }, (_, l) => get(`state/h${l}`)), c: Array.from({ length: layers }, (_, l) => get(`state/c${l}`)) };
 }
 
-/** Scale gradients so that their global L2 norm is at most `maxNorm`. */
-function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): Record<string, tf.Tensor> {
-  return tf.tidy(() => {
-    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0];
-    const scale = norm > maxNorm ? maxNorm / norm : 1;
-    const out: Record<string, tf.Tensor> = {};
-    for (const [k, g] of Object.entries(grads)) out[k] = scale === 1 ? g.clone() : g.mul(scale);
-    return out;
-  });
-}
-
-function loadWeights(model: LstmLanguageModel, ckpt: LoadedCheckpoint): void {
-  for (const { name, variable } of model.namedVariables()) {
-    const t = ckpt.tensors.get(name);
-    if (!t) throw new IntrnnError('ERR_CHECKPOINT', name, 'tensor missing from checkpoint');
-    if (t.shape.join() !== variable.shape.join()) throw new IntrnnError('ERR_CHECKPOINT', name, `shape ${t.shape} does not match the model's ${variable.shape}`);
-    variable.assign(t);
-  }
-}
-
 /** Perplexity of the model on a split, streaming with state carried (float or integer QAT forward). */
 export function evaluateLm(model: LstmLanguageModel, ids: Int32Array, opts: { batch?: number; bptt?: number; onProgress?: (p: TrainProgress) => void } = {}): { perplexity: number; tokens: number } {
   const stream = new StreamBatches(ids, opts.batch ?? 16, opts.bptt ?? 35);
@@ -201,149 +175,111 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
   const mode: 'float' | 'qat' = opts.qatFrom ? 'qat' : 'float';
   const data: BrownLmData = loadBrownLm({ vocabSize: p.train.vocabSize });
   const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size });
-  const totalSteps = opts.steps ?? (mode === 'qat' ? p.train.qatSteps : p.train.steps);
-  const lr = mode === 'qat' ? p.train.qatLearningRate : p.train.learningRate;
   const stream = new StreamBatches(data.train, p.train.batch, p.train.bptt);
   const sampler = mode === 'float' && p.train.sampledSoftmax > 0 ? new CandidateSampler(data.train, data.vocab.size, p.train.sampledSoftmax, p.model.seed) : null;
-  const optimizer = tf.train.adam(lr);
-  try {
-    let step = 0;
-    let history: { step: number; loss: number }[] = [];
-    let initialLoss: number | null = null;
-    let elapsedBefore = 0;
-    let state = zeroState(model, p.train.batch);
+  let state = zeroState(model, p.train.batch);
+  let next: LmState | undefined;
+  let k: LmQatConstants | undefined;
+  let batch: { inputs: tf.Tensor2D; targets: tf.Tensor2D } | undefined;
 
-    if (opts.resume) {
-      if (!hasCheckpoint(opts.outDir)) throw new IntrnnError('ERR_FILE_MISSING', opts.outDir, 'no checkpoint to resume (train without --resume first)');
-      const ck = loadCheckpoint(opts.outDir);
-      if (ck.meta.dataFingerprint !== data.fingerprint) throw new IntrnnError('ERR_CHECKPOINT', opts.outDir, 'was trained on different data (fingerprint differs)');
-      if (ck.meta.mode !== mode || ck.meta.preset !== opts.preset) throw new IntrnnError('ERR_CHECKPOINT', opts.outDir, `holds a ${ck.meta.mode} run of preset ${ck.meta.preset}, not ${mode} ${opts.preset}`);
-      loadWeights(model, ck);
-      if (ck.meta.quant) model.quant = ck.meta.quant;
-      await optimizer.setWeights(ck.optimizer.map(({ name, tensor }) => ({ name: name === 'iter' ? name : `${model.prefix}${name}`, tensor })));
-      tf.dispose([...ck.tensors.values(), ...ck.optimizer.map((o) => o.tensor)]); // copied into variables
-      tf.dispose([...state.h, ...state.c]);
-      state = stateFrom(ck.state, model.lstms.length);
-      step = ck.meta.step;
-      history = ck.meta.history;
-      initialLoss = ck.meta.initialLoss;
-      elapsedBefore = ck.meta.elapsedSeconds;
-    } else if (opts.qatFrom) {
+  if (opts.qatFrom && !opts.resume) {
+    try {
       const ck = loadCheckpoint(opts.qatFrom);
       if (ck.meta.mode !== 'float') throw new IntrnnError('ERR_CHECKPOINT', opts.qatFrom, 'is not a float checkpoint');
       if (ck.meta.dataFingerprint !== data.fingerprint) throw new IntrnnError('ERR_CHECKPOINT', opts.qatFrom, 'was trained on different data (fingerprint differs)');
       loadWeights(model, ck);
-      tf.dispose([...ck.tensors.values(), ...ck.optimizer.map((o) => o.tensor), ...ck.state.map((t) => t.tensor)]);
-      opts.onProgress?.({ phase: 'calibrate', step: 0, totalSteps: p.train.calibrationBatches });
-      const batches = Array.from({ length: p.train.calibrationBatches }, (_, s) => stream.window(s % stream.windows));
-      model.calibrate(batches.map((b) => b.inputs));
-      tf.dispose(batches.flatMap((b) => [b.inputs, b.targets]));
+      disposeCheckpoint(ck);
+    } catch (e) {
+      model.dispose();
+      tf.dispose([...state.h, ...state.c]);
+      throw e;
     }
+    opts.onProgress?.({ phase: 'calibrate', step: 0, totalSteps: p.train.calibrationBatches });
+    const batches = Array.from({ length: p.train.calibrationBatches }, (_, s) => stream.window(s % stream.windows));
+    model.calibrate(batches.map((b) => b.inputs));
+    tf.dispose(batches.flatMap((b) => [b.inputs, b.targets]));
+  }
 
-    const started = performance.now();
-    const checkpointEvery = (opts.checkpointEverySeconds ?? 300) * 1000;
-    let lastCheckpoint = performance.now();
-    let k: LmQatConstants | undefined;
-    let tokens = 0;
-    let lastLoss = NaN;
-    const runStart = step;
-    const save = async () => {
-      const opt = await optimizer.getWeights();
-      saveCheckpoint(
-        opts.outDir,
-        {
-          format: 'intrnn-qat-checkpoint',
-          version: 1,
-          task: 'lm-brown',
-          preset: opts.preset,
-          mode,
-          config: { ...model.config },
-          train: { ...p.train, steps: totalSteps },
-          step,
-          totalSteps,
-          dataFingerprint: data.fingerprint,
-          quant: model.quant,
-          history,
-          initialLoss,
-          elapsedSeconds: elapsedBefore + (performance.now() - started) / 1000,
-        },
-        model.namedVariables().map(({ name, variable }) => ({ name, tensor: variable })),
-        opt.map(({ name, tensor }) => ({ name: name.startsWith(model.prefix) ? name.slice(model.prefix.length) : name, tensor })),
-        stateTensors(state),
-      );
-      opt[0]?.tensor.dispose(); // the iteration count is a fresh scalar; the moments are the optimizer's own variables
-      opts.onProgress?.({ phase: 'checkpoint', step, totalSteps });
-    };
-
-    while (step < totalSteps) {
-      const s = step % stream.windows;
-      if (s === 0 && step > 0) {
-        tf.dispose([...state.h, ...state.c]);
-        state = zeroState(model, p.train.batch);
-      }
-      const { inputs, targets } = stream.window(s);
-      if (mode === 'qat') k = model.qatConstants(k);
-      let next: LmState | undefined;
-      const sampled = sampler?.sample(step, targets.dataSync() as Int32Array);
-      const { value, grads } = tf.variableGrads(() => {
-        if (sampled) {
-          const r = model.hiddenFloat(inputs, state, undefined, p.train.dropout, step + 1);
-          next = { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) };
-          return model.sampledLoss(r.hidden, targets, sampled);
-        }
-        if (mode === 'float') {
-          const r = model.hiddenFloat(inputs, state, undefined, p.train.dropout, step + 1);
-          next = { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) };
-          return crossEntropy(mm(r.hidden, tf.transpose(model.outW)).add(model.outB), targets);
-        }
-        const r = model.forwardQat(inputs, k!, state);
-        next = { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) };
-        return crossEntropy(r.logits, targets);
-      }, model.variables);
-      if (sampled) tf.dispose([sampled.sampled, sampled.sampledLogQ, sampled.targetLogQ, sampled.hits]);
-      const clipped = clipByGlobalNorm(grads, p.train.clipNorm);
-      optimizer.applyGradients(clipped as Parameters<typeof optimizer.applyGradients>[0]);
-      lastLoss = value.dataSync()[0];
-      if (initialLoss === null) initialLoss = lastLoss;
-      tf.dispose([value, inputs, targets, ...Object.values(grads), ...Object.values(clipped), ...state.h, ...state.c]);
-      state = next!;
-      step++;
-      tokens += p.train.batch * p.train.bptt;
-      history.push({ step, loss: lastLoss });
-      if (history.length > 2000) history = history.filter((_, i) => i % 2 === 0);
-      const seconds = (performance.now() - started) / 1000;
-      opts.onProgress?.({ phase: mode === 'qat' ? 'qat' : 'train', step, totalSteps, loss: lastLoss, tokensPerSecond: tokens / seconds });
-      if (performance.now() - lastCheckpoint > checkpointEvery) {
-        await save();
-        lastCheckpoint = performance.now();
-      }
-      if (opts.stopAfter !== undefined && step - runStart >= opts.stopAfter) break;
-    }
-    await save();
-    if (k) model.disposeQatConstants(k);
-    const seconds = (performance.now() - started) / 1000;
-    const validIds = p.train.evalTokens > 0 ? data.valid.subarray(0, p.train.evalTokens) : data.valid;
-    const validation = opts.validate === false ? null : evaluateLm(model, validIds, { onProgress: opts.onProgress });
-    tf.dispose([...state.h, ...state.c]);
-    return {
+  const r = await runTraining(
+    {
       task: 'lm-brown',
       preset: opts.preset,
       mode,
-      initialLoss: initialLoss ?? NaN,
-      finalLoss: lastLoss,
-      steps: step,
-      tokensPerSecond: tokens / seconds,
-      seconds,
-      validation,
+      model,
+      config: { ...model.config },
+      settings: { ...p.train },
       dataFingerprint: data.fingerprint,
+      totalSteps: opts.steps ?? (mode === 'qat' ? p.train.qatSteps : p.train.steps),
+      learningRate: mode === 'qat' ? p.train.qatLearningRate : p.train.learningRate,
+      clipNorm: p.train.clipNorm,
+      begin: () => {
+        if (mode === 'qat') k = model.qatConstants();
+      },
+      loss: (step) => {
+        const s = step % stream.windows;
+        if (s === 0 && step > 0) {
+          tf.dispose([...state.h, ...state.c]);
+          state = zeroState(model, p.train.batch);
+        }
+        batch = stream.window(s);
+        const { inputs, targets } = batch;
+        const keep = (st: LmState) => ({ h: st.h.map((t) => tf.keep(t)), c: st.c.map((t) => tf.keep(t)) });
+        if (mode === 'qat') {
+          const q = model.forwardQat(inputs, k!, state);
+          next = keep(q.state);
+          return crossEntropy(q.logits, targets);
+        }
+        const f = model.hiddenFloat(inputs, state, undefined, p.train.dropout, step + 1);
+        next = keep(f.state);
+        if (sampler) {
+          return model.sampledLoss(f.hidden, targets, sampler.sample(step, targets.dataSync() as Int32Array));
+        }
+        return crossEntropy(mm(f.hidden, tf.transpose(model.outW)).add(model.outB), targets);
+      },
+      tokens: () => p.train.batch * p.train.bptt,
+      commit: () => {
+        tf.dispose([...state.h, ...state.c, batch!.inputs, batch!.targets]);
+        state = next!;
+        if (mode === 'qat') k = model.qatConstants(k);
+      },
+      state: () => stateTensors(state),
+      restoreState: (saved) => {
+        tf.dispose([...state.h, ...state.c]);
+        state = stateFrom(saved, model.lstms.length);
+      },
+      evaluate: (onProgress) => {
+        const validIds = p.train.evalTokens > 0 ? data.valid.subarray(0, p.train.evalTokens) : data.valid;
+        const v = evaluateLm(model, validIds, { onProgress });
+        return { perplexity: v.perplexity, tokens: v.tokens };
+      },
+      dispose: () => {
+        tf.dispose([...state.h, ...state.c]);
+        if (k) model.disposeQatConstants(k);
+      },
+    },
+    {
       outDir: opts.outDir,
-      finished: step >= totalSteps,
-    };
-  } finally {
-    // also on errors: tfjs variable names are global, and memory is not collected
-    model.dispose();
-    optimizer.dispose();
-  }
+      resume: opts.resume,
+      checkpointEverySeconds: opts.checkpointEverySeconds,
+      stopAfter: opts.stopAfter,
+      validate: opts.validate,
+      onProgress: opts.onProgress,
+    },
+  );
+  return {
+    task: 'lm-brown',
+    preset: opts.preset,
+    mode,
+    initialLoss: r.initialLoss,
+    finalLoss: r.finalLoss,
+    steps: r.steps,
+    tokensPerSecond: r.tokensPerSecond,
+    seconds: r.seconds,
+    validation: r.validation as LmTrainSummary['validation'],
+    dataFingerprint: data.fingerprint,
+    outDir: opts.outDir,
+    finished: r.finished,
+  };
 }
 
 /** Load a checkpoint as a model (float, or QAT with its frozen quantization). */
@@ -354,7 +290,7 @@ export function loadLmCheckpoint(dir: string): { model: LstmLanguageModel; meta:
   const model = new LstmLanguageModel({ vocabSize: c.vocabSize, embedSize: c.embedSize, hiddenSize: c.hiddenSize, layers: c.layers, seed: c.seed });
   loadWeights(model, ck);
   model.quant = ck.meta.quant;
-  tf.dispose([...ck.tensors.values(), ...ck.optimizer.map((o) => o.tensor), ...ck.state.map((s) => s.tensor)]);
+  disposeCheckpoint(ck);
   return { model, meta: ck.meta };
 }
 

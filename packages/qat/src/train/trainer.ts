@@ -1,0 +1,197 @@
+import { IntrnnError } from '@intrnn/format';
+import type { LmQuantState } from '../models/language-model.js';
+import { tf } from '../qat/tf-backend.js';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+
+type Named = { name: string; tensor: tf.Tensor };
+
+/** A progress event: enough to draw a bar with rate and ETA, or print a plain line. */
+export interface TrainProgress {
+  phase: 'train' | 'qat' | 'calibrate' | 'eval' | 'checkpoint';
+  step: number;
+  totalSteps: number;
+  loss?: number;
+  tokensPerSecond?: number;
+}
+
+/** What a model must offer the trainer. */
+export interface TrainableModel {
+  /** Prefix of the model's tf variable names (tfjs names are global to a process). */
+  readonly prefix: string;
+  quant: LmQuantState | null;
+  namedVariables(): { name: string; variable: tf.Variable }[];
+  dispose(): void;
+}
+
+/** The task-specific half of a training run; the trainer owns the loop, optimizer and checkpoints. */
+export interface TrainTask {
+  task: string;
+  preset: string;
+  mode: 'float' | 'qat';
+  model: TrainableModel;
+  config: Record<string, number>;
+  settings: Record<string, number>;
+  dataFingerprint: string;
+  totalSteps: number;
+  learningRate: number;
+  clipNorm: number;
+  /** Called once the model is ready (restored on resume), before the first step. */
+  begin(): void;
+  /** Loss of `step`, computed inside the gradient tape. */
+  loss(step: number): tf.Scalar;
+  /** Tokens the step trained on (for tokens/s), known after loss(). */
+  tokens(step: number): number;
+  /** Called after the optimizer update (swap recurrent state, free the batch). */
+  commit(step: number): void;
+  /** Recurrent state carried between steps, for checkpoints (empty if none). */
+  state(): Named[];
+  restoreState(saved: Named[]): void;
+  /** Validation figures at the end. */
+  evaluate(onProgress?: (p: TrainProgress) => void): Record<string, number>;
+  /** Free task-owned tensors (not the model). */
+  dispose(): void;
+}
+
+export interface TrainerOptions {
+  outDir: string;
+  resume?: boolean;
+  checkpointEverySeconds?: number;
+  stopAfter?: number;
+  validate?: boolean;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export interface TrainerResult {
+  initialLoss: number;
+  finalLoss: number;
+  steps: number;
+  tokensPerSecond: number;
+  seconds: number;
+  finished: boolean;
+  validation: Record<string, number> | null;
+}
+
+/** Assign checkpoint tensors to the model's variables by name, checking shapes. */
+export function loadWeights(model: TrainableModel, ckpt: LoadedCheckpoint): void {
+  for (const { name, variable } of model.namedVariables()) {
+    const t = ckpt.tensors.get(name);
+    if (!t) throw new IntrnnError('ERR_CHECKPOINT', name, 'tensor missing from checkpoint');
+    if (t.shape.join() !== variable.shape.join()) throw new IntrnnError('ERR_CHECKPOINT', name, `shape ${t.shape} does not match the model's ${variable.shape}`);
+    variable.assign(t);
+  }
+}
+
+/** Free every tensor of a loaded checkpoint except those listed. */
+export function disposeCheckpoint(ckpt: LoadedCheckpoint, keepState = false): void {
+  tf.dispose([...ckpt.tensors.values(), ...ckpt.optimizer.map((o) => o.tensor), ...(keepState ? [] : ckpt.state.map((s) => s.tensor))]);
+}
+
+/** Scale gradients so that their global L2 norm is at most `maxNorm`. */
+function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): Record<string, tf.Tensor> {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0];
+    const scale = norm > maxNorm ? maxNorm / norm : 1;
+    const out: Record<string, tf.Tensor> = {};
+    for (const [k, g] of Object.entries(grads)) out[k] = scale === 1 ? g.clone() : g.mul(scale);
+    return out;
+  });
+}
+
+/**
+ * The training loop shared by every task: Adam, global-norm clipping, atomic checkpoints every few
+ * minutes and at the end (weights, optimizer, carried state, quantization, history, data
+ * fingerprint), and `resume` that continues bit-exactly. The task supplies the loss of each step.
+ */
+export async function runTraining(task: TrainTask, opts: TrainerOptions): Promise<TrainerResult> {
+  const { model } = task;
+  const optimizer = tf.train.adam(task.learningRate);
+  const variables = model.namedVariables().map((v) => v.variable);
+  let step = 0;
+  let history: { step: number; loss: number }[] = [];
+  let initialLoss: number | null = null;
+  let elapsedBefore = 0;
+  try {
+    if (opts.resume) {
+      if (!hasCheckpoint(opts.outDir)) throw new IntrnnError('ERR_FILE_MISSING', opts.outDir, 'no checkpoint to resume (train without --resume first)');
+      const ck = loadCheckpoint(opts.outDir);
+      if (ck.meta.dataFingerprint !== task.dataFingerprint) throw new IntrnnError('ERR_CHECKPOINT', opts.outDir, 'was trained on different data (fingerprint differs)');
+      if (ck.meta.task !== task.task || ck.meta.mode !== task.mode || ck.meta.preset !== task.preset) {
+        throw new IntrnnError('ERR_CHECKPOINT', opts.outDir, `holds a ${ck.meta.mode} run of ${ck.meta.task} preset ${ck.meta.preset}, not ${task.mode} ${task.task} ${task.preset}`);
+      }
+      loadWeights(model, ck);
+      if (ck.meta.quant) model.quant = ck.meta.quant;
+      await optimizer.setWeights(ck.optimizer.map(({ name, tensor }) => ({ name: name === 'iter' ? name : `${model.prefix}${name}`, tensor })));
+      task.restoreState(ck.state);
+      disposeCheckpoint(ck, true);
+      step = ck.meta.step;
+      history = ck.meta.history;
+      initialLoss = ck.meta.initialLoss;
+      elapsedBefore = ck.meta.elapsedSeconds;
+    }
+
+    task.begin();
+    const started = performance.now();
+    const save = async () => {
+      const opt = await optimizer.getWeights();
+      saveCheckpoint(
+        opts.outDir,
+        {
+          format: 'intrnn-qat-checkpoint',
+          version: 1,
+          task: task.task,
+          preset: task.preset,
+          mode: task.mode,
+          config: task.config,
+          train: { ...task.settings, steps: task.totalSteps },
+          step,
+          totalSteps: task.totalSteps,
+          dataFingerprint: task.dataFingerprint,
+          quant: model.quant,
+          history,
+          initialLoss,
+          elapsedSeconds: elapsedBefore + (performance.now() - started) / 1000,
+        },
+        model.namedVariables().map(({ name, variable }) => ({ name, tensor: variable })),
+        opt.map(({ name, tensor }) => ({ name: name.startsWith(model.prefix) ? name.slice(model.prefix.length) : name, tensor })),
+        task.state(),
+      );
+      opt[0]?.tensor.dispose(); // the iteration count is a fresh scalar; the moments are the optimizer's own variables
+      opts.onProgress?.({ phase: 'checkpoint', step, totalSteps: task.totalSteps });
+    };
+
+    const checkpointEvery = (opts.checkpointEverySeconds ?? 300) * 1000;
+    let lastCheckpoint = performance.now();
+    let tokens = 0;
+    let lastLoss = NaN;
+    const runStart = step;
+    while (step < task.totalSteps) {
+      const { value, grads } = tf.variableGrads(() => task.loss(step), variables);
+      const clipped = clipByGlobalNorm(grads, task.clipNorm);
+      optimizer.applyGradients(clipped as Parameters<typeof optimizer.applyGradients>[0]);
+      lastLoss = value.dataSync()[0];
+      if (initialLoss === null) initialLoss = lastLoss;
+      tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
+      tokens += task.tokens(step);
+      task.commit(step);
+      step++;
+      history.push({ step, loss: lastLoss });
+      if (history.length > 2000) history = history.filter((_, i) => i % 2 === 0);
+      const seconds = (performance.now() - started) / 1000;
+      opts.onProgress?.({ phase: task.mode === 'qat' ? 'qat' : 'train', step, totalSteps: task.totalSteps, loss: lastLoss, tokensPerSecond: tokens / seconds });
+      if (performance.now() - lastCheckpoint > checkpointEvery) {
+        await save();
+        lastCheckpoint = performance.now();
+      }
+      if (opts.stopAfter !== undefined && step - runStart >= opts.stopAfter) break;
+    }
+    await save();
+    const seconds = (performance.now() - started) / 1000;
+    const validation = opts.validate === false ? null : task.evaluate(opts.onProgress);
+    return { initialLoss: initialLoss ?? NaN, finalLoss: lastLoss, steps: step, tokensPerSecond: tokens / seconds, seconds, finished: step >= task.totalSteps, validation };
+  } finally {
+    // also on errors: tfjs variable names are global, and memory is not collected
+    task.dispose();
+    model.dispose();
+    optimizer.dispose();
+  }
+}
