@@ -1,0 +1,261 @@
+import { IntrnnError } from '@intrnn/format';
+import seedrandom from 'seedrandom';
+import { loadBrownPos, type BrownPosData, type TaggedSentence } from '../data/pos-brown.js';
+import { UNKNOWN } from '../data/lm-brown.js';
+import { Vocabulary, countTokens, frequentTokens } from '../data/vocabulary.js';
+import { crossEntropy } from '../models/language-model.js';
+import { BiLstmTagger, type TaggerQatConstants } from '../models/tagger.js';
+import { tf, useWasmBackend } from '../qat/tf-backend.js';
+import { loadCheckpoint } from './checkpoint.js';
+import { disposeCheckpoint, loadWeights, runTraining, type TrainProgress } from './trainer.js';
+
+/** Training settings of a tagging preset. */
+export interface PosTrainSettings {
+  batch: number;
+  steps: number;
+  learningRate: number;
+  clipNorm: number;
+  /** Vocabulary: the K most frequent training words (0: words seen at least twice). */
+  vocabSize: number;
+  dropout: number;
+  qatSteps: number;
+  qatLearningRate: number;
+  calibrationBatches: number;
+  /** Validation after training reads at most this many sentences (0: all). */
+  evalSentences: number;
+}
+
+/** Presets of the Brown tagger: `tiny` for tests, `small` for the shipped model. */
+export const POS_PRESETS: Record<string, { model: { embedSize: number; hiddenSize: number; madNorm: number; seed: number }; train: PosTrainSettings }> = {
+  tiny: {
+    model: { embedSize: 16, hiddenSize: 16, madNorm: 1, seed: 1 },
+    train: { batch: 16, steps: 30, learningRate: 0.01, clipNorm: 5, vocabSize: 2000, dropout: 0, qatSteps: 8, qatLearningRate: 0.002, calibrationBatches: 2, evalSentences: 200 },
+  },
+  small: {
+    model: { embedSize: 128, hiddenSize: 128, madNorm: 1, seed: 1 },
+    train: { batch: 32, steps: 3000, learningRate: 0.002, clipNorm: 5, vocabSize: 0, dropout: 0.3, qatSteps: 600, qatLearningRate: 0.0005, calibrationBatches: 8, evalSentences: 0 },
+  },
+};
+
+/** Word and tag vocabularies of the task: training words seen twice (or the top K) plus `<unk>`; the training tagset. */
+export function posVocabularies(data: BrownPosData, vocabSize: number): { words: Vocabulary; tags: Vocabulary } {
+  const counts = countTokens(data.train.flatMap((s) => s.words));
+  const kept = frequentTokens(counts, vocabSize > 0 ? { topK: vocabSize - 1 } : { minCountExclusive: 1 });
+  return { words: new Vocabulary([UNKNOWN, ...kept], UNKNOWN), tags: new Vocabulary(data.tagset) };
+}
+
+/**
+ * Sentences grouped into batches of equal length (no padding, so the backward direction needs no
+ * masking), the batch order shuffled per epoch with a seeded generator: step → batch is fixed.
+ */
+export class LengthBatches {
+  readonly batches: TaggedSentence[][];
+
+  constructor(
+    sentences: TaggedSentence[],
+    readonly batchSize: number,
+    readonly seed: number,
+  ) {
+    const byLength = new Map<number, TaggedSentence[]>();
+    for (const s of sentences) {
+      const list = byLength.get(s.words.length) ?? [];
+      list.push(s);
+      byLength.set(s.words.length, list);
+    }
+    this.batches = [];
+    for (const len of [...byLength.keys()].sort((a, b) => a - b)) {
+      const list = byLength.get(len)!;
+      for (let i = 0; i < list.length; i += batchSize) this.batches.push(list.slice(i, i + batchSize));
+    }
+  }
+
+  private order(epoch: number): number[] {
+    const rng = seedrandom(`${this.seed}:epoch${epoch}`);
+    const idx = this.batches.map((_, i) => i);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    return idx;
+  }
+
+  /** The batch of a global step. */
+  at(step: number): TaggedSentence[] {
+    const epoch = Math.floor(step / this.batches.length);
+    return this.batches[this.order(epoch)[step % this.batches.length]];
+  }
+}
+
+/** Word ids [B, L] and tag ids [B·L] of a batch of equal-length sentences (tags outside the tagset get -1). */
+export function encodeBatch(batch: TaggedSentence[], words: Vocabulary, tags: Vocabulary): { ids: tf.Tensor2D; tagIds: Int32Array } {
+  const L = batch[0].words.length;
+  const ids = new Int32Array(batch.length * L);
+  const tagIds = new Int32Array(batch.length * L);
+  batch.forEach((s, b) => {
+    s.words.forEach((w, t) => (ids[b * L + t] = words.id(w)));
+    s.tags.forEach((g, t) => (tagIds[b * L + t] = tags.has(g) ? tags.id(g) : -1));
+  });
+  return { ids: tf.tensor2d(ids, [batch.length, L], 'int32'), tagIds };
+}
+
+/** Token accuracy of the tagger on sentences (float or QAT integer forward). */
+export function evaluateTagger(model: BiLstmTagger, sentences: TaggedSentence[], words: Vocabulary, tags: Vocabulary, onProgress?: (p: TrainProgress) => void): { accuracy: number; tokens: number } {
+  const batches = new LengthBatches(sentences, 64, 0).batches;
+  const k: TaggerQatConstants | null = model.quant ? model.qatConstants() : null;
+  let right = 0;
+  let total = 0;
+  batches.forEach((batch, i) => {
+    const { ids, tagIds } = encodeBatch(batch, words, tags);
+    const predicted = tf.tidy(() => tf.argMax(k ? model.forwardQat(ids, k).logitsInt : model.forwardFloat(ids), 1).dataSync());
+    for (let j = 0; j < tagIds.length; j++) if (predicted[j] === tagIds[j]) right++;
+    total += tagIds.length;
+    ids.dispose();
+    onProgress?.({ phase: 'eval', step: i + 1, totalSteps: batches.length });
+  });
+  if (k) model.disposeQatConstants(k);
+  return { accuracy: right / total, tokens: total };
+}
+
+export interface PosTrainOptions {
+  preset: string;
+  outDir: string;
+  qatFrom?: string;
+  resume?: boolean;
+  steps?: number;
+  checkpointEverySeconds?: number;
+  stopAfter?: number;
+  validate?: boolean;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export interface PosTrainSummary {
+  task: 'pos-brown';
+  preset: string;
+  mode: 'float' | 'qat';
+  initialLoss: number;
+  finalLoss: number;
+  steps: number;
+  tokensPerSecond: number;
+  seconds: number;
+  validation: { accuracy: number; tokens: number } | null;
+  dataFingerprint: string;
+  outDir: string;
+  finished: boolean;
+}
+
+function preset(name: string) {
+  const p = POS_PRESETS[name];
+  if (!p) throw new IntrnnError('ERR_OPTION', '--preset', `unknown preset '${name}' for pos-brown (one of ${Object.keys(POS_PRESETS).join(', ')})`);
+  return p;
+}
+
+/** Train the Brown tagger (float, or QAT from a float checkpoint), with checkpoints and exact resume. */
+export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> {
+  await useWasmBackend();
+  const p = preset(opts.preset);
+  const mode: 'float' | 'qat' = opts.qatFrom ? 'qat' : 'float';
+  const data = loadBrownPos();
+  const { words, tags } = posVocabularies(data, p.train.vocabSize);
+  const model = new BiLstmTagger({ ...p.model, vocabSize: words.size, tagCount: tags.size });
+  const batches = new LengthBatches(data.train, p.train.batch, p.model.seed);
+  let k: TaggerQatConstants | undefined;
+  let tokens = 0;
+
+  if (opts.qatFrom && !opts.resume) {
+    try {
+      const ck = loadCheckpoint(opts.qatFrom);
+      if (ck.meta.task !== 'pos-brown' || ck.meta.mode !== 'float') throw new IntrnnError('ERR_CHECKPOINT', opts.qatFrom, 'is not a float pos-brown checkpoint');
+      if (ck.meta.dataFingerprint !== data.fingerprint) throw new IntrnnError('ERR_CHECKPOINT', opts.qatFrom, 'was trained on different data (fingerprint differs)');
+      loadWeights(model, ck);
+      disposeCheckpoint(ck);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    opts.onProgress?.({ phase: 'calibrate', step: 0, totalSteps: p.train.calibrationBatches });
+    const cal = Array.from({ length: p.train.calibrationBatches }, (_, s) => encodeBatch(batches.at(s), words, tags).ids);
+    model.calibrate(cal);
+    tf.dispose(cal);
+  }
+
+  const r = await runTraining(
+    {
+      task: 'pos-brown',
+      preset: opts.preset,
+      mode,
+      model,
+      config: { ...model.config },
+      settings: { ...p.train },
+      dataFingerprint: data.fingerprint,
+      totalSteps: opts.steps ?? (mode === 'qat' ? p.train.qatSteps : p.train.steps),
+      learningRate: mode === 'qat' ? p.train.qatLearningRate : p.train.learningRate,
+      clipNorm: p.train.clipNorm,
+      begin: () => {
+        if (mode === 'qat') k = model.qatConstants();
+      },
+      loss: (step) => {
+        const { ids, tagIds } = encodeBatch(batches.at(step), words, tags);
+        tokens = tagIds.length;
+        // tags unseen in training (-1) cannot be learned: they train toward tag 0 and count as errors in evaluation
+        const targets = tf.tensor1d(tagIds.map((t) => Math.max(t, 0)), 'int32');
+        const logits = mode === 'qat' ? model.forwardQat(ids, k!).logits : model.forwardFloat(ids, undefined, p.train.dropout, step + 1);
+        return crossEntropy(logits, targets);
+      },
+      tokens: () => tokens,
+      commit: () => {
+        if (mode === 'qat') k = model.qatConstants(k);
+      },
+      state: () => [],
+      restoreState: () => undefined,
+      evaluate: (onProgress) => {
+        const valid = p.train.evalSentences > 0 ? data.valid.slice(0, p.train.evalSentences) : data.valid;
+        const v = evaluateTagger(model, valid, words, tags, onProgress);
+        return { accuracy: v.accuracy, tokens: v.tokens };
+      },
+      dispose: () => {
+        if (k) model.disposeQatConstants(k);
+      },
+    },
+    { outDir: opts.outDir, resume: opts.resume, checkpointEverySeconds: opts.checkpointEverySeconds, stopAfter: opts.stopAfter, validate: opts.validate, onProgress: opts.onProgress },
+  );
+  return {
+    task: 'pos-brown',
+    preset: opts.preset,
+    mode,
+    initialLoss: r.initialLoss,
+    finalLoss: r.finalLoss,
+    steps: r.steps,
+    tokensPerSecond: r.tokensPerSecond,
+    seconds: r.seconds,
+    validation: r.validation as PosTrainSummary['validation'],
+    dataFingerprint: data.fingerprint,
+    outDir: opts.outDir,
+    finished: r.finished,
+  };
+}
+
+/** Load a tagging checkpoint as a model with its vocabularies. */
+export function loadPosCheckpoint(dir: string): { model: BiLstmTagger; words: Vocabulary; tags: Vocabulary; data: BrownPosData; mode: string } {
+  const ck = loadCheckpoint(dir);
+  if (ck.meta.task !== 'pos-brown') throw new IntrnnError('ERR_CHECKPOINT', dir, `holds task ${ck.meta.task}, not pos-brown`);
+  const data = loadBrownPos();
+  if (data.fingerprint !== ck.meta.dataFingerprint) throw new IntrnnError('ERR_CHECKPOINT', dir, 'was trained on different data (fingerprint differs)');
+  const { words, tags } = posVocabularies(data, ck.meta.train.vocabSize);
+  const c = ck.meta.config;
+  const model = new BiLstmTagger({ vocabSize: c.vocabSize, tagCount: c.tagCount, embedSize: c.embedSize, hiddenSize: c.hiddenSize, madNorm: c.madNorm, seed: c.seed });
+  loadWeights(model, ck);
+  model.quant = ck.meta.quant;
+  disposeCheckpoint(ck);
+  return { model, words, tags, data, mode: ck.meta.mode };
+}
+
+/** `eval-qat` of a tagging checkpoint: token accuracy on a split. */
+export async function evalPosCheckpoint(dir: string, split: 'valid' | 'test', onProgress?: (p: TrainProgress) => void): Promise<{ task: 'pos-brown'; split: string; mode: string; accuracy: number; tokens: number }> {
+  await useWasmBackend();
+  const { model, words, tags, data, mode } = loadPosCheckpoint(dir);
+  try {
+    return { task: 'pos-brown', split, mode, ...evaluateTagger(model, split === 'valid' ? data.valid : data.test, words, tags, onProgress) };
+  } finally {
+    model.dispose();
+  }
+}
