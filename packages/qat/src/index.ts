@@ -33,3 +33,10 @@ export { trainLm, evalLmCheckpoint, evaluateLm, loadLmCheckpoint, LM_PRESETS, St
 export type { LmTrainOptions, LmTrainSummary, LmTrainSettings, TrainProgress } from './train/lm-task.js';
 export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CheckpointMetaSchema } from './train/checkpoint.js';
 export type { CheckpointMeta, LoadedCheckpoint } from './train/checkpoint.js';
+export { BiLstmTagger } from './models/tagger.js';
+export type { TaggerConfig, TaggerIntegers, TaggerQatConstants } from './models/tagger.js';
+export { trainPos, evalPosCheckpoint, loadPosCheckpoint, evaluateTagger, posVocabularies, LengthBatches, POS_PRESETS } from './train/pos-task.js';
+export type { PosTrainOptions, PosTrainSummary, PosTrainSettings } from './train/pos-task.js';
+export { runTraining } from './train/trainer.js';
+export type { TrainTask, TrainableModel, TrainerOptions, TrainerResult } from './train/trainer.js';
+export { evalCheckpoint } from './train/eval-checkpoint.js';

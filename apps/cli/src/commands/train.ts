@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { IntrnnError } from '@intrnn/format';
-import { LM_PRESETS, evalLmCheckpoint, trainLm } from '@intrnn/qat';
+import { LM_PRESETS, POS_PRESETS, evalCheckpoint, trainLm, trainPos } from '@intrnn/qat';
 import { markdownTable } from 'markdown-table';
 import { parseInteger } from '../parse.js';
 import { progressReporter } from '../progress.js';
@@ -8,9 +8,9 @@ import type { Io } from '../io.js';
 
 const TASKS = ['lm-brown', 'pos-brown', 'g2p-cmudict'];
 
-function requireLm(task: string): void {
-  if (task !== 'lm-brown') {
-    throw new IntrnnError('ERR_NOT_AVAILABLE', '--task', `${task} training is not built yet (issue 7 continues); lm-brown is available`);
+function requireBuilt(task: string): void {
+  if (task === 'g2p-cmudict') {
+    throw new IntrnnError('ERR_NOT_AVAILABLE', '--task', 'g2p-cmudict training is not built yet (issue 7 continues); lm-brown and pos-brown are available');
   }
 }
 
@@ -20,7 +20,7 @@ export function registerTrain(program: Command, io: Io): void {
     .command('train')
     .description('train a model: float pretraining, or QAT fine-tuning from a float checkpoint (--qat-from)')
     .addOption(new Option('--task <task>', 'what to train').choices(TASKS).makeOptionMandatory())
-    .addOption(new Option('--preset <name>', 'model and training size').choices(Object.keys(LM_PRESETS)).default('small'))
+    .addOption(new Option('--preset <name>', 'model and training size').choices([...new Set([...Object.keys(LM_PRESETS), ...Object.keys(POS_PRESETS)])]).default('small'))
     .requiredOption('--out <dir>', 'directory for checkpoints (written every few minutes and at the end)')
     .option('--qat-from <dir>', 'float checkpoint to fine-tune with quantization-aware training')
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped')
@@ -28,19 +28,21 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints (default 300)', parseInteger)
     .option('--json', 'print one JSON object with the figures')
     .action(async (o: { task: string; preset: string; out: string; qatFrom?: string; resume?: boolean; steps?: number; checkpointEvery?: number; json?: boolean }) => {
-      requireLm(o.task);
+      requireBuilt(o.task);
       if (o.steps !== undefined && o.steps < 1) throw new IntrnnError('ERR_OPTION', '--steps', 'must be at least 1');
       const progress = progressReporter(io);
-      const r = await trainLm({ preset: o.preset, outDir: o.out, qatFrom: o.qatFrom, resume: o.resume, steps: o.steps, checkpointEverySeconds: o.checkpointEvery, onProgress: progress.update });
+      const common = { preset: o.preset, outDir: o.out, qatFrom: o.qatFrom, resume: o.resume, steps: o.steps, checkpointEverySeconds: o.checkpointEvery, onProgress: progress.update };
+      const r = o.task === 'pos-brown' ? await trainPos(common) : await trainLm(common);
       progress.stop();
       if (o.json) {
         io.out.write(JSON.stringify(r) + '\n');
         return;
       }
+      const metric = !r.validation ? '-' : 'perplexity' in r.validation ? `perplexity ${r.validation.perplexity.toFixed(2)}` : `accuracy ${(100 * r.validation.accuracy).toFixed(2)}%`;
       io.out.write(
         markdownTable([
-          ['task', 'preset', 'mode', 'steps', 'initial loss', 'final loss', 'tokens/s', 'valid perplexity', 'checkpoint'],
-          [r.task, r.preset, r.mode, String(r.steps), r.initialLoss.toFixed(3), r.finalLoss.toFixed(3), r.tokensPerSecond.toFixed(0), r.validation ? r.validation.perplexity.toFixed(2) : "-", r.outDir],
+          ['task', 'preset', 'mode', 'steps', 'initial loss', 'final loss', 'tokens/s', 'validation', 'checkpoint'],
+          [r.task, r.preset, r.mode, String(r.steps), r.initialLoss.toFixed(3), r.finalLoss.toFixed(3), r.tokensPerSecond.toFixed(0), metric, r.outDir],
         ]) + '\n',
       );
     });
@@ -53,9 +55,9 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--json', 'print one JSON object with the figures')
     .action(async (dir: string, o: { split: 'valid' | 'test'; json?: boolean }) => {
       const progress = progressReporter(io);
-      const r = await evalLmCheckpoint(dir, o.split, progress.update);
+      const r = await evalCheckpoint(dir, o.split, progress.update);
       progress.stop();
       if (o.json) io.out.write(JSON.stringify(r) + '\n');
-      else io.out.write(markdownTable([['task', 'split', 'mode', 'tokens', 'perplexity'], [r.task, r.split, r.mode, String(r.tokens), r.perplexity.toFixed(2)]]) + '\n');
+      else io.out.write(markdownTable([Object.keys(r), Object.values(r).map((v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v)))]) + '\n');
     });
 }

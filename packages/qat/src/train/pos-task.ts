@@ -29,7 +29,7 @@ export interface PosTrainSettings {
 export const POS_PRESETS: Record<string, { model: { embedSize: number; hiddenSize: number; madNorm: number; seed: number }; train: PosTrainSettings }> = {
   tiny: {
     model: { embedSize: 16, hiddenSize: 16, madNorm: 1, seed: 1 },
-    train: { batch: 16, steps: 30, learningRate: 0.01, clipNorm: 5, vocabSize: 2000, dropout: 0, qatSteps: 8, qatLearningRate: 0.002, calibrationBatches: 2, evalSentences: 200 },
+    train: { batch: 16, steps: 60, learningRate: 0.01, clipNorm: 5, vocabSize: 2000, dropout: 0, qatSteps: 8, qatLearningRate: 0.002, calibrationBatches: 2, evalSentences: 200 },
   },
   small: {
     model: { embedSize: 128, hiddenSize: 128, madNorm: 1, seed: 1 },

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gemvInt8, lstmStepReference, type LstmCellParams } from '@intrnn/runtime-core';
+import { BiLstmTagger, LengthBatches, loadBrownPos, loadCheckpoint, POS_PRESETS, trainPos } from '../src/index.js';
+import { tf, useWasmBackend } from '../src/qat/tf-backend.js';
+
+const root = mkdtempSync(join(tmpdir(), 'intrnn-pos-'));
+beforeAll(async () => {
+  await useWasmBackend();
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function direction(p: LstmCellParams, xs: Int8Array[], order: number[]): Int8Array[] {
+  const out: Int8Array[] = [];
+  let h: Int8Array = new Int8Array(p.hiddenSize);
+  let c: Int16Array = new Int16Array(p.hiddenSize);
+  for (const t of order) {
+    const s = lstmStepReference(p, xs[t], h, c);
+    h = s.h;
+    c = s.c;
+    out[t] = s.h;
+  }
+  return out;
+}
+
+describe('BiLstmTagger', () => {
+  test('in QAT mode its int32 tag logits equal runtime-core kernels run in both directions (MadNorm on)', () => {
+    const V = 30;
+    const E = 8;
+    const H = 12;
+    const tagsN = 9;
+    const model = new BiLstmTagger({ vocabSize: V, tagCount: tagsN, embedSize: E, hiddenSize: H, madNorm: 1, seed: 4 });
+    const ids = tf.randomUniformInt([3, 7], 0, V, 4) as tf.Tensor2D;
+    model.calibrate([ids]);
+    const k = model.qatConstants();
+    const logits = tf.tidy(() => model.forwardQat(ids, k).logitsInt.arraySync() as number[][]);
+    const m = model.exportIntegers(k);
+    const rows = ids.arraySync() as number[][];
+    let mismatches = 0;
+    rows.forEach((seq, b) => {
+      const xs = seq.map((id) => m.embedding.subarray(id * E, (id + 1) * E));
+      const order = seq.map((_, t) => t);
+      const fw = direction(m.forward, xs, order);
+      const bw = direction(m.backward, xs, [...order].reverse());
+      seq.forEach((_, t) => {
+        const hcat = new Int8Array(2 * H);
+        hcat.set(fw[t], 0);
+        hcat.set(bw[t], H);
+        const want = gemvInt8(m.outWeights, tagsN, 2 * H, hcat, m.outBias);
+        const got = logits[b * seq.length + t];
+        for (let j = 0; j < tagsN; j++) if (got[j] !== want[j]) mismatches++;
+      });
+    });
+    expect(mismatches).toBe(0);
+    model.disposeQatConstants(k);
+    model.dispose();
+    ids.dispose();
+  });
+
+  test('length batches hold sentences of one length and cover every sentence once per epoch', () => {
+    const sentences = [3, 1, 3, 2, 3, 3, 1].map((n, i) => ({ file: 'ca01', words: Array(n).fill(`w${i}`), tags: Array(n).fill('nn') }));
+    const lb = new LengthBatches(sentences, 2, 9);
+    expect(lb.batches.every((b) => b.every((s) => s.words.length === b[0].words.length))).toBe(true);
+    const epoch = Array.from({ length: lb.batches.length }, (_, s) => lb.at(s)).flat();
+    expect(new Set(epoch).size).toBe(sentences.length);
+    expect(lb.at(3)).toEqual(new LengthBatches(sentences, 2, 9).at(3));
+  });
+});
+
+describe('pos-brown tiny preset', () => {
+  test('float training lowers the loss and beats tagging every word with the most frequent tag; QAT fine-tunes from it', async () => {
+    const floatDir = join(root, 'float');
+    // baseline: every word gets the most frequent training tag, on the same validation slice
+    const data = loadBrownPos();
+    const counts = new Map<string, number>();
+    for (const t of data.train.flatMap((s) => s.tags)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const top = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+    const slice = data.valid.slice(0, POS_PRESETS.tiny.train.evalSentences).flatMap((s) => s.tags);
+    const baseline = slice.filter((t) => t === top).length / slice.length;
+    const r = await trainPos({ preset: 'tiny', outDir: floatDir });
+    expect(r.finalLoss).toBeLessThan(r.initialLoss - 1);
+    expect(r.validation!.accuracy).toBeGreaterThan(baseline + 0.1);
+    const q = await trainPos({ preset: 'tiny', outDir: join(root, 'qat'), qatFrom: floatDir });
+    expect(q.mode).toBe('qat');
+    expect(loadCheckpoint(join(root, 'qat')).meta.quant!.lstm[0].norm).not.toBeNull();
+    expect(q.validation!.accuracy).toBeGreaterThan(baseline + 0.1);
+  }, 180_000);
+});
