@@ -38,5 +38,5 @@ export type { TaggerConfig, TaggerIntegers, TaggerQatConstants } from './models/
 export { trainPos, evalPosCheckpoint, loadPosCheckpoint, evaluateTagger, posVocabularies, LengthBatches, POS_PRESETS } from './train/pos-task.js';
 export type { PosTrainOptions, PosTrainSummary, PosTrainSettings } from './train/pos-task.js';
 export { runTraining } from './train/trainer.js';
-export type { TrainTask, TrainableModel, TrainerOptions, TrainerResult } from './train/trainer.js';
+export type { TrainTask, TrainableModel, TrainerOptions, TrainerResult, TaskTrainOptions, TaskTrainSummary } from './train/trainer.js';
 export { evalCheckpoint } from './train/eval-checkpoint.js';

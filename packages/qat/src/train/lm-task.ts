@@ -4,7 +4,7 @@ import { crossEntropy, LstmLanguageModel, type LmConfig, type LmQatConstants, ty
 import { mm } from '../qat/fast-ops.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
-import { disposeCheckpoint, loadWeights, runTraining, type TrainProgress } from './trainer.js';
+import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
 
 export type { TrainProgress } from './trainer.js';
 import { CandidateSampler } from './sampled-softmax.js';
@@ -47,41 +47,13 @@ export const LM_PRESETS: Record<string, { model: Omit<LmConfig, 'vocabSize'>; tr
   },
 };
 
-export interface LmTrainOptions {
-  preset: string;
-  outDir: string;
-  /** Fine-tune with QAT from this float checkpoint directory. */
-  qatFrom?: string;
-  /** Continue the checkpoint in outDir. */
-  resume?: boolean;
-  /** Override the preset's step count (tests, quick runs). */
-  steps?: number;
-  /** Seconds between checkpoints (default 300). */
-  checkpointEverySeconds?: number;
-  /** Stop (with a checkpoint) after this many steps in this run: used to test resuming. */
-  stopAfter?: number;
-  /** Measure validation perplexity at the end (default true; benchmarks skip it). */
-  validate?: boolean;
+export interface LmTrainOptions extends TaskTrainOptions {
   /** Override settings of the preset (benchmarks compare variants). */
   overrides?: Partial<LmTrainSettings>;
-  onProgress?: (p: TrainProgress) => void;
 }
 
-export interface LmTrainSummary {
-  task: 'lm-brown';
-  preset: string;
-  mode: 'float' | 'qat';
-  initialLoss: number;
-  finalLoss: number;
-  steps: number;
-  tokensPerSecond: number;
-  seconds: number;
-  /** Perplexity on the validation split (or its first `evalTokens` tokens for presets that say so). */
-  validation: { perplexity: number; tokens: number } | null;
-  dataFingerprint: string;
-  outDir: string;
-  finished: boolean;
-}
+/** Perplexity on the validation split (or its first `evalTokens` tokens for presets that say so). */
+export type LmTrainSummary = TaskTrainSummary<'lm-brown', { perplexity: number; tokens: number }>;
 
 function preset(name: string) {
   const p = LM_PRESETS[name];
@@ -184,13 +156,8 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
 
   if (opts.qatFrom && !opts.resume) {
     try {
-      const ck = loadCheckpoint(opts.qatFrom);
-      if (ck.meta.mode !== 'float') throw new IntrnnError('ERR_CHECKPOINT', opts.qatFrom, 'is not a float checkpoint');
-      if (ck.meta.dataFingerprint !== data.fingerprint) throw new IntrnnError('ERR_CHECKPOINT', opts.qatFrom, 'was trained on different data (fingerprint differs)');
-      loadWeights(model, ck);
-      disposeCheckpoint(ck);
+      loadFloatStart(model, opts.qatFrom, 'lm-brown', data.fingerprint);
     } catch (e) {
-      model.dispose();
       tf.dispose([...state.h, ...state.c]);
       throw e;
     }
@@ -200,18 +167,11 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
     tf.dispose(batches.flatMap((b) => [b.inputs, b.targets]));
   }
 
-  const r = await runTraining(
+  return trainTask<'lm-brown', NonNullable<LmTrainSummary['validation']>>(
+    'lm-brown',
+    opts,
+    { model, config: { ...model.config }, settings: { ...p.train }, dataFingerprint: data.fingerprint },
     {
-      task: 'lm-brown',
-      preset: opts.preset,
-      mode,
-      model,
-      config: { ...model.config },
-      settings: { ...p.train },
-      dataFingerprint: data.fingerprint,
-      totalSteps: opts.steps ?? (mode === 'qat' ? p.train.qatSteps : p.train.steps),
-      learningRate: mode === 'qat' ? p.train.qatLearningRate : p.train.learningRate,
-      clipNorm: p.train.clipNorm,
       begin: () => {
         if (mode === 'qat') k = model.qatConstants();
       },
@@ -257,29 +217,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
         if (k) model.disposeQatConstants(k);
       },
     },
-    {
-      outDir: opts.outDir,
-      resume: opts.resume,
-      checkpointEverySeconds: opts.checkpointEverySeconds,
-      stopAfter: opts.stopAfter,
-      validate: opts.validate,
-      onProgress: opts.onProgress,
-    },
   );
-  return {
-    task: 'lm-brown',
-    preset: opts.preset,
-    mode,
-    initialLoss: r.initialLoss,
-    finalLoss: r.finalLoss,
-    steps: r.steps,
-    tokensPerSecond: r.tokensPerSecond,
-    seconds: r.seconds,
-    validation: r.validation as LmTrainSummary['validation'],
-    dataFingerprint: data.fingerprint,
-    outDir: opts.outDir,
-    finished: r.finished,
-  };
 }
 
 /** Load a checkpoint as a model (float, or QAT with its frozen quantization). */

@@ -7,7 +7,7 @@ import { crossEntropy } from '../models/language-model.js';
 import { BiLstmTagger, type TaggerQatConstants } from '../models/tagger.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { disposeCheckpoint, loadWeights, runTraining, type TrainProgress } from './trainer.js';
+import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
 
 /** Training settings of a tagging preset. */
 export interface PosTrainSettings {
@@ -116,32 +116,10 @@ export function evaluateTagger(model: BiLstmTagger, sentences: TaggedSentence[],
   return { accuracy: right / total, tokens: total };
 }
 
-export interface PosTrainOptions {
-  preset: string;
-  outDir: string;
-  qatFrom?: string;
-  resume?: boolean;
-  steps?: number;
-  checkpointEverySeconds?: number;
-  stopAfter?: number;
-  validate?: boolean;
-  onProgress?: (p: TrainProgress) => void;
-}
+export type PosTrainOptions = TaskTrainOptions;
 
-export interface PosTrainSummary {
-  task: 'pos-brown';
-  preset: string;
-  mode: 'float' | 'qat';
-  initialLoss: number;
-  finalLoss: number;
-  steps: number;
-  tokensPerSecond: number;
-  seconds: number;
-  validation: { accuracy: number; tokens: number } | null;
-  dataFingerprint: string;
-  outDir: string;
-  finished: boolean;
-}
+/** Token accuracy on the validation split (or its first `evalSentences` sentences for presets that say so). */
+export type PosTrainSummary = TaskTrainSummary<'pos-brown', { accuracy: number; tokens: number }>;
 
 function preset(name: string) {
   const p = POS_PRESETS[name];
@@ -162,34 +140,18 @@ export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> 
   let tokens = 0;
 
   if (opts.qatFrom && !opts.resume) {
-    try {
-      const ck = loadCheckpoint(opts.qatFrom);
-      if (ck.meta.task !== 'pos-brown' || ck.meta.mode !== 'float') throw new IntrnnError('ERR_CHECKPOINT', opts.qatFrom, 'is not a float pos-brown checkpoint');
-      if (ck.meta.dataFingerprint !== data.fingerprint) throw new IntrnnError('ERR_CHECKPOINT', opts.qatFrom, 'was trained on different data (fingerprint differs)');
-      loadWeights(model, ck);
-      disposeCheckpoint(ck);
-    } catch (e) {
-      model.dispose();
-      throw e;
-    }
+    loadFloatStart(model, opts.qatFrom, 'pos-brown', data.fingerprint);
     opts.onProgress?.({ phase: 'calibrate', step: 0, totalSteps: p.train.calibrationBatches });
     const cal = Array.from({ length: p.train.calibrationBatches }, (_, s) => encodeBatch(batches.at(s), words, tags).ids);
     model.calibrate(cal);
     tf.dispose(cal);
   }
 
-  const r = await runTraining(
+  return trainTask<'pos-brown', NonNullable<PosTrainSummary['validation']>>(
+    'pos-brown',
+    opts,
+    { model, config: { ...model.config }, settings: { ...p.train }, dataFingerprint: data.fingerprint },
     {
-      task: 'pos-brown',
-      preset: opts.preset,
-      mode,
-      model,
-      config: { ...model.config },
-      settings: { ...p.train },
-      dataFingerprint: data.fingerprint,
-      totalSteps: opts.steps ?? (mode === 'qat' ? p.train.qatSteps : p.train.steps),
-      learningRate: mode === 'qat' ? p.train.qatLearningRate : p.train.learningRate,
-      clipNorm: p.train.clipNorm,
       begin: () => {
         if (mode === 'qat') k = model.qatConstants();
       },
@@ -216,22 +178,7 @@ export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> 
         if (k) model.disposeQatConstants(k);
       },
     },
-    { outDir: opts.outDir, resume: opts.resume, checkpointEverySeconds: opts.checkpointEverySeconds, stopAfter: opts.stopAfter, validate: opts.validate, onProgress: opts.onProgress },
   );
-  return {
-    task: 'pos-brown',
-    preset: opts.preset,
-    mode,
-    initialLoss: r.initialLoss,
-    finalLoss: r.finalLoss,
-    steps: r.steps,
-    tokensPerSecond: r.tokensPerSecond,
-    seconds: r.seconds,
-    validation: r.validation as PosTrainSummary['validation'],
-    dataFingerprint: data.fingerprint,
-    outDir: opts.outDir,
-    finished: r.finished,
-  };
 }
 
 /** Load a tagging checkpoint as a model with its vocabularies. */

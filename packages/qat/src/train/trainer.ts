@@ -52,6 +52,58 @@ export interface TrainTask {
   dispose(): void;
 }
 
+/** The options every task's train function takes. */
+export interface TaskTrainOptions {
+  preset: string;
+  outDir: string;
+  /** Fine-tune with QAT from this float checkpoint directory. */
+  qatFrom?: string;
+  /** Continue the checkpoint in outDir. */
+  resume?: boolean;
+  /** Override the preset's step count (tests, quick runs). */
+  steps?: number;
+  /** Seconds between checkpoints (default 300). */
+  checkpointEverySeconds?: number;
+  /** Stop (with a checkpoint) after this many steps in this run: used to test resuming. */
+  stopAfter?: number;
+  /** Measure the validation metric at the end (default true; benchmarks skip it). */
+  validate?: boolean;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+/** What every task's train function returns; V holds the task's validation metric. */
+export interface TaskTrainSummary<Task extends string, V> {
+  task: Task;
+  preset: string;
+  mode: 'float' | 'qat';
+  initialLoss: number;
+  finalLoss: number;
+  steps: number;
+  tokensPerSecond: number;
+  seconds: number;
+  validation: V | null;
+  dataFingerprint: string;
+  outDir: string;
+  finished: boolean;
+}
+
+/**
+ * Start QAT from a float checkpoint: check that it is a float run of the task on the same data and
+ * load its weights into the model. On any error the model is freed before the error propagates.
+ */
+export function loadFloatStart(model: TrainableModel, dir: string, task: string, dataFingerprint: string): void {
+  try {
+    const ck = loadCheckpoint(dir);
+    if (ck.meta.task !== task || ck.meta.mode !== 'float') throw new IntrnnError('ERR_CHECKPOINT', dir, `is not a float checkpoint of ${task}`);
+    if (ck.meta.dataFingerprint !== dataFingerprint) throw new IntrnnError('ERR_CHECKPOINT', dir, 'was trained on different data (fingerprint differs)');
+    loadWeights(model, ck);
+    disposeCheckpoint(ck);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
 export interface TrainerOptions {
   outDir: string;
   resume?: boolean;
@@ -194,4 +246,60 @@ export async function runTraining(task: TrainTask, opts: TrainerOptions): Promis
     model.dispose();
     optimizer.dispose();
   }
+}
+
+/** Settings every training preset has. */
+export interface BaseTrainSettings {
+  steps: number;
+  qatSteps: number;
+  learningRate: number;
+  qatLearningRate: number;
+  clipNorm: number;
+}
+
+/** The per-step part of a task: everything {@link trainTask} cannot derive from the preset. */
+export type TaskHooks = Pick<TrainTask, 'begin' | 'loss' | 'tokens' | 'commit' | 'state' | 'restoreState' | 'evaluate' | 'dispose'>;
+
+/**
+ * Run a task's training from its preset settings and hooks, and summarize it: float steps and
+ * learning rate, or the QAT ones when `opts.qatFrom` is set.
+ */
+export async function trainTask<Task extends string, V>(
+  task: Task,
+  opts: TaskTrainOptions,
+  run: { model: TrainableModel; config: Record<string, number>; settings: BaseTrainSettings & Record<string, number>; dataFingerprint: string },
+  hooks: TaskHooks,
+): Promise<TaskTrainSummary<Task, V>> {
+  const mode: 'float' | 'qat' = opts.qatFrom ? 'qat' : 'float';
+  const s = run.settings;
+  const r = await runTraining(
+    {
+      task,
+      preset: opts.preset,
+      mode,
+      model: run.model,
+      config: run.config,
+      settings: { ...s },
+      dataFingerprint: run.dataFingerprint,
+      totalSteps: opts.steps ?? (mode === 'qat' ? s.qatSteps : s.steps),
+      learningRate: mode === 'qat' ? s.qatLearningRate : s.learningRate,
+      clipNorm: s.clipNorm,
+      ...hooks,
+    },
+    opts,
+  );
+  return {
+    task,
+    preset: opts.preset,
+    mode,
+    initialLoss: r.initialLoss,
+    finalLoss: r.finalLoss,
+    steps: r.steps,
+    tokensPerSecond: r.tokensPerSecond,
+    seconds: r.seconds,
+    validation: r.validation as V | null,
+    dataFingerprint: run.dataFingerprint,
+    outDir: opts.outDir,
+    finished: r.finished,
+  };
 }
