@@ -39,19 +39,28 @@ async function timeVariant(name: string, run: (onStep: () => void) => Promise<un
 
 const floatDir = join(work, 'float');
 const variants = [
-  await timeVariant('float, sampled softmax (1,024 samples): the small preset', (on) =>
+  await timeVariant('float, full softmax: the small preset', (on) =>
     trainLm({ preset: 'small', outDir: floatDir, steps: STEPS, validate: false, checkpointEverySeconds: 1e6, onProgress: (p) => p.phase === 'train' && on() }),
   ),
-  await timeVariant('float, full softmax', (on) =>
-    trainLm({ preset: 'small', outDir: join(work, 'full'), steps: STEPS, validate: false, checkpointEverySeconds: 1e6, overrides: { sampledSoftmax: 0 }, onProgress: (p) => p.phase === 'train' && on() }),
+  await timeVariant('float, sampled softmax (1,024 samples)', (on) =>
+    trainLm({ preset: 'small', outDir: join(work, 'sampled'), steps: STEPS, validate: false, checkpointEverySeconds: 1e6, overrides: { sampledSoftmax: 1024 }, onProgress: (p) => p.phase === 'train' && on() }),
   ),
   await timeVariant('QAT (integer forward, full softmax)', (on) =>
     trainLm({ preset: 'small', outDir: join(work, 'qat'), qatFrom: floatDir, steps: STEPS, validate: false, checkpointEverySeconds: 1e6, onProgress: (p) => p.phase === 'qat' && on() }),
   ),
 ];
+// Quality: the tiny preset for 150 steps with each softmax, validation perplexity on 20,000 tokens.
+const QUALITY_STEPS = 150;
+const quality = [];
+for (const [name, sampledSoftmax] of [['full softmax', 0], ['sampled softmax (64 of 500 words)', 64]] as const) {
+  const r = await trainLm({ preset: 'tiny', outDir: join(work, `q${sampledSoftmax}`), steps: QUALITY_STEPS, overrides: { sampledSoftmax, evalTokens: 20000 } });
+  quality.push({ name, perplexity: r.validation!.perplexity });
+  process.stderr.write(`${name}: validation perplexity ${r.validation!.perplexity.toFixed(1)}\n`);
+}
 rmSync(work, { recursive: true, force: true });
 
-const result = { config: { layers: 2, hidden: 256, embed: 256, vocab: 10000, batch: 32, bptt: 35, backend: 'wasm (1 thread)', warmupSteps: WARMUP, timedSteps: STEPS - WARMUP - 1 }, variants };
+const result = { config: { layers: 2, hidden: 256, embed: 256, vocab: 10000, batch: 32, bptt: 35, backend: 'wasm (1 thread)', warmupSteps: WARMUP, timedSteps: STEPS - WARMUP - 1 }, variants, quality };
+const qualityTable = markdownTable([['tiny preset, 150 steps', 'validation perplexity (20,000 tokens)'], ...quality.map((q) => [q.name, q.perplexity.toFixed(1)])], { align: ['l', 'r'] });
 const table = markdownTable([['variant', 'ms / step (median)', 'tokens / s'], ...variants.map((v) => [v.name, v.msPerStep.toFixed(0), v.tokensPerSecond.toFixed(0)])], { align: ['l', 'r', 'r'] });
 process.stdout.write(JSON.stringify(result) + '\n\n' + table + '\n');
 
@@ -73,9 +82,14 @@ What makes it fast (each measured while building it, on this machine):
   with it, a full 10,000-word softmax forward and backward takes about 1.2 s per step instead of 3.8 s;
 - an embedding lookup whose gradient is a scatterND (wasm has no UnsortedSegmentSum, so tf.gather's
   gradient cannot run at all);
-- a sampled softmax for float pretraining (1,024 words drawn from the unigram^0.75 distribution plus
-  the batch's targets, with a log-Q correction): the output layer then costs about 0.2 s per step.
-  Evaluation and QAT fine-tuning use the full softmax, so reported perplexities are exact.
+- a sampled softmax (TensorFlow's sampled_softmax_loss: 1,024 words drawn from the unigram^0.75
+  distribution shared by the batch, each row's own target, log-Q corrections, accidental hits masked)
+  makes the output layer cost about 0.2 s per step instead of 1.2 s, and passes the 1,000 tokens/s
+  goal. **It is not the default**: it trains worse models here, as the quality table shows, so the
+  \`small\` preset uses the full softmax and misses the goal; making a sampled or class-based softmax
+  match the full one is open work.
+
+${qualityTable}
 
 The QAT step is slower: its forward pass computes every integer of the runtime exactly (docs/integer-semantics.md §10a),
 about 30 elementwise operations per rescaling.

@@ -39,7 +39,7 @@ export const LM_PRESETS: Record<string, { model: Omit<LmConfig, 'vocabSize'>; tr
   },
   small: {
     model: { embedSize: 256, hiddenSize: 256, layers: 2, seed: 1 },
-    train: { batch: 32, steps: 1500, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 10000, qatSteps: 300, qatLearningRate: 0.0005, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 0, dropout: 0.3 },
+    train: { batch: 32, steps: 1000, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 10000, qatSteps: 200, qatLearningRate: 0.0005, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 0, dropout: 0.3 },
   },
   full: {
     model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1 },
