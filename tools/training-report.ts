@@ -2,8 +2,8 @@
  * Writes docs/training.md from the figures of a training run made by tools/train-lm-small.sh.
  *
  * Run: `npm run docs:training [RUN_DIR]` (default runs/lm-small). Inputs: RUN_DIR/train-{float,qat}.json
- * and RUN_DIR/eval-{float,qat}-{valid,test}.json, written by `intrnn train --json` and
- * `intrnn eval-qat --json` in that script.
+ * (whose validation figures are full passes over the validation split) and RUN_DIR/eval-{float,qat}-test.json,
+ * written by `intrnn train --json` and `intrnn eval-qat --json` in that script.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -13,7 +13,12 @@ import { markdownTable } from 'markdown-table';
 const run = process.argv[2] ?? 'runs/lm-small';
 const read = (f: string) => JSON.parse(readFileSync(join(run, f), 'utf8'));
 const train = { float: read('train-float.json'), qat: read('train-qat.json') };
-const evals = Object.fromEntries(['float', 'qat'].flatMap((m) => ['valid', 'test'].map((s) => [`${m}-${s}`, read(`eval-${m}-${s}.json`)])));
+const evals: Record<string, { perplexity: number }> = {
+  'float-valid': train.float.validation,
+  'qat-valid': train.qat.validation,
+  'float-test': read('eval-float-test.json'),
+  'qat-test': read('eval-qat-test.json'),
+};
 const rel = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(2)}%`;
 
 const table = markdownTable(
@@ -49,7 +54,8 @@ Commands (what \`tools/train-lm-small.sh\` runs):
 \`\`\`sh
 npx intrnn train --task lm-brown --preset small --out ${run}/float --json
 npx intrnn train --task lm-brown --preset small --out ${run}/qat --qat-from ${run}/float --json
-npx intrnn eval-qat ${run}/float --split valid --json   # and --split test, and for ${run}/qat
+npx intrnn eval-qat ${run}/float --split test --json
+npx intrnn eval-qat ${run}/qat --split test --json
 \`\`\`
 
 Float training took ${(train.float.seconds / 60).toFixed(0)} minutes of this run, QAT ${(train.qat.seconds / 60).toFixed(0)} minutes
