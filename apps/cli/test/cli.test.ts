@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pwlEval } from '@intrnn/runtime-core';
 
@@ -76,6 +77,38 @@ describe('intrnn pwl', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(pattern);
     expect(r.out).toBe('');
+  });
+});
+
+describe('intrnn train and eval-qat', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'intrnn-cli-train-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('train --json reports the figures; eval-qat evaluates the checkpoint it wrote', () => {
+    const t = intrnn('train', '--task', 'lm-brown', '--preset', 'tiny', '--out', join(dir, 'lm'), '--steps', '6', '--json');
+    expect(t.code).toBe(0);
+    const r = JSON.parse(t.out);
+    for (const key of ['initialLoss', 'finalLoss', 'steps', 'tokensPerSecond', 'validation']) expect(r).toHaveProperty(key);
+    expect(r.steps).toBe(6);
+    expect(t.err).toMatch(/\[train\] 6\/6/); // plain progress lines when stderr is not a terminal
+    const e = intrnn('eval-qat', join(dir, 'lm'), '--split', 'test', '--json');
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.out)).toMatchObject({ task: 'lm-brown', split: 'test', mode: 'float' });
+    expect(JSON.parse(e.out).perplexity).toBeGreaterThan(1);
+    const table = intrnn('eval-qat', join(dir, 'lm'), '--split', 'valid');
+    expect(table.out).toMatch(/\| task +\| split +\| mode/);
+  }, 120_000);
+
+  test.each([
+    [['train', '--task', 'g2p-cmudict', '--out', 'x'], /--task: g2p-cmudict training is not built yet/],
+    [['train', '--task', 'lm-brown', '--preset', 'tiny'], /required option '--out <dir>'/],
+    [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/nonexistent-intrnn/x', '--resume'], /no checkpoint to resume/],
+    [['eval-qat', '/nonexistent-intrnn'], /checkpoint\.json: no such file/],
+    [['eval-qat', 'x', '--split', 'train'], /--split <split>' argument 'train' is invalid/],
+  ])('bad input %j exits 2 with a message naming it', (args, pattern) => {
+    const r = intrnn(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(pattern);
   });
 });
 

@@ -31,7 +31,7 @@ export { LstmLanguageModel, crossEntropy } from './models/language-model.js';
 export type { LmConfig, LmQuantState, LmState, LmIntegers } from './models/language-model.js';
 export { trainLm, evalLmCheckpoint, evaluateLm, loadLmCheckpoint, LM_PRESETS, StreamBatches } from './train/lm-task.js';
 export type { LmTrainOptions, LmTrainSummary, LmTrainSettings, TrainProgress } from './train/lm-task.js';
-export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CheckpointMetaSchema } from './train/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, readCheckpointMeta, hasCheckpoint, CheckpointMetaSchema } from './train/checkpoint.js';
 export type { CheckpointMeta, LoadedCheckpoint } from './train/checkpoint.js';
 export { BiLstmTagger } from './models/tagger.js';
 export type { TaggerConfig, TaggerIntegers, TaggerQatConstants } from './models/tagger.js';

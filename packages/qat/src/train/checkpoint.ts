@@ -84,11 +84,10 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, 'checkpoint.json')) && existsSync(join(dir, 'weights.bin'));
 }
 
-/** Read and validate a checkpoint; every defect is a typed error naming the file and field. */
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
+/** Read and validate a checkpoint's metadata only (no tensors); typed errors name the file and field. */
+export function readCheckpointMeta(dir: string): CheckpointMeta {
   const metaFile = join(dir, 'checkpoint.json');
-  const binFile = join(dir, 'weights.bin');
-  for (const f of [metaFile, binFile]) if (!existsSync(f)) throw new IntrnnError('ERR_FILE_MISSING', f, 'no such file (is this a training output directory?)');
+  if (!existsSync(metaFile)) throw new IntrnnError('ERR_FILE_MISSING', metaFile, 'no such file (is this a training output directory?)');
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(metaFile, 'utf8'));
@@ -100,7 +99,14 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
     const issue = parsed.error.issues[0];
     throw new IntrnnError('ERR_CHECKPOINT', `${metaFile}: ${issue.path.join('.') || '(root)'}`, issue.message);
   }
-  const meta = parsed.data;
+  return parsed.data;
+}
+
+/** Read and validate a checkpoint; every defect is a typed error naming the file and field. */
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const binFile = join(dir, 'weights.bin');
+  const meta = readCheckpointMeta(dir);
+  if (!existsSync(binFile)) throw new IntrnnError('ERR_FILE_MISSING', binFile, 'no such file (is this a training output directory?)');
   const bytes = statSync(binFile).size;
   const all = [...meta.tensors, ...meta.optimizer, ...meta.state];
   const floats = all.reduce((n, e) => Math.max(n, e.offset + e.shape.reduce((a, b) => a * b, 1)), 0);
