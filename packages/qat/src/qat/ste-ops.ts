@@ -119,8 +119,3 @@ export function fakeQuantValue(v: T, scale: number | T, bits: number): T {
   const s = typeof scale === 'number' ? tf.scalar(scale) : scale;
   return quantizeBy(v, s, (x, sc) => saturateT(roundHalfAway(x.div(sc)), bits));
 }
-
-/** Per-column weight scales max|w_col| / 127 (at least a tiny positive value), without gradient. */
-export function columnScales(w: T): T {
-  return tf.tidy(() => tf.maximum(tf.max(tf.abs(w), 0), 1e-8).div(127));
-}
