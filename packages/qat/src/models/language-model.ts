@@ -1,6 +1,6 @@
 import { disposeLstmQatConstants, QLstm, type LstmQatConstants, type LstmQuantState, type LstmRanges } from '../qat/qlstm.js';
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
-import { fakeQuantValue, fakeQuantWeights } from '../qat/ste-ops.js';
+import { fakeQuantValue, fakeQuantWeights, int8Scale } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
 import type { LstmCellParams } from '@intrnn/runtime-core';
 
@@ -141,7 +141,7 @@ export class LstmLanguageModel {
     const q = this.quant;
     const lstm = this.lstms.map((layer, l) => layer.qatConstants(q.lstm[l], previous?.lstm[l]));
     if (previous) previous.outScale.dispose();
-    return { lstm, outScale: tf.tidy(() => tf.maximum(tf.max(tf.abs(this.outW)), 1e-8).div(127)) };
+    return { lstm, outScale: int8Scale(this.outW) };
   }
 
   /** QAT forward: integer logits [B·T, V] (int32-valued), their real value, and the integer state. */

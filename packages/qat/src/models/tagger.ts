@@ -2,7 +2,7 @@ import type { LstmCellParams } from '@intrnn/runtime-core';
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
 import { QBiLstm } from '../qat/qbilstm.js';
 import type { LstmQatConstants } from '../qat/qlstm.js';
-import { fakeQuantValue, fakeQuantWeights } from '../qat/ste-ops.js';
+import { fakeQuantValue, fakeQuantWeights, int8Scale } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
 import type { LmQuantState } from './language-model.js';
 
@@ -89,7 +89,7 @@ export class BiLstmTagger {
     if (!this.quant) throw new Error('calibrate() the model before QAT');
     const bi = this.bilstm.qatConstants(this.quant.lstm[0], previous?.bi);
     if (previous) previous.outScale.dispose();
-    return { bi, outScale: tf.tidy(() => tf.maximum(tf.max(tf.abs(this.outW)), 1e-8).div(127)) };
+    return { bi, outScale: int8Scale(this.outW) };
   }
 
   disposeQatConstants(k: TaggerQatConstants): void {

@@ -1,7 +1,7 @@
 import { IntrnnError, type PwlTable } from '@intrnn/format';
 import { quantizeMultiplier, type LstmCellParams, type MadNormParams } from '@intrnn/runtime-core';
 import { activationTable } from './pwl-cache.js';
-import { disposePwlLookup, disposeRescale, fakeQuantValue, fakeQuantWeights, makePwlLookup, makeRescale, productShift, pwlApply, rescale, type PwlLookup, type Rescale } from './ste-ops.js';
+import { disposePwlLookup, disposeRescale, fakeQuantValue, fakeQuantWeights, int8Scale, makePwlLookup, makeRescale, productShift, pwlApply, rescale, type PwlLookup, type Rescale } from './ste-ops.js';
 import { disposeShiftConstants, saturateT, shiftConstants, type ShiftConstants } from './exact-int.js';
 import { mm } from './fast-ops.js';
 import { disposeMadNormConstants, madNormConstants, madNormFloat, madNormQat, type MadNormConstants, type MadNormQuant } from './mad-norm.js';
@@ -153,8 +153,8 @@ export class QLstm {
   /** Integer weights, biases and multipliers of the current float weights (call once per step). */
   qatConstants(state: LstmQuantState, previous?: LstmQatConstants): LstmQatConstants {
     const H = this.hiddenSize;
-    const scaleWx = tf.tidy(() => tf.maximum(tf.max(tf.abs(this.wx), 0), 1e-8).div(127));
-    const scaleWh = tf.tidy(() => tf.maximum(tf.max(tf.abs(this.wh), 0), 1e-8).div(127));
+    const scaleWx = int8Scale(this.wx, 0);
+    const scaleWh = int8Scale(this.wh, 0);
     const sx = scaleWx.dataSync();
     const sh = scaleWh.dataSync();
     const multX = new Int32Array(4 * H);

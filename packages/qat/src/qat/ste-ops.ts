@@ -119,3 +119,8 @@ export function fakeQuantValue(v: T, scale: number | T, bits: number): T {
   const s = typeof scale === 'number' ? tf.scalar(scale) : scale;
   return quantizeBy(v, s, (x, sc) => saturateT(roundHalfAway(x.div(sc)), bits));
 }
+
+/** Symmetric int8 scale of weights, max|w| / 127 (per column with axis 0, else for the whole tensor), never 0. */
+export function int8Scale(w: T, axis?: number): T {
+  return tf.tidy(() => tf.maximum(tf.max(tf.abs(w), axis), 1e-8).div(127));
+}
