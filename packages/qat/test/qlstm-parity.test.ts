@@ -87,6 +87,23 @@ describe('QLstm with MadNorm on the gate pre-activations, in QAT mode, computes 
   });
 });
 
+describe('sequences of one step (length-1 sentences)', () => {
+  test('float and QAT forwards are differentiable at T = 1 (tfjs unstack gradient bug)', () => {
+    const layer = new QLstm(4, 3, 31, 'one-step', true);
+    const x = tf.randomNormal([2, 1, 4], 0, 1, 'float32', 31);
+    const ranges = { maxAbsGate: 0, maxAbsCell: 0 };
+    const flt = tf.variableGrads(() => layer.forwardFloat(x, undefined, ranges).ys.sum() as tf.Scalar, layer.variables);
+    expect(Object.keys(flt.grads)).toHaveLength(layer.variables.length);
+    const k = layer.qatConstants(QLstm.calibrate(0.05, ranges, layer.normGammaMax()));
+    const xInt = tf.round(x.div(0.05));
+    const qat = tf.variableGrads(() => layer.forwardQat(xInt, k).ys.sum() as tf.Scalar, layer.variables);
+    expect(Object.keys(qat.grads)).toHaveLength(layer.variables.length);
+    expect(parity(3, 2, 2, 1, 32, 1).mismatches).toBe(0);
+    disposeLstmQatConstants(k);
+    tf.dispose([x, xInt, ...layer.variables, ...Object.values(flt.grads), ...Object.values(qat.grads), flt.value, qat.value]);
+  });
+});
+
 describe('straight-through estimators have the gradients they claim', () => {
   test('rescale: dy · M·2^-n per column', () => {
     const m = quantizeMultiplier(0.37);

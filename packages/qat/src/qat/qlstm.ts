@@ -53,6 +53,15 @@ export interface LstmQatConstants {
 }
 
 const GATE_BITS = 16;
+
+/**
+ * The time steps of [B, T, F] as T tensors [B, F]. One step is a reshape: tfjs's gradient of a
+ * one-output unstack hands stack() a tensor instead of a list and throws (length-1 sentences).
+ */
+function timeSteps(x: T): T[] {
+  const [B, Tn, F] = x.shape;
+  return Tn === 1 ? [x.reshape([B, F])] : tf.unstack(x, 1);
+}
 const ACC_EXACT_LIMIT = 2 ** 24;
 
 /** A stacked-ready LSTM layer with a float mode (pretraining) and a QAT mode (integer forward, STE backward). */
@@ -103,7 +112,7 @@ export class QLstm {
     const [B, Tn] = x.shape;
     const H = this.hiddenSize;
     const ax = mm(x.reshape([B * Tn, this.inputSize]), this.wx).add(this.bias).reshape([B, Tn, 4 * H]);
-    const steps = tf.unstack(ax, 1);
+    const steps = timeSteps(ax);
     let h = init?.h ?? tf.zeros([B, H]);
     let c = init?.c ?? tf.zeros([B, H]);
     const ys: T[] = [];
@@ -204,7 +213,7 @@ export class QLstm {
     const H = this.hiddenSize;
     const w = this.integerWeights(k);
     const ax = mm(xInt.reshape([B * Tn, this.inputSize]), w.wx).add(w.bias);
-    const tx = tf.unstack(rescale(ax, k.rescaleX).reshape([B, Tn, 4 * H]), 1);
+    const tx = timeSteps(rescale(ax, k.rescaleX).reshape([B, Tn, 4 * H]));
     let h = init?.h ?? tf.zeros([B, H]);
     let c = init?.c ?? tf.zeros([B, H]);
     const ys: T[] = [];
