@@ -296,13 +296,15 @@ export class QLstm {
     if (!this.normGamma || !this.normBeta || !k.norm || !k.state.norm) return undefined;
     const n = k.state.norm;
     const c = k.norm;
-    const round = (v: number) => Math.sign(v) * Math.floor(Math.abs(v) + 0.5);
-    const gammas = this.normGamma.arraySync() as number[][];
-    const betas = this.normBeta.arraySync() as number[][];
+    // the QAT forward's own quantizers (madNormQat), so export and training cannot drift apart
+    const [gammas, betas] = tf.tidy(() => [
+      fakeQuantValue(this.normGamma!, n.gammaScale, 16).arraySync() as number[][],
+      fakeQuantValue(this.normBeta!, n.outScale, 24).arraySync() as number[][],
+    ]);
     const params = gammas.map(
       (g, i): MadNormParams => ({
-        gamma: Int16Array.from(g, (v) => Math.max(-32768, Math.min(32767, round(v / n.gammaScale)))),
-        beta: Int32Array.from(betas[i], (v) => Math.max(-(2 ** 23), Math.min(2 ** 23 - 1, round(v / n.outScale)))),
+        gamma: Int16Array.from(g),
+        beta: Int32Array.from(betas[i]),
         normFracBits: n.normFracBits,
         multiplier: c.multiplier,
         shift: c.shift,

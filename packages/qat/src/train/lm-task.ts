@@ -4,7 +4,7 @@ import { crossEntropy, LstmLanguageModel, type LmConfig, type LmQatConstants, ty
 import { mm } from '../qat/fast-ops.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
-import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
+import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
 
 export type { TrainProgress } from './trainer.js';
 import { CandidateSampler } from './sampled-softmax.js';
@@ -144,7 +144,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
   await useWasmBackend();
   const base = preset(opts.preset);
   const p = { model: base.model, train: { ...base.train, ...opts.overrides } };
-  const mode: 'float' | 'qat' = opts.qatFrom ? 'qat' : 'float';
+  const mode = trainingMode(opts);
   const data: BrownLmData = loadBrownLm({ vocabSize: p.train.vocabSize });
   const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size });
   const stream = new StreamBatches(data.train, p.train.batch, p.train.bptt);

@@ -7,7 +7,7 @@ import { crossEntropy } from '../models/language-model.js';
 import { BiLstmTagger, type TaggerQatConstants } from '../models/tagger.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
+import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
 
 /** Training settings of a tagging preset. */
 export interface PosTrainSettings {
@@ -131,7 +131,7 @@ function preset(name: string) {
 export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> {
   await useWasmBackend();
   const p = preset(opts.preset);
-  const mode: 'float' | 'qat' = opts.qatFrom ? 'qat' : 'float';
+  const mode = trainingMode(opts);
   const data = loadBrownPos();
   const { words, tags } = posVocabularies(data, p.train.vocabSize);
   const model = new BiLstmTagger({ ...p.model, vocabSize: words.size, tagCount: tags.size });

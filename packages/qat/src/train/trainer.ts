@@ -52,6 +52,11 @@ export interface TrainTask {
   dispose(): void;
 }
 
+/** Float pretraining, or QAT fine-tuning when the options name a float checkpoint to start from. */
+export function trainingMode(opts: { qatFrom?: string }): 'float' | 'qat' {
+  return opts.qatFrom ? 'qat' : 'float';
+}
+
 /** The options every task's train function takes. */
 export interface TaskTrainOptions {
   preset: string;
@@ -270,7 +275,7 @@ export async function trainTask<Task extends string, V>(
   run: { model: TrainableModel; config: Record<string, number>; settings: BaseTrainSettings & Record<string, number>; dataFingerprint: string },
   hooks: TaskHooks,
 ): Promise<TaskTrainSummary<Task, V>> {
-  const mode: 'float' | 'qat' = opts.qatFrom ? 'qat' : 'float';
+  const mode = trainingMode(opts);
   const s = run.settings;
   const r = await runTraining(
     {
