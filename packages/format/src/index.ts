@@ -13,3 +13,7 @@ export { INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnOp } from './op-set.js';
 export type { IntrnnOpName } from './op-set.js';
 export { PwlTableSchema } from './pwl-table.js';
 export type { PwlTable } from './pwl-table.js';
+export { onnx, DataType, decodeModel, encodeModel, makeTensor, readTensor, dataTypeCode, toNumber } from './onnx-io.js';
+export type { ModelProto, TensorProto, Tensor, TensorData, IModelProto, IGraphProto, INodeProto, IAttributeProto, IValueInfoProto, IFunctionProto } from './onnx-io.js';
+export { ModelMetadataSchema, LstmLayerMetaSchema, OverflowBoundSchema, FORMAT_VERSION, METADATA_KEY } from './metadata.js';
+export type { ModelMetadata, LstmLayerMeta } from './metadata.js';

@@ -14,6 +14,7 @@ export const IntrnnOp = {
   MadNorm: 'MadNorm',
   IntSoftmax: 'IntSoftmax',
   IntLstm: 'IntLSTM',
+  IntDense: 'IntDense',
 } as const;
 
 /** One of the {@link IntrnnOp} names. */

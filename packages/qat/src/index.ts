@@ -26,7 +26,7 @@ export { QBiLstm } from './qat/qbilstm.js';
 export { madNormFloat, madNormQat, madNormExact, madNormConstants } from './qat/mad-norm.js';
 export type { MadNormQuant, MadNormConstants } from './qat/mad-norm.js';
 export type { LstmQuantState, LstmRanges, LstmQatConstants } from './qat/qlstm.js';
-export { useWasmBackend } from './qat/tf-backend.js';
+export { useWasmBackend, tf } from './qat/tf-backend.js';
 export { LstmLanguageModel, crossEntropy } from './models/language-model.js';
 export type { LmConfig, LmQuantState, LmState, LmIntegers } from './models/language-model.js';
 export { trainLm, evalLmCheckpoint, evaluateLm, loadLmCheckpoint, LM_PRESETS, StreamBatches } from './train/lm-task.js';

@@ -1,0 +1,171 @@
+import { encodeModel, FORMAT_VERSION, INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnError, makeTensor, METADATA_KEY, ModelMetadataSchema, type INodeProto, type IValueInfoProto, type ModelMetadata, type PwlTable, type TensorProto } from '@intrnn/format';
+import type { LstmCellParams } from '@intrnn/runtime-core';
+import { valueInfo } from './onnx/graph-builder.js';
+import { INT_LSTM_INPUTS, INT_LSTM_NORM_INPUTS, intDenseFunction, intLstmFunction, ONNX_OPSET } from './onnx/lstm-function.js';
+
+/** One LSTM layer of a model, with the metadata that describes it. */
+export interface LayerSpec {
+  name: string;
+  cell: LstmCellParams;
+  direction: 'forward' | 'reverse';
+  meta: Omit<ModelMetadata['layers'][number], 'node' | 'direction' | 'inputSize' | 'hiddenSize' | 'bits'>;
+}
+
+/** Everything the converter needs to write an integer model. */
+export interface IntegerModelSpec {
+  /** `stacked`: layer l feeds layer l+1, state carried in and out (language model). `bidirectional`: one forward and one reverse layer over the embedding, concatenated (tagger), batch 1. */
+  topology: 'stacked' | 'bidirectional';
+  embedding: { data: Int8Array; rows: number; cols: number };
+  layers: LayerSpec[];
+  output: { weights: Int8Array; bias: Int32Array; rows: number; cols: number };
+  meta: Omit<ModelMetadata, 'format' | 'formatVersion' | 'opsetVersion' | 'numerics' | 'layers' | 'pwlTables' | 'overflowProof'>;
+}
+
+const INT32_LIMIT = 2 ** 31 - 1;
+
+/**
+ * Worst-case |accumulator| of an int8 GEMV over every int8 input (|x| ≤ 128): max over rows of
+ * |b_r| + 128 Σ_j |w_rj|. Written out because this is the proof the converter signs.
+ */
+export function accumulatorBound(w: Int8Array, rows: number, cols: number, bias?: Int32Array): number {
+  let worst = 0;
+  for (let r = 0; r < rows; r++) {
+    let s = bias ? Math.abs(bias[r]) : 0;
+    for (let j = 0; j < cols; j++) s += 128 * Math.abs(w[r * cols + j]);
+    if (s > worst) worst = s;
+  }
+  return worst;
+}
+
+function prove(tensor: string, bound: number): ModelMetadata['overflowProof'][number] {
+  if (bound > INT32_LIMIT) {
+    throw new IntrnnError('ERR_OVERFLOW', tensor, `worst-case accumulator ${bound} exceeds int32 (${INT32_LIMIT}); the integer model could overflow`);
+  }
+  return { tensor, bound, limit: INT32_LIMIT };
+}
+
+const SYMMETRY = { none: 0, odd: 1, point: 2 } as const;
+
+/** A PWL table as the two tensors IntLSTM takes: [3, K] (knots; values; slopes, 0-padded) and params [4]. */
+export function pwlTensors(name: string, t: PwlTable): TensorProto[] {
+  const K = t.knots.length;
+  const table = new Int32Array(3 * K);
+  table.set(t.knots, 0);
+  table.set(t.values, K);
+  table.set(t.slopes, 2 * K);
+  return [makeTensor(name, 'int32', [3, K], table), makeTensor(`${name}_params`, 'int32', [4], Int32Array.from([t.fracBits, t.outBits, SYMMETRY[t.symmetry], t.center]))];
+}
+
+function layerInitializers(l: LayerSpec): { tensors: TensorProto[]; names: string[]; tables: Record<string, PwlTable> } {
+  const p = l.cell;
+  const H = p.hiddenSize;
+  const D = p.inputSize;
+  const n = (s: string) => `${l.name}.${s}`;
+  const rescale = new Int32Array(16 * H);
+  [p.multX, p.shiftX, p.multH, p.shiftH].forEach((a, i) => rescale.set(a, i * 4 * H));
+  const tensors = [
+    makeTensor(n('W'), 'int8', [4 * H, D], p.wx),
+    makeTensor(n('R'), 'int8', [4 * H, H], p.wh),
+    makeTensor(n('B'), 'int32', [4 * H], p.bias),
+    makeTensor(n('rescale'), 'int32', [4, 4 * H], rescale),
+    makeTensor(n('out_rescale'), 'int32', [3], Int32Array.from([p.multOut, p.shiftOut, p.cellFracBits])),
+    ...pwlTensors(n('sigmoid'), p.sigmoid),
+    ...pwlTensors(n('tanh_gate'), p.tanhGate),
+    ...pwlTensors(n('tanh_cell'), p.tanhCell),
+  ];
+  const names = [n('W'), n('R'), n('B'), n('rescale'), n('out_rescale'), n('sigmoid'), n('sigmoid_params'), n('tanh_gate'), n('tanh_gate_params'), n('tanh_cell'), n('tanh_cell_params')];
+  if (p.norm) {
+    const gamma = new Int16Array(4 * H);
+    const beta = new Int32Array(4 * H);
+    const params = new Int32Array(16);
+    p.norm.forEach((g, i) => {
+      gamma.set(g.gamma, i * H);
+      beta.set(g.beta, i * H);
+      params.set([g.normFracBits, g.multiplier, g.shift, g.outBits], i * 4);
+    });
+    tensors.push(makeTensor(n('norm_gamma'), 'int16', [4, H], gamma), makeTensor(n('norm_beta'), 'int32', [4, H], beta), makeTensor(n('norm_params'), 'int32', [4, 4], params));
+  }
+  return { tensors, names, tables: { [n('sigmoid')]: p.sigmoid, [n('tanh_gate')]: p.tanhGate, [n('tanh_cell')]: p.tanhCell } };
+}
+
+/**
+ * Write the integer model as one ONNX file: `ai.intrnn` nodes (IntLSTM, IntDense) plus standard
+ * Gather/Concat, each custom op also defined as a model-local function of standard integer ops so
+ * ONNX Runtime runs the same file. Refuses a model whose accumulators could overflow int32.
+ */
+export function buildIntegerModel(spec: IntegerModelSpec): Uint8Array {
+  const withNorm = spec.layers.map((l) => !!l.cell.norm);
+  if (withNorm.some((w) => w !== withNorm[0])) throw new IntrnnError('ERR_CONVERT', 'layers', 'mixes layers with and without MadNorm; one IntLSTM function serves a file');
+  const { embedding: emb, output: out } = spec;
+  const initializers: TensorProto[] = [makeTensor('embedding', 'int8', [emb.rows, emb.cols], emb.data)];
+  const nodes: INodeProto[] = [{ name: 'embed', opType: 'Gather', domain: '', input: ['embedding', 'tokens'], output: ['embedded'], attribute: [{ name: 'axis', type: 2, i: 0 }] }];
+  const inputs: IValueInfoProto[] = [];
+  const outputs: IValueInfoProto[] = [];
+  const pwlTables: Record<string, PwlTable> = {};
+  const overflowProof: ModelMetadata['overflowProof'] = [];
+  const layersMeta: ModelMetadata['layers'] = [];
+  const batch = spec.topology === 'bidirectional' ? 1 : 'batch';
+  inputs.push(valueInfo('tokens', 'int64', [batch, 'time']));
+
+  let x = 'embedded';
+  const ys: string[] = [];
+  spec.layers.forEach((l, index) => {
+    const H = l.cell.hiddenSize;
+    const init = layerInitializers(l);
+    initializers.push(...init.tensors);
+    Object.assign(pwlTables, init.tables);
+    overflowProof.push(prove(`${l.name}.W`, accumulatorBound(l.cell.wx, 4 * H, l.cell.inputSize, l.cell.bias)), prove(`${l.name}.R`, accumulatorBound(l.cell.wh, 4 * H, H)));
+    let h0 = `${l.name}.initial_h`;
+    let c0 = `${l.name}.initial_c`;
+    if (spec.topology === 'stacked') {
+      inputs.push(valueInfo(h0, 'int8', [batch, H]), valueInfo(c0, 'int16', [batch, H]));
+      outputs.push(valueInfo(`${l.name}.final_h`, 'int8', [batch, H]), valueInfo(`${l.name}.final_c`, 'int16', [batch, H]));
+    } else {
+      initializers.push(makeTensor(h0, 'int8', [1, H], new Int8Array(H)), makeTensor(c0, 'int16', [1, H], new Int16Array(H)));
+    }
+    const nodeInputs = [spec.topology === 'stacked' ? x : 'embedded', ...init.names, h0, c0];
+    if (l.cell.norm) nodeInputs.push(...INT_LSTM_NORM_INPUTS.map((s) => `${l.name}.${s}`));
+    const y = `${l.name}.Y`;
+    nodes.push({
+      name: l.name,
+      opType: 'IntLSTM',
+      domain: INTRNN_DOMAIN,
+      input: nodeInputs,
+      output: [y, `${l.name}.final_h`, `${l.name}.final_c`],
+      attribute: [{ name: 'direction', type: 3, s: new TextEncoder().encode(l.direction) }],
+    });
+    layersMeta.push({ node: l.name, direction: l.direction, inputSize: l.cell.inputSize, hiddenSize: H, bits: { weights: 8, hidden: 8, cell: 16, gates: 16, accumulator: 32 }, ...l.meta });
+    x = y;
+    ys.push(y);
+    void index;
+  });
+  if (spec.topology === 'bidirectional') {
+    nodes.push({ name: 'concat', opType: 'Concat', domain: '', input: ys, output: ['features'], attribute: [{ name: 'axis', type: 2, i: 2 }] });
+    x = 'features';
+  }
+  initializers.push(makeTensor('output.W', 'int8', [out.rows, out.cols], out.weights), makeTensor('output.B', 'int32', [out.rows], out.bias));
+  overflowProof.push(prove('output.W', accumulatorBound(out.weights, out.rows, out.cols, out.bias)));
+  nodes.push({ name: 'output', opType: 'IntDense', domain: INTRNN_DOMAIN, input: [x, 'output.W', 'output.B'], output: ['logits'] });
+  outputs.unshift(valueInfo('logits', 'int32', [batch, 'time', out.rows]));
+
+  const meta: ModelMetadata = ModelMetadataSchema.parse({
+    format: 'intrnn',
+    formatVersion: FORMAT_VERSION,
+    opsetVersion: INTRNN_OPSET_VERSION,
+    numerics: 'integer',
+    ...spec.meta,
+    layers: layersMeta,
+    pwlTables,
+    overflowProof,
+  });
+  void INT_LSTM_INPUTS;
+  return encodeModel({
+    irVersion: 10,
+    producerName: 'intrnn-converter',
+    producerVersion: '0.1.0',
+    opsetImport: [{ domain: '', version: ONNX_OPSET }, { domain: INTRNN_DOMAIN, version: INTRNN_OPSET_VERSION }],
+    metadataProps: [{ key: METADATA_KEY, value: JSON.stringify(meta) }],
+    functions: [intLstmFunction(withNorm[0] ?? false), intDenseFunction()],
+    graph: { name: `intrnn_${spec.meta.task}`, node: nodes, initializer: initializers, input: inputs, output: outputs },
+  });
+}

@@ -1,0 +1,126 @@
+import { DataType, INTRNN_DOMAIN, type IFunctionProto, type IGraphProto } from '@intrnn/format';
+import { GraphBuilder, valueInfo } from './graph-builder.js';
+import { IntOps, pwl, pwlConstants, type PwlConstants } from './int-ops.js';
+
+/** Standard-domain opset the functions are written against. */
+export const ONNX_OPSET = 21;
+
+/**
+ * Inputs of `ai.intrnn:IntLSTM`, in order (docs/onnx-format.md). The last three are present when
+ * the cell has MadNorm on its gate pre-activations.
+ */
+export const INT_LSTM_INPUTS = ['X', 'W', 'R', 'B', 'rescale', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params', 'tanh_cell', 'tanh_cell_params', 'initial_h', 'initial_c'] as const;
+export const INT_LSTM_NORM_INPUTS = ['norm_gamma', 'norm_beta', 'norm_params'] as const;
+export const INT_LSTM_OUTPUTS = ['Y', 'Y_h', 'Y_c'] as const;
+
+/** MatMulInteger of int8 x [.., K] by an int8 matrix W stored [N, K], as int64 [.., N]. */
+function matmulInt8(ops: IntOps, x: string, wT: string): string {
+  return ops.toInt64(ops.b.node('MatMulInteger', [x, wT]));
+}
+
+/** MadNorm (§8) of each gate's H values: z int64 [B, 4H] → int64 [B, 4H]. */
+function madNorm(ops: IntOps, z: string, gamma: string, beta: string, k: { fracBits: string; mult: string; shift: string; lo: string; hi: string }): string {
+  const b = ops.b;
+  const z3 = b.node('Reshape', [z, b.constant([0, 4, -1])]);
+  const n = b.node('Gather', [b.node('Shape', [z3]), b.constant(2)], { axis: 0 });
+  const axis = b.constant([2]);
+  const mu = ops.roundingDivide(b.node('ReduceSum', [z3, axis], { keepdims: 1 }), n);
+  const d = b.node('Sub', [z3, mu]);
+  const mad = b.node('Max', [ops.roundingDivide(b.node('ReduceSum', [b.node('Abs', [d]), axis], { keepdims: 1 }), n), ops.int64One()]);
+  const inv = ops.roundingDivide(b.constant(2 ** 23), mad);
+  const normalized = ops.saturate(ops.roundingShiftRight(b.node('Mul', [d, inv]), b.node('Sub', [b.constant(23), k.fracBits])), 16);
+  const scaled = ops.saturate(ops.applyMultiplier(ops.roundingShiftRight(b.node('Mul', [gamma, normalized]), k.fracBits), k.mult, k.shift), 24);
+  const out = b.node('Min', [b.node('Max', [b.node('Add', [scaled, beta]), k.lo]), k.hi]); // per-gate bounds: Clip takes scalars only
+  return b.node('Reshape', [out, b.constant([0, -1])]);
+}
+
+
+/**
+ * The model-local function of `ai.intrnn:IntLSTM` (§10): a Scan over time whose body is one
+ * integer LSTM step. Attribute `direction` ('forward' | 'reverse') reverses time on the way in and
+ * out. Inputs/outputs as {@link INT_LSTM_INPUTS}: X int8 [B, T, D], initial_h int8 [B, H],
+ * initial_c int16 [B, H] → Y int8 [B, T, H], Y_h int8 [B, H], Y_c int16 [B, H].
+ */
+export function intLstmFunction(withNorm: boolean): IFunctionProto {
+  const f = new GraphBuilder('f_');
+  const ops = new IntOps(f);
+  const inputs = [...INT_LSTM_INPUTS, ...(withNorm ? INT_LSTM_NORM_INPUTS : [])];
+  const int64 = (x: string) => ops.toInt64(x);
+  const wT = f.node('Transpose', ['W'], { perm: [1, 0] });
+  const rT = f.node('Transpose', ['R'], { perm: [1, 0] });
+  const bias = int64('B');
+  const rescale = int64('rescale');
+  const rescaleRow = (i: number) => f.node('Gather', [rescale, f.constant(i)], { axis: 0 });
+  const [multX, shiftX, multH, shiftH] = [0, 1, 2, 3].map(rescaleRow);
+  const outRescale = int64('out_rescale');
+  const outParam = (i: number) => f.node('Gather', [outRescale, f.constant(i)], { axis: 0 });
+  const [multOut, shiftOut, cellFracBits] = [0, 1, 2].map(outParam);
+  const cellShift = f.node('Sub', [f.constant(30), cellFracBits]);
+  const sigmoid = pwlConstants(ops, 'sigmoid', 'sigmoid_params');
+  const tanhGate = pwlConstants(ops, 'tanh_gate', 'tanh_gate_params');
+  const tanhCell = pwlConstants(ops, 'tanh_cell', 'tanh_cell_params');
+  let norm: Parameters<typeof madNorm>[4] & { gamma: string; beta: string } | undefined;
+  if (withNorm) {
+    const p = int64('norm_params');
+    const col = (i: number) => f.node('Unsqueeze', [f.node('Gather', [p, f.constant(i)], { axis: 1 }), f.constant([-1])]); // [4, 1]
+    const [lo, hi] = ops.range(col(3));
+    norm = { gamma: int64('norm_gamma'), beta: int64('norm_beta'), fracBits: col(0), mult: col(1), shift: col(2), lo, hi };
+  }
+
+  // time order: reverse is a gather with T-1-t on the way in and again on the way out
+  const reverse = f.node('Equal', [f.attributeConstant('direction', 'string'), f.stringConstant('reverse')]);
+  const steps = f.node('Gather', [f.node('Shape', ['X']), f.constant(1)], { axis: 0 });
+  const t = f.node('Range', [f.constant(0), steps, ops.int64One()]);
+  const order = f.node('Where', [reverse, f.node('Sub', [f.node('Sub', [steps, ops.int64One()]), t]), t]);
+  const xs = f.node('Gather', ['X', order], { axis: 1 });
+
+  // the Scan body: one step, reading the loop-invariant constants above from the outer scope
+  const s = new GraphBuilder('s_');
+  const sops = new IntOps(s);
+  const gates = (x: string, w: string, mult: string, shift: string) => sops.saturate(sops.applyMultiplier(matmulInt8(sops, x, w), mult, shift), 24);
+  const ax = s.node('Add', [matmulInt8(sops, 'x_t', wT), bias]);
+  const termX = sops.saturate(sops.applyMultiplier(ax, multX, shiftX), 24);
+  const termH = gates('h_prev', rT, multH, shiftH);
+  let z = sops.saturate(s.node('Add', [termX, termH]), 16);
+  if (norm) z = madNorm(sops, z, norm.gamma, norm.beta, norm);
+  const z3 = s.node('Reshape', [z, s.constant([0, 4, -1])]);
+  const gate = (g: number, table: PwlConstants) => pwl(sops, table, s.node('Gather', [z3, s.constant(g)], { axis: 1 }));
+  const [i, fg, g, o] = [gate(0, sigmoid), gate(1, sigmoid), gate(2, tanhGate), gate(3, sigmoid)];
+  const fifteen = s.constant(15);
+  const cNew = sops.saturate(s.node('Add', [sops.roundingShiftRight(s.node('Mul', [fg, 'c_prev']), fifteen), sops.roundingShiftRight(s.node('Mul', [i, g]), cellShift)]), 16);
+  const tau = pwl(sops, tanhCell, cNew);
+  const h8 = sops.saturate(sops.applyMultiplier(sops.roundingShiftRight(s.node('Mul', [o, tau]), fifteen), multOut, shiftOut), 8);
+  s.nodes.push({ opType: 'Cast', domain: '', input: [h8], output: ['h_next'], attribute: [{ name: 'to', type: 2, i: DataType.INT8 }] });
+  s.nodes.push({ opType: 'Identity', domain: '', input: [cNew], output: ['c_next'] });
+  s.nodes.push({ opType: 'Identity', domain: '', input: ['h_next'], output: ['y_t'] });
+  const body: IGraphProto = {
+    name: 'int_lstm_step',
+    node: s.nodes,
+    input: [valueInfo('h_prev', 'int8', null), valueInfo('c_prev', 'int64', null), valueInfo('x_t', 'int8', null)],
+    output: [valueInfo('h_next', 'int8', null), valueInfo('c_next', 'int64', null), valueInfo('y_t', 'int8', null)],
+  };
+  const [hT, cT, ys] = f.nodeN('Scan', ['initial_h', int64('initial_c'), xs], 3, { num_scan_inputs: 1, scan_input_axes: [1], scan_output_axes: [1], body: { graph: body } });
+  f.nodes.push({ opType: 'Gather', domain: '', input: [ys, order], output: ['Y'], attribute: [{ name: 'axis', type: 2, i: 1 }] });
+  f.nodes.push({ opType: 'Identity', domain: '', input: [hT], output: ['Y_h'] });
+  f.nodes.push({ opType: 'Cast', domain: '', input: [cT], output: ['Y_c'], attribute: [{ name: 'to', type: 2, i: DataType.INT16 }] });
+  return {
+    name: 'IntLSTM',
+    domain: INTRNN_DOMAIN,
+    input: inputs,
+    output: [...INT_LSTM_OUTPUTS],
+    attribute: ['direction'],
+    node: f.nodes,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    docString: `ai.intrnn IntLSTM${withNorm ? ' with MadNorm' : ''} in standard integer ops (docs/integer-semantics.md §10)`,
+  };
+}
+
+/**
+ * The model-local function of `ai.intrnn:IntDense`: int32 logits = X int8 [.., K] · Wᵀ (W int8 [N, K]) + B int32 [N].
+ */
+export function intDenseFunction(): IFunctionProto {
+  const f = new GraphBuilder('d_');
+  const wT = f.node('Transpose', ['W'], { perm: [1, 0] });
+  f.nodes.push({ opType: 'Add', domain: '', input: [f.node('MatMulInteger', ['X', wT]), 'B'], output: ['Y'] });
+  return { name: 'IntDense', domain: INTRNN_DOMAIN, input: ['X', 'W', 'B'], output: ['Y'], attribute: [], node: f.nodes, opsetImport: [{ domain: '', version: ONNX_OPSET }], docString: 'ai.intrnn IntDense: int8 × int8 → int32 with an int32 bias (§6)' };
+}

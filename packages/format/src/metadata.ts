@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { PwlTableSchema } from './pwl-table.js';
+
+/** Version of the intrnn metadata layout inside the ONNX file; bumped on any incompatible change. */
+export const FORMAT_VERSION = 1;
+
+/** The key of the ModelProto.metadata_props entry holding the JSON metadata. */
+export const METADATA_KEY = 'intrnn';
+
+const positive = z.number().positive().finite();
+const name = z.string().min(1);
+
+/** Quantization of one LSTM layer (scales are reals; the integers live in the ONNX tensors). */
+export const LstmLayerMetaSchema = z.object({
+  /** Node name of the IntLSTM this describes. */
+  node: name,
+  direction: z.enum(['forward', 'reverse']),
+  inputSize: z.number().int().positive(),
+  hiddenSize: z.number().int().positive(),
+  inputScale: positive,
+  hiddenScale: positive,
+  gateScale: positive,
+  cellFracBits: z.number().int().min(0).max(15),
+  madNorm: z.object({ normFracBits: z.number().int(), gammaScale: positive, outScale: positive }).nullable(),
+  /** Widths: int8 weights and h, int16 c and gates, int32 accumulators. */
+  bits: z.object({ weights: z.literal(8), hidden: z.literal(8), cell: z.literal(16), gates: z.literal(16), accumulator: z.literal(32) }),
+});
+
+/** One proven accumulator bound: the worst case |Σ w·x + b| over every int8 input, per tensor. */
+export const OverflowBoundSchema = z.object({
+  tensor: name,
+  bound: z.number().int().nonnegative(),
+  limit: z.number().int().positive(),
+});
+
+/**
+ * All intrnn metadata stored in the ONNX file (ModelProto.metadata_props[`intrnn`], JSON). The
+ * runtime validates it with this schema before it plans anything.
+ */
+export const ModelMetadataSchema = z.object({
+  format: z.literal('intrnn'),
+  formatVersion: z.literal(FORMAT_VERSION),
+  opsetVersion: z.number().int().positive(),
+  /** Which task façade the model serves. */
+  task: z.enum(['lm-brown', 'pos-brown', 'g2p-cmudict']),
+  /** `integer`: the ai.intrnn graph; `float32`: the standard-op float model of the same weights. */
+  numerics: z.enum(['integer', 'float32']),
+  vocabularies: z.object({
+    /** Input token strings; the position is the id. */
+    input: z.array(z.string()).min(1),
+    /** Output labels (tags, phonemes) when they differ from the input vocabulary. */
+    output: z.array(z.string()).min(1).optional(),
+    /** The token unknown words map to. */
+    unknown: z.string(),
+    /** Sentence boundary token (language model). */
+    sentenceEnd: z.string().optional(),
+  }),
+  /** Real scales: an int32 logit times `logitScale` is the float logit. */
+  scales: z.object({ embedding: positive, logits: positive }),
+  layers: z.array(LstmLayerMetaSchema),
+  /** Every PWL table by the tensor name that stores its integers (for inspection and plots). */
+  pwlTables: z.record(z.string(), PwlTableSchema),
+  overflowProof: z.array(OverflowBoundSchema),
+  source: z.object({
+    producer: name,
+    preset: z.string(),
+    checkpointStep: z.number().int().nonnegative(),
+    dataFingerprint: z.string(),
+  }),
+});
+
+/** Validated metadata of an intrnn model; see {@link ModelMetadataSchema}. */
+export type ModelMetadata = z.infer<typeof ModelMetadataSchema>;
+export type LstmLayerMeta = z.infer<typeof LstmLayerMetaSchema>;

@@ -1,0 +1,111 @@
+import onnxProto from 'onnx-proto';
+import { IntrnnError } from './errors.js';
+
+/** The generated ONNX protobuf classes (onnx-proto, ONNX 1.10 schema: IR 8 with model-local functions). */
+export const onnx = onnxProto.onnx;
+export type ModelProto = onnxProto.onnx.ModelProto;
+export type TensorProto = onnxProto.onnx.ITensorProto;
+
+/** ONNX element types intrnn files use, by their TensorProto.DataType code. */
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT16: 5, INT32: 6, INT64: 7, BOOL: 9, UINT64: 13 } as const;
+
+/** A typed array of one of the element types intrnn reads from initializers and feeds. */
+export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
+
+/** A decoded tensor: element type name, dimensions and row-major data. */
+export interface Tensor {
+  type: 'float32' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64';
+  dims: number[];
+  data: TensorData;
+}
+
+const BY_CODE: Record<number, { type: Tensor['type']; bytes: number; make: (b: ArrayBuffer, o: number, n: number) => TensorData }> = {
+  [DataType.FLOAT]: { type: 'float32', bytes: 4, make: (b, o, n) => new Float32Array(b, o, n) },
+  [DataType.INT8]: { type: 'int8', bytes: 1, make: (b, o, n) => new Int8Array(b, o, n) },
+  [DataType.UINT8]: { type: 'uint8', bytes: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
+  [DataType.INT16]: { type: 'int16', bytes: 2, make: (b, o, n) => new Int16Array(b, o, n) },
+  [DataType.INT32]: { type: 'int32', bytes: 4, make: (b, o, n) => new Int32Array(b, o, n) },
+  [DataType.INT64]: { type: 'int64', bytes: 8, make: (b, o, n) => new BigInt64Array(b, o, n) },
+};
+
+const CODE_OF: Record<Tensor['type'], number> = { float32: 1, int8: 3, uint8: 2, int16: 5, int32: 6, int64: 7 };
+
+/** Element type code of a tensor type name. */
+export function dataTypeCode(type: Tensor['type']): number {
+  return CODE_OF[type];
+}
+
+/** protobufjs gives int64 fields as numbers or Long objects; both become numbers here. */
+export function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v !== null && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
+  return Number(v);
+}
+
+/** Decode an ONNX file. A buffer that is not a valid ModelProto gets ERR_MODEL_DECODE. */
+export function decodeModel(bytes: Uint8Array): ModelProto {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new IntrnnError('ERR_MODEL_DECODE', 'model', 'is empty: no bytes to decode');
+  try {
+    return onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new IntrnnError('ERR_MODEL_DECODE', 'model', `is not a valid ONNX ModelProto (${(e as Error).message})`);
+  }
+}
+
+/** Encode a model to bytes. */
+export function encodeModel(model: onnxProto.onnx.IModelProto): Uint8Array {
+  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+}
+
+/** Build an initializer from a typed array (stored as raw little-endian data). */
+export function makeTensor(name: string, type: Tensor['type'], dims: number[], data: TensorData): TensorProto {
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (data.length !== count) throw new IntrnnError('ERR_SHAPE', name, `has ${data.length} values, dims ${JSON.stringify(dims)} hold ${count}`);
+  const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(); // own copy: little-endian hosts only (checked in readTensor)
+  return { name, dataType: CODE_OF[type], dims, rawData: raw };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Decode an initializer into a typed array, checking its type and that its data holds exactly
+ * dims' product of elements. Errors name the tensor.
+ */
+export function readTensor(t: TensorProto, where = `initializer ${t.name ?? '?'}`): Tensor {
+  if (!LITTLE_ENDIAN) throw new IntrnnError('ERR_PLATFORM', where, 'big-endian hosts are not supported');
+  const spec = BY_CODE[t.dataType ?? 0];
+  if (!spec) throw new IntrnnError('ERR_MODEL_TENSOR', where, `has element type code ${t.dataType}, which intrnn does not read`);
+  const dims = (t.dims ?? []).map(toNumber);
+  if (dims.some((d) => !Number.isInteger(d) || d < 0 || d > 2 ** 31)) throw new IntrnnError('ERR_MODEL_TENSOR', where, `has invalid dims ${JSON.stringify(dims)}`);
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (t.rawData && t.rawData.length > 0) {
+    if (t.rawData.length !== count * spec.bytes) {
+      throw new IntrnnError('ERR_MODEL_TENSOR', where, `holds ${t.rawData.length} bytes; dims ${JSON.stringify(dims)} of ${spec.type} need ${count * spec.bytes}`);
+    }
+    const copy = new ArrayBuffer(t.rawData.length); // aligned copy: rawData may sit at any offset
+    new Uint8Array(copy).set(t.rawData);
+    return { type: spec.type, dims, data: spec.make(copy, 0, count) };
+  }
+  const fields: Record<Tensor['type'], unknown[] | null | undefined> = {
+    float32: t.floatData,
+    int8: t.int32Data,
+    uint8: t.int32Data,
+    int16: t.int32Data,
+    int32: t.int32Data,
+    int64: t.int64Data,
+  };
+  const values = fields[spec.type] ?? [];
+  if (values.length !== count) throw new IntrnnError('ERR_MODEL_TENSOR', where, `holds ${values.length} values; dims ${JSON.stringify(dims)} need ${count}`);
+  const out = spec.make(new ArrayBuffer(count * spec.bytes), 0, count);
+  if (out instanceof BigInt64Array) values.forEach((v, i) => (out[i] = BigInt(toNumber(v))));
+  else values.forEach((v, i) => (out[i] = toNumber(v)));
+  return { type: spec.type, dims, data: out };
+}
+
+/** The ONNX message shapes the converter builds (onnx-proto's generated interfaces). */
+export type IModelProto = onnxProto.onnx.IModelProto;
+export type IGraphProto = onnxProto.onnx.IGraphProto;
+export type INodeProto = onnxProto.onnx.INodeProto;
+export type IAttributeProto = onnxProto.onnx.IAttributeProto;
+export type IValueInfoProto = onnxProto.onnx.IValueInfoProto;
+export type IFunctionProto = onnxProto.onnx.IFunctionProto;
