@@ -3,7 +3,7 @@
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/tools/jest-environment.cjs',
   roots: ['<rootDir>/packages', '<rootDir>/apps', '<rootDir>/tools'],
   testMatch: ['**/test/**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': swc },

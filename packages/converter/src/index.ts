@@ -1,8 +1,11 @@
 /**
- * `@intrnn/converter`: QAT checkpoint → ONNX integer graph (`ai.intrnn` ops with standard-op
- * model-local functions), with zod-validated metadata, an overflow proof and a size report.
- *
- * Skeleton: nothing is exported yet. The converter is built in issue 3.
+ * `@intrnn/converter`: QAT model → one ONNX file. Recurrent layers and the output layer are
+ * `ai.intrnn` nodes (IntLSTM, IntDense) that runtime-core runs with fused kernels; each is also a
+ * model-local ONNX function of standard integer ops, so stock ONNX Runtime runs the same file
+ * bit-exactly. The metadata (task, vocabularies, scales, PWL tables, overflow proof) is validated
+ * by `@intrnn/format`'s zod schema.
  * @packageDocumentation
  */
-export {};
+export { buildIntegerModel, accumulatorBound, pwlTensors } from './integer-graph.js';
+export type { IntegerModelSpec, LayerSpec } from './integer-graph.js';
+export { languageModelSpec, taggerSpec } from './from-model.js';

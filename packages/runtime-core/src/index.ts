@@ -21,3 +21,8 @@ export type { MadNormParams } from './kernels/mad-norm.js';
 export { intSoftmax } from './kernels/int-softmax.js';
 export { lstmStepReference } from './kernels/lstm-step.js';
 export type { LstmCellParams, LstmState } from './kernels/lstm-step.js';
+export { loadModel, IntrnnModel } from './executor/model.js';
+export type { ValueSpec, LoadOptions } from './executor/model.js';
+export { registerKernel, useReference, isReferenceOnly, kernelsFor, selectKernel } from './executor/registry.js';
+export type { KernelEntry, KernelInstance, NodeSpec } from './executor/registry.js';
+export type { Tensor, TensorData, ModelMetadata } from '@intrnn/format';

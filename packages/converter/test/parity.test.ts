@@ -1,0 +1,96 @@
+import * as ort from 'onnxruntime-node';
+import { loadModel, type Tensor } from '@intrnn/runtime-core';
+import { BiLstmTagger, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
+import { buildIntegerModel, languageModelSpec, taggerSpec } from '../src/index.js';
+
+const source = { producer: 'test', preset: 'random', checkpointStep: 0, dataFingerprint: 'none' };
+const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`);
+
+beforeAll(async () => {
+  await useWasmBackend();
+});
+
+function ortFeeds(feeds: Record<string, Tensor>): Record<string, ort.Tensor> {
+  return Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]));
+}
+
+async function runOrt(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, ort.Tensor>> {
+  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: 1 });
+  try {
+    return await session.run(ortFeeds(feeds));
+  } finally {
+    await session.release();
+  }
+}
+
+function tokens(rows: number[][]): Tensor {
+  return { type: 'int64', dims: [rows.length, rows[0].length], data: BigInt64Array.from(rows.flat().map(BigInt)) };
+}
+
+function diffCount(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>): number {
+  if (a.length !== b.length) return Math.max(a.length, b.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
+
+describe('one ONNX file: QAT forward = runtime-core (reference and core) = ONNX Runtime', () => {
+  test.each([
+    [40, 8, 12, 2, 3],
+    [64, 16, 24, 1, 5],
+  ])('language model V=%i E=%i H=%i layers=%i (seed %i): int32 logits and final states identical', async (V, E, H, L, seed) => {
+    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed });
+    const ids = tf.randomUniformInt([2, 11], 0, V, seed) as tf.Tensor2D;
+    model.calibrate([ids]);
+    const rows = ids.arraySync() as number[][];
+    const k = model.qatConstants();
+    const qat = tf.tidy(() => model.forwardQat(ids, k).logitsInt.dataSync().slice() as Float32Array);
+    model.disposeQatConstants(k);
+    const bytes = buildIntegerModel(languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source));
+    const feeds: Record<string, Tensor> = { tokens: tokens(rows) };
+    for (let l = 0; l < L; l++) {
+      feeds[`lstm${l}.initial_h`] = { type: 'int8', dims: [2, H], data: new Int8Array(2 * H) };
+      feeds[`lstm${l}.initial_c`] = { type: 'int16', dims: [2, H], data: new Int16Array(2 * H) };
+    }
+    const ref = loadModel(bytes, { backend: 'reference' }).run(feeds);
+    const core = loadModel(bytes).run(feeds);
+    const fromOrt = await runOrt(bytes, feeds);
+    expect(ref.logits.dims).toEqual([2, 11, V]);
+    expect(diffCount(ref.logits.data as Int32Array, Int32Array.from(qat))).toBe(0);
+    for (const name of Object.keys(ref)) {
+      expect([name, diffCount(core[name].data, ref[name].data)]).toEqual([name, 0]);
+      expect([name, diffCount(fromOrt[name].data as Int32Array, ref[name].data)]).toEqual([name, 0]);
+    }
+    model.dispose();
+    ids.dispose();
+  });
+
+  test('tagger with MadNorm, forward and reverse IntLSTM: int32 tag logits identical', async () => {
+    const V = 30;
+    const H = 12;
+    const tagsN = 9;
+    const model = new BiLstmTagger({ vocabSize: V, tagCount: tagsN, embedSize: 8, hiddenSize: H, madNorm: 1, seed: 4 });
+    const ids = tf.randomUniformInt([3, 7], 0, V, 4) as tf.Tensor2D;
+    model.calibrate([ids]);
+    const k = model.qatConstants();
+    const qat = tf.tidy(() => model.forwardQat(ids, k).logitsInt.arraySync() as number[][]);
+    model.disposeQatConstants(k);
+    const bytes = buildIntegerModel(taggerSpec(model, words(V), words(tagsN), 'w0', source));
+    const ref = loadModel(bytes, { backend: 'reference' });
+    const core = loadModel(bytes);
+    expect(Object.values(core.backends)).toContain('core');
+    const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+    const rows = ids.arraySync() as number[][];
+    for (let b = 0; b < rows.length; b++) {
+      const feeds = { tokens: tokens([rows[b]]) };
+      const want = Int32Array.from(qat.slice(b * 7, (b + 1) * 7).flat());
+      const r = ref.run(feeds).logits.data as Int32Array;
+      expect(diffCount(r, want)).toBe(0);
+      expect(diffCount(core.run(feeds).logits.data as Int32Array, r)).toBe(0);
+      expect(diffCount((await session.run(ortFeeds(feeds))).logits.data as Int32Array, r)).toBe(0);
+    }
+    await session.release();
+    model.dispose();
+    ids.dispose();
+  });
+});

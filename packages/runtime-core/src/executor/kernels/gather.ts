@@ -1,0 +1,29 @@
+import { IntrnnError, type Tensor } from '@intrnn/format';
+import type { KernelEntry } from '../registry.js';
+
+/** ONNX Gather along axis 0 of a constant table (the embedding): ids outside the table are a typed error. */
+export const gatherKernel: KernelEntry = {
+  op: 'Gather',
+  backend: 'reference',
+  priority: 0,
+  create(node) {
+    if ((node.attributes.axis ?? 0) !== 0) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', node.name, 'Gather is supported along axis 0 only');
+    const table = node.constants[0];
+    if (!table || table.dims.length < 1) throw new IntrnnError('ERR_MODEL_GRAPH', `${node.name}.data`, 'must be a constant tensor of rank ≥ 1');
+    const rows = table.dims[0];
+    const width = table.dims.slice(1).reduce((a, b) => a * b, 1);
+    return {
+      run([, indices]) {
+        if (indices.type !== 'int64' && indices.type !== 'int32') throw new IntrnnError('ERR_FEED_TYPE', `${node.name}.indices`, `is ${indices.type}, expected int64`);
+        const n = indices.data.length;
+        const out = new (table.data.constructor as new (n: number) => Tensor['data'])(n * width);
+        for (let i = 0; i < n; i++) {
+          const id = Number(indices.data[i]);
+          if (!(id >= 0 && id < rows)) throw new IntrnnError('ERR_FEED_RANGE', `${node.name}.indices[${i}]`, `id ${id} is outside the vocabulary [0, ${rows})`);
+          (out as Int8Array).set((table.data as Int8Array).subarray(id * width, (id + 1) * width), i * width);
+        }
+        return [{ type: table.type, dims: [...indices.dims, ...table.dims.slice(1)], data: out }];
+      },
+    };
+  },
+};

@@ -1,0 +1,71 @@
+import { IntrnnError, type Tensor } from '@intrnn/format';
+import { gemvInt8 } from '../../kernels/gemv-int8.js';
+import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
+import { expectTensor } from '../tensor-checks.js';
+
+function denseParams(node: NodeSpec) {
+  const W = expectTensor(node.constants[1], `${node.name}.W`, 'int8', [-1, -1]);
+  const [N, K] = W.dims;
+  const B = expectTensor(node.constants[2], `${node.name}.B`, 'int32', [N]);
+  return { w: W.data as Int8Array, bias: B.data as Int32Array, N, K };
+}
+
+function checkInput(x: Tensor, where: string, K: number): number {
+  if (x.type !== 'int8') throw new IntrnnError('ERR_FEED_TYPE', where, `is ${x.type}, expected int8`);
+  if (x.dims[x.dims.length - 1] !== K) throw new IntrnnError('ERR_SHAPE', where, `last dim ${x.dims[x.dims.length - 1]} is not ${K}`);
+  return x.data.length / K;
+}
+
+/** ai.intrnn:IntDense by the reference GEMV, row by row. */
+export const intDenseReference: KernelEntry = {
+  op: 'IntDense',
+  backend: 'reference',
+  priority: 0,
+  create(node): KernelInstance {
+    const { w, bias, N, K } = denseParams(node);
+    return {
+      run([x]) {
+        const rows = checkInput(x, `${node.name}.X`, K);
+        const out = new Int32Array(rows * N);
+        for (let r = 0; r < rows; r++) out.set(gemvInt8(w, N, K, (x.data as Int8Array).subarray(r * K, (r + 1) * K), bias), r * N);
+        return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];
+      },
+    };
+  },
+};
+
+/**
+ * ai.intrnn:IntDense, the fast twin: the accumulator bound is proven once at load (|b| + 128·Σ|w|
+ * ≤ 2^31 - 1 per row), so the inner loop needs no overflow checks.
+ */
+export const intDenseCore: KernelEntry = {
+  op: 'IntDense',
+  backend: 'core',
+  priority: 10,
+  create(node): KernelInstance {
+    const { w, bias, N, K } = denseParams(node);
+    for (let n = 0; n < N; n++) {
+      let s = Math.abs(bias[n]);
+      for (let k = 0; k < K; k++) s += 128 * Math.abs(w[n * K + k]);
+      if (s > 2 ** 31 - 1) throw new IntrnnError('ERR_OVERFLOW', `${node.name}.W`, `row ${n}: worst-case accumulator ${s} exceeds int32`);
+    }
+    const xs = new Int32Array(K);
+    return {
+      run([x]) {
+        const rows = checkInput(x, `${node.name}.X`, K);
+        const out = new Int32Array(rows * N);
+        const xd = x.data as Int8Array;
+        for (let r = 0; r < rows; r++) {
+          for (let k = 0; k < K; k++) xs[k] = xd[r * K + k];
+          for (let n = 0; n < N; n++) {
+            let acc = bias[n];
+            const base = n * K;
+            for (let k = 0; k < K; k++) acc += w[base + k] * xs[k];
+            out[r * N + n] = acc;
+          }
+        }
+        return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];
+      },
+    };
+  },
+};

@@ -1,0 +1,203 @@
+import { decodeModel, INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnError, METADATA_KEY, ModelMetadataSchema, readTensor, toNumber, type IAttributeProto, type ModelMetadata, type Tensor } from '@intrnn/format';
+import { selectKernel, type KernelInstance } from './registry.js';
+import { pwlFromTensors } from './tensor-checks.js';
+import './builtin-kernels.js';
+
+/** A graph input or output: name, element type and dims (numbers fixed, strings symbolic). */
+export interface ValueSpec {
+  name: string;
+  type: Tensor['type'];
+  dims: (number | string)[];
+}
+
+/** One planned node: its kernel instance and where its values come from and go. */
+interface PlannedNode {
+  name: string;
+  op: string;
+  backend: string;
+  inputs: string[];
+  outputs: string[];
+  kernel: KernelInstance;
+}
+
+/** Options of {@link loadModel}. */
+export interface LoadOptions {
+  /** Run every op on this backend (e.g. `reference`); default: the highest-priority kernel per op. */
+  backend?: string;
+}
+
+const TYPES: Record<number, Tensor['type']> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64' };
+const OPS: Record<string, string[]> = { '': ['Gather', 'Concat'], [INTRNN_DOMAIN]: ['IntLSTM', 'IntDense'] };
+
+function attributeValue(a: IAttributeProto, where: string): number | string | number[] {
+  switch (a.type) {
+    case 2:
+      return toNumber(a.i);
+    case 3:
+      return new TextDecoder().decode(a.s ?? new Uint8Array());
+    case 7:
+      return (a.ints ?? []).map(toNumber);
+    default:
+      throw new IntrnnError('ERR_MODEL_UNSUPPORTED', where, `attribute type ${a.type} is not used by intrnn ops`);
+  }
+}
+
+function parseMetadata(entries: { key?: string | null; value?: string | null }[]): ModelMetadata {
+  const entry = entries.find((e) => e.key === METADATA_KEY);
+  if (!entry?.value) throw new IntrnnError('ERR_MODEL_METADATA', `metadata_props.${METADATA_KEY}`, 'is missing: not an intrnn model');
+  let json: unknown;
+  try {
+    json = JSON.parse(entry.value);
+  } catch (e) {
+    throw new IntrnnError('ERR_MODEL_METADATA', `metadata_props.${METADATA_KEY}`, `is not JSON (${(e as Error).message})`);
+  }
+  const parsed = ModelMetadataSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new IntrnnError('ERR_MODEL_METADATA', ['metadata', ...issue.path].join('.'), issue.message);
+  }
+  return parsed.data;
+}
+
+function product(dims: number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * An intrnn integer model loaded from ONNX bytes: validated, planned once (a kernel instance per
+ * node, weights packed), then {@link IntrnnModel.run} any number of times.
+ */
+export class IntrnnModel {
+  /** Validated intrnn metadata (task, vocabularies, scales, PWL tables, overflow proof). */
+  readonly metadata: ModelMetadata;
+  readonly inputs: readonly ValueSpec[];
+  readonly outputs: readonly ValueSpec[];
+  /** Constant tensors by name. */
+  readonly initializers: ReadonlyMap<string, Tensor>;
+  private readonly plan: PlannedNode[];
+
+  constructor(bytes: Uint8Array, options: LoadOptions = {}) {
+    const model = decodeModel(bytes);
+    const graph = model.graph;
+    if (!graph) throw new IntrnnError('ERR_MODEL_GRAPH', 'graph', 'is missing');
+    this.metadata = parseMetadata(model.metadataProps ?? []);
+    if (this.metadata.numerics !== 'integer') throw new IntrnnError('ERR_MODEL_UNSUPPORTED', 'metadata.numerics', `is '${this.metadata.numerics}': runtime-core runs integer models; run float32 files with ONNX Runtime`);
+    const opset = (model.opsetImport ?? []).find((o) => o.domain === INTRNN_DOMAIN);
+    if (!opset || toNumber(opset.version) !== INTRNN_OPSET_VERSION) {
+      throw new IntrnnError('ERR_MODEL_VERSION', `opset_import.${INTRNN_DOMAIN}`, `is ${opset ? toNumber(opset.version) : 'missing'}; this runtime implements version ${INTRNN_OPSET_VERSION}`);
+    }
+    const inits = new Map<string, Tensor>();
+    for (const t of graph.initializer ?? []) {
+      const name = t.name ?? '';
+      if (!name || inits.has(name)) throw new IntrnnError('ERR_MODEL_GRAPH', `initializer '${name}'`, 'is unnamed or defined twice');
+      inits.set(name, readTensor(t, `initializer ${name}`));
+    }
+    this.initializers = inits;
+    const valueSpec = (v: { name?: string | null; type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null }, kind: string): ValueSpec => {
+      const name = v.name ?? '';
+      const tt = v.type?.tensorType;
+      const type = TYPES[tt?.elemType ?? 0];
+      if (!name || !type) throw new IntrnnError('ERR_MODEL_GRAPH', `${kind} '${name}'`, `has no name or an unsupported element type (${tt?.elemType})`);
+      const dims = (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : toNumber(d.dimValue ?? 0)));
+      return { name, type, dims };
+    };
+    this.inputs = (graph.input ?? []).filter((v) => !inits.has(v.name ?? '')).map((v) => valueSpec(v, 'input'));
+    this.outputs = (graph.output ?? []).map((v) => valueSpec(v, 'output'));
+
+    const defined = new Set<string>([...inits.keys(), ...this.inputs.map((i) => i.name)]);
+    this.plan = (graph.node ?? []).map((n, index) => {
+      const name = n.name || `node${index}`;
+      const domain = n.domain ?? '';
+      const op = n.opType ?? '';
+      if (!(OPS[domain] ?? []).includes(op)) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', `node ${name}`, `op ${domain ? `${domain}:` : ''}${op} is not an intrnn runtime op`);
+      const inputs = n.input ?? [];
+      for (const i of inputs) if (!defined.has(i)) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `reads '${i}' before anything produces it`);
+      const outputs = n.output ?? [];
+      for (const o of outputs) {
+        if (defined.has(o)) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `writes '${o}', which is already defined`);
+        defined.add(o);
+      }
+      const attributes = Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', attributeValue(a, `node ${name}.${a.name}`)]));
+      const entry = selectKernel(op, `node ${name}`, options.backend);
+      const kernel = entry.create({ name, op, constants: inputs.map((i) => inits.get(i) ?? null), attributes });
+      return { name, op, backend: entry.backend, inputs, outputs, kernel };
+    });
+    for (const o of this.outputs) if (!defined.has(o.name)) throw new IntrnnError('ERR_MODEL_GRAPH', `output '${o.name}'`, 'is produced by no node');
+    this.checkMetadata();
+  }
+
+  /** The metadata must describe the tensors: vocabulary sizes, layer shapes and every PWL table. */
+  private checkMetadata(): void {
+    const m = this.metadata;
+    const emb = this.initializers.get('embedding');
+    if (!emb || emb.dims[0] !== m.vocabularies.input.length) {
+      throw new IntrnnError('ERR_MODEL_INCONSISTENT', 'metadata.vocabularies.input', `has ${m.vocabularies.input.length} tokens; the embedding has ${emb?.dims[0] ?? 'no'} rows`);
+    }
+    const out = this.initializers.get('output.W');
+    const labels = m.vocabularies.output ?? m.vocabularies.input;
+    if (!out || out.dims[0] !== labels.length) throw new IntrnnError('ERR_MODEL_INCONSISTENT', 'metadata.vocabularies', `${labels.length} output labels; output.W has ${out?.dims[0] ?? 'no'} rows`);
+    for (const [name, table] of Object.entries(m.pwlTables)) {
+      const t = pwlFromTensors(this.initializers.get(name) ?? null, this.initializers.get(`${name}_params`) ?? null, name);
+      const same = t.fracBits === table.fracBits && t.outBits === table.outBits && t.symmetry === table.symmetry && t.center === table.center && [t.knots, t.values, t.slopes].every((a, i) => {
+        const b = [table.knots, table.values, table.slopes][i];
+        return a.length === b.length && a.every((v, j) => v === b[j]);
+      });
+      if (!same) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'differs from the tensor the graph evaluates');
+    }
+    for (const l of m.layers) {
+      const w = this.initializers.get(`${l.node}.W`);
+      if (!w || w.dims[0] !== 4 * l.hiddenSize || w.dims[1] !== l.inputSize) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, `describes a [${4 * l.hiddenSize}, ${l.inputSize}] weight; the file has ${JSON.stringify(w?.dims ?? null)}`);
+    }
+  }
+
+  /** Which backend serves each node (after {@link useReference} or the load option). */
+  get backends(): Record<string, string> {
+    return Object.fromEntries(this.plan.map((n) => [n.name, n.backend]));
+  }
+
+  /** The ops of the graph in execution order. */
+  get nodes(): { name: string; op: string; inputs: string[]; outputs: string[] }[] {
+    return this.plan.map(({ name, op, inputs, outputs }) => ({ name, op, inputs, outputs }));
+  }
+
+  /**
+   * Run the graph. Every graph input must be fed with its element type and a shape that agrees with
+   * the declared dims (symbolic dims consistently); returns every graph output.
+   */
+  run(feeds: Record<string, Tensor>): Record<string, Tensor> {
+    const values = new Map<string, Tensor>(this.initializers);
+    const symbols = new Map<string, number>();
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputs.some((i) => i.name === name)) throw new IntrnnError('ERR_FEED_NAME', `feed '${name}'`, `is not an input of this model (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
+    }
+    for (const spec of this.inputs) {
+      const t = feeds[spec.name];
+      if (!t) throw new IntrnnError('ERR_FEED_MISSING', `feed '${spec.name}'`, 'is required');
+      if (t.type !== spec.type) throw new IntrnnError('ERR_FEED_TYPE', `feed '${spec.name}'`, `is ${t.type}, expected ${spec.type}`);
+      if (!Array.isArray(t.dims) || t.dims.length !== spec.dims.length || t.data.length !== product(t.dims)) {
+        throw new IntrnnError('ERR_SHAPE', `feed '${spec.name}'`, `has dims ${JSON.stringify(t.dims)} and ${t.data.length} values; expected rank ${spec.dims.length} ${JSON.stringify(spec.dims)}`);
+      }
+      spec.dims.forEach((d, i) => {
+        const got = t.dims[i];
+        if (!Number.isInteger(got) || got < 1) throw new IntrnnError('ERR_SHAPE', `feed '${spec.name}'`, `dim ${i} is ${got}; dims must be positive integers`);
+        if (typeof d === 'number' && d !== got) throw new IntrnnError('ERR_SHAPE', `feed '${spec.name}'`, `dim ${i} is ${got}, expected ${d}`);
+        if (typeof d === 'string') {
+          const seen = symbols.get(d);
+          if (seen !== undefined && seen !== got) throw new IntrnnError('ERR_SHAPE', `feed '${spec.name}'`, `dim ${i} ('${d}') is ${got}, but another input has ${d} = ${seen}`);
+          symbols.set(d, got);
+        }
+      });
+      values.set(spec.name, t);
+    }
+    for (const node of this.plan) {
+      const outs = node.kernel.run(node.inputs.map((i) => values.get(i)!));
+      node.outputs.forEach((o, i) => values.set(o, outs[i]));
+    }
+    return Object.fromEntries(this.outputs.map((o) => [o.name, values.get(o.name)!]));
+  }
+}
+
+/** Load and plan an intrnn integer model from ONNX bytes. Bad files get typed errors naming the field. */
+export function loadModel(bytes: Uint8Array, options?: LoadOptions): IntrnnModel {
+  return new IntrnnModel(bytes, options);
+}

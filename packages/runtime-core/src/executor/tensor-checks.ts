@@ -1,0 +1,104 @@
+import { IntrnnError, type PwlTable, type Tensor } from '@intrnn/format';
+import { validatePwlTable } from '../kernels/pwl-eval.js';
+import type { LstmCellParams } from '../kernels/lstm-step.js';
+import type { MadNormParams } from '../kernels/mad-norm.js';
+
+/** Require a tensor of a type and exact dims (-1: any); errors name the tensor. */
+export function expectTensor(t: Tensor | null | undefined, where: string, type: Tensor['type'], dims: number[]): Tensor {
+  if (!t) throw new IntrnnError('ERR_MODEL_GRAPH', where, 'must be a constant initializer');
+  if (t.type !== type) throw new IntrnnError('ERR_MODEL_TENSOR', where, `is ${t.type}, expected ${type}`);
+  if (t.dims.length !== dims.length || dims.some((d, i) => d >= 0 && t.dims[i] !== d)) {
+    throw new IntrnnError('ERR_MODEL_TENSOR', where, `has dims ${JSON.stringify(t.dims)}, expected ${JSON.stringify(dims.map((d) => (d < 0 ? '?' : d)))}`);
+  }
+  return t;
+}
+
+const SYMMETRY = ['none', 'odd', 'point'] as const;
+
+/** A PWL table from its two tensors ([3, K] and params [4]); validated like any untrusted table. */
+export function pwlFromTensors(table: Tensor | null, params: Tensor | null, where: string): PwlTable {
+  const t = expectTensor(table, where, 'int32', [3, -1]);
+  const p = expectTensor(params, `${where}_params`, 'int32', [4]).data as Int32Array;
+  const K = t.dims[1];
+  if (K < 1) throw new IntrnnError('ERR_MODEL_TENSOR', where, 'has no knots');
+  const d = t.data as Int32Array;
+  if (d[3 * K - 1] !== 0) throw new IntrnnError('ERR_MODEL_TENSOR', where, 'slope padding (last entry of row 2) must be 0');
+  const symmetry = SYMMETRY[p[2]];
+  if (!symmetry) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}_params`, `symmetry code ${p[2]} is not 0, 1 or 2`);
+  const knots = Array.from(d.subarray(0, K));
+  return validatePwlTable(
+    {
+      inMin: symmetry === 'none' ? knots[0] : -knots[K - 1],
+      inMax: knots[K - 1],
+      knots,
+      values: Array.from(d.subarray(K, 2 * K)),
+      slopes: Array.from(d.subarray(2 * K, 3 * K - 1)),
+      fracBits: p[0],
+      outBits: p[1],
+      symmetry,
+      center: p[3],
+      inScale: 1,
+      outScale: 1,
+    },
+    where,
+  );
+}
+
+/** Input positions of ai.intrnn:IntLSTM (docs/onnx-format.md). */
+export const LSTM_INPUT = { X: 0, W: 1, R: 2, B: 3, rescale: 4, outRescale: 5, sigmoid: 6, tanhGate: 8, tanhCell: 10, h0: 12, c0: 13, gamma: 14, beta: 15, normParams: 16 } as const;
+
+/** LstmCellParams from an IntLSTM node's constant inputs, every shape and range checked. */
+export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): LstmCellParams {
+  if (c.length !== 14 && c.length !== 17) throw new IntrnnError('ERR_MODEL_GRAPH', where, `has ${c.length} inputs; IntLSTM takes 14, or 17 with MadNorm`);
+  const W = expectTensor(c[LSTM_INPUT.W], `${where}.W`, 'int8', [-1, -1]);
+  const H4 = W.dims[0];
+  if (H4 % 4 !== 0 || H4 === 0) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.W`, `has ${H4} rows, not a positive multiple of 4`);
+  const H = H4 / 4;
+  const D = W.dims[1];
+  const R = expectTensor(c[LSTM_INPUT.R], `${where}.R`, 'int8', [H4, H]);
+  const B = expectTensor(c[LSTM_INPUT.B], `${where}.B`, 'int32', [H4]);
+  const rs = expectTensor(c[LSTM_INPUT.rescale], `${where}.rescale`, 'int32', [4, H4]).data as Int32Array;
+  const out = expectTensor(c[LSTM_INPUT.outRescale], `${where}.out_rescale`, 'int32', [3]).data as Int32Array;
+  for (let r = 0; r < H4; r++) {
+    for (const [row, name] of [[1, 'shiftX'], [3, 'shiftH']] as const) {
+      const s = rs[row * H4 + r];
+      if (s < 0 || s > 63) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.rescale`, `${name}[${r}] = ${s} is outside [0, 63]`);
+    }
+    for (const [row, name] of [[0, 'multX'], [2, 'multH']] as const) {
+      const m = rs[row * H4 + r];
+      if (m < 0 || m >= 2 ** 21) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.rescale`, `${name}[${r}] = ${m} is outside [0, 2^21)`);
+    }
+  }
+  if (out[1] < 0 || out[1] > 63 || out[0] < 0 || out[0] >= 2 ** 21) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.out_rescale`, 'output multiplier or shift out of range');
+  if (out[2] < 0 || out[2] > 15) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.out_rescale`, `cellFracBits ${out[2]} is outside [0, 15]`);
+  let norm: LstmCellParams['norm'];
+  if (c.length === 17) {
+    const gamma = expectTensor(c[LSTM_INPUT.gamma], `${where}.norm_gamma`, 'int16', [4, H]).data as Int16Array;
+    const beta = expectTensor(c[LSTM_INPUT.beta], `${where}.norm_beta`, 'int32', [4, H]).data as Int32Array;
+    const np = expectTensor(c[LSTM_INPUT.normParams], `${where}.norm_params`, 'int32', [4, 4]).data as Int32Array;
+    const gate = (g: number): MadNormParams => {
+      const [normFracBits, multiplier, shift, outBits] = np.subarray(4 * g, 4 * g + 4);
+      if (shift < 0 || shift > 63 || outBits < 2 || outBits > 24) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.norm_params`, `gate ${g}: shift ${shift} or width ${outBits} out of range`);
+      return { gamma: gamma.subarray(g * H, (g + 1) * H), beta: beta.subarray(g * H, (g + 1) * H), normFracBits, multiplier, shift, outBits };
+    };
+    norm = [gate(0), gate(1), gate(2), gate(3)];
+  }
+  return {
+    inputSize: D,
+    hiddenSize: H,
+    wx: W.data as Int8Array,
+    wh: R.data as Int8Array,
+    bias: B.data as Int32Array,
+    multX: rs.subarray(0, H4),
+    shiftX: rs.subarray(H4, 2 * H4),
+    multH: rs.subarray(2 * H4, 3 * H4),
+    shiftH: rs.subarray(3 * H4, 4 * H4),
+    norm,
+    sigmoid: pwlFromTensors(c[LSTM_INPUT.sigmoid], c[LSTM_INPUT.sigmoid + 1], `${where}.sigmoid`),
+    tanhGate: pwlFromTensors(c[LSTM_INPUT.tanhGate], c[LSTM_INPUT.tanhGate + 1], `${where}.tanh_gate`),
+    tanhCell: pwlFromTensors(c[LSTM_INPUT.tanhCell], c[LSTM_INPUT.tanhCell + 1], `${where}.tanh_cell`),
+    cellFracBits: out[2],
+    multOut: out[0],
+    shiftOut: out[1],
+  };
+}
