@@ -9,6 +9,7 @@ module.exports = {
   transform: { '^.+\\.(t|j)sx?$': swc },
   moduleNameMapper: {
     '^@intrnn/(format|runtime-core|qat|converter|runtime-native)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@intrnn/runtime-core/node$': '<rootDir>/packages/runtime-core/src/node.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

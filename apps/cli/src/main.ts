@@ -3,6 +3,7 @@ import { isIntrnnError } from '@intrnn/format';
 import { registerDemo } from './commands/demo.js';
 import { registerPwl } from './commands/pwl.js';
 import { registerTrain } from './commands/train.js';
+import { registerModelCommands } from './commands/model.js';
 import { processIo, type Io } from './io.js';
 
 /**
@@ -19,6 +20,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerPwl(program, io);
   registerDemo(program, io);
   registerTrain(program, io);
+  registerModelCommands(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -9,3 +9,7 @@
 export { buildIntegerModel, accumulatorBound, pwlTensors } from './integer-graph.js';
 export type { IntegerModelSpec, LayerSpec } from './integer-graph.js';
 export { languageModelSpec, taggerSpec } from './from-model.js';
+export { buildFloatModel, floatLanguageModelSpec, floatTaggerSpec } from './float-graph.js';
+export type { FloatModelSpec, FloatLayer } from './float-graph.js';
+export { convertCheckpoint, sizeReport } from './convert-checkpoint.js';
+export type { ConvertedModel, SizeReport } from './convert-checkpoint.js';

@@ -1,4 +1,4 @@
-import { encodeModel, FORMAT_VERSION, INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnError, makeTensor, METADATA_KEY, ModelMetadataSchema, type INodeProto, type IValueInfoProto, type ModelMetadata, type PwlTable, type TensorProto } from '@intrnn/format';
+import { encodeModel, FORMAT_VERSION, INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnError, makeTensor, METADATA_KEY, encodeMetadata, type INodeProto, type IValueInfoProto, type ModelMetadata, type PwlTable, type TensorProto } from '@intrnn/format';
 import type { LstmCellParams } from '@intrnn/runtime-core';
 import { valueInfo } from './onnx/graph-builder.js';
 import { INT_LSTM_INPUTS, INT_LSTM_NORM_INPUTS, intDenseFunction, intLstmFunction, ONNX_OPSET } from './onnx/lstm-function.js';
@@ -56,24 +56,29 @@ export function pwlTensors(name: string, t: PwlTable): TensorProto[] {
   return [makeTensor(name, 'int32', [3, K], table), makeTensor(`${name}_params`, 'int32', [4], Int32Array.from([t.fracBits, t.outBits, SYMMETRY[t.symmetry], t.center]))];
 }
 
-function layerInitializers(l: LayerSpec): { tensors: TensorProto[]; names: string[]; tables: Record<string, PwlTable> } {
+function layerInitializers(l: LayerSpec): { tensors: TensorProto[]; names: string[]; tables: ModelMetadata['pwlTables'] } {
   const p = l.cell;
   const H = p.hiddenSize;
   const D = p.inputSize;
   const n = (s: string) => `${l.name}.${s}`;
-  const rescale = new Int32Array(16 * H);
-  [p.multX, p.shiftX, p.multH, p.shiftH].forEach((a, i) => rescale.set(a, i * 4 * H));
+  const multipliers = new Int32Array(8 * H);
+  multipliers.set(p.multX, 0);
+  multipliers.set(p.multH, 4 * H);
+  const shifts = new Int8Array(8 * H); // shifts are at most 63: int8 keeps the file small
+  shifts.set(p.shiftX, 0);
+  shifts.set(p.shiftH, 4 * H);
   const tensors = [
     makeTensor(n('W'), 'int8', [4 * H, D], p.wx),
     makeTensor(n('R'), 'int8', [4 * H, H], p.wh),
     makeTensor(n('B'), 'int32', [4 * H], p.bias),
-    makeTensor(n('rescale'), 'int32', [4, 4 * H], rescale),
+    makeTensor(n('multipliers'), 'int32', [2, 4 * H], multipliers),
+    makeTensor(n('shifts'), 'int8', [2, 4 * H], shifts),
     makeTensor(n('out_rescale'), 'int32', [3], Int32Array.from([p.multOut, p.shiftOut, p.cellFracBits])),
     ...pwlTensors(n('sigmoid'), p.sigmoid),
     ...pwlTensors(n('tanh_gate'), p.tanhGate),
     ...pwlTensors(n('tanh_cell'), p.tanhCell),
   ];
-  const names = [n('W'), n('R'), n('B'), n('rescale'), n('out_rescale'), n('sigmoid'), n('sigmoid_params'), n('tanh_gate'), n('tanh_gate_params'), n('tanh_cell'), n('tanh_cell_params')];
+  const names = [n('W'), n('R'), n('B'), n('multipliers'), n('shifts'), n('out_rescale'), n('sigmoid'), n('sigmoid_params'), n('tanh_gate'), n('tanh_gate_params'), n('tanh_cell'), n('tanh_cell_params')];
   if (p.norm) {
     const gamma = new Int16Array(4 * H);
     const beta = new Int32Array(4 * H);
@@ -85,7 +90,8 @@ function layerInitializers(l: LayerSpec): { tensors: TensorProto[]; names: strin
     });
     tensors.push(makeTensor(n('norm_gamma'), 'int16', [4, H], gamma), makeTensor(n('norm_beta'), 'int32', [4, H], beta), makeTensor(n('norm_params'), 'int32', [4, 4], params));
   }
-  return { tensors, names, tables: { [n('sigmoid')]: p.sigmoid, [n('tanh_gate')]: p.tanhGate, [n('tanh_cell')]: p.tanhCell } };
+  const scales = (t: PwlTable) => ({ inMin: t.inMin, inMax: t.inMax, inScale: t.inScale, outScale: t.outScale });
+  return { tensors, names, tables: { [n('sigmoid')]: scales(p.sigmoid), [n('tanh_gate')]: scales(p.tanhGate), [n('tanh_cell')]: scales(p.tanhCell) } };
 }
 
 /**
@@ -93,7 +99,7 @@ function layerInitializers(l: LayerSpec): { tensors: TensorProto[]; names: strin
  * Gather/Concat, each custom op also defined as a model-local function of standard integer ops so
  * ONNX Runtime runs the same file. Refuses a model whose accumulators could overflow int32.
  */
-export function buildIntegerModel(spec: IntegerModelSpec): Uint8Array {
+export function buildIntegerModel(spec: IntegerModelSpec): { bytes: Uint8Array; metadata: ModelMetadata } {
   const withNorm = spec.layers.map((l) => !!l.cell.norm);
   if (withNorm.some((w) => w !== withNorm[0])) throw new IntrnnError('ERR_CONVERT', 'layers', 'mixes layers with and without MadNorm; one IntLSTM function serves a file');
   const { embedding: emb, output: out } = spec;
@@ -101,7 +107,7 @@ export function buildIntegerModel(spec: IntegerModelSpec): Uint8Array {
   const nodes: INodeProto[] = [{ name: 'embed', opType: 'Gather', domain: '', input: ['embedding', 'tokens'], output: ['embedded'], attribute: [{ name: 'axis', type: 2, i: 0 }] }];
   const inputs: IValueInfoProto[] = [];
   const outputs: IValueInfoProto[] = [];
-  const pwlTables: Record<string, PwlTable> = {};
+  const pwlTables: ModelMetadata['pwlTables'] = {};
   const overflowProof: ModelMetadata['overflowProof'] = [];
   const layersMeta: ModelMetadata['layers'] = [];
   const batch = spec.topology === 'bidirectional' ? 1 : 'batch';
@@ -148,7 +154,7 @@ export function buildIntegerModel(spec: IntegerModelSpec): Uint8Array {
   nodes.push({ name: 'output', opType: 'IntDense', domain: INTRNN_DOMAIN, input: [x, 'output.W', 'output.B'], output: ['logits'] });
   outputs.unshift(valueInfo('logits', 'int32', [batch, 'time', out.rows]));
 
-  const meta: ModelMetadata = ModelMetadataSchema.parse({
+  const meta: ModelMetadata = {
     format: 'intrnn',
     formatVersion: FORMAT_VERSION,
     opsetVersion: INTRNN_OPSET_VERSION,
@@ -157,15 +163,16 @@ export function buildIntegerModel(spec: IntegerModelSpec): Uint8Array {
     layers: layersMeta,
     pwlTables,
     overflowProof,
-  });
+  };
   void INT_LSTM_INPUTS;
-  return encodeModel({
+  const bytes = encodeModel({
     irVersion: 10,
     producerName: 'intrnn-converter',
     producerVersion: '0.1.0',
     opsetImport: [{ domain: '', version: ONNX_OPSET }, { domain: INTRNN_DOMAIN, version: INTRNN_OPSET_VERSION }],
-    metadataProps: [{ key: METADATA_KEY, value: JSON.stringify(meta) }],
+    metadataProps: [{ key: METADATA_KEY, value: encodeMetadata(meta) }],
     functions: [intLstmFunction(withNorm[0] ?? false), intDenseFunction()],
     graph: { name: `intrnn_${spec.meta.task}`, node: nodes, initializer: initializers, input: inputs, output: outputs },
   });
+  return { bytes, metadata: meta };
 }

@@ -46,7 +46,7 @@ describe('one ONNX file: QAT forward = runtime-core (reference and core) = ONNX 
     const k = model.qatConstants();
     const qat = tf.tidy(() => model.forwardQat(ids, k).logitsInt.dataSync().slice() as Float32Array);
     model.disposeQatConstants(k);
-    const bytes = buildIntegerModel(languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source));
+    const { bytes } = buildIntegerModel(languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source));
     const feeds: Record<string, Tensor> = { tokens: tokens(rows) };
     for (let l = 0; l < L; l++) {
       feeds[`lstm${l}.initial_h`] = { type: 'int8', dims: [2, H], data: new Int8Array(2 * H) };
@@ -75,7 +75,7 @@ describe('one ONNX file: QAT forward = runtime-core (reference and core) = ONNX 
     const k = model.qatConstants();
     const qat = tf.tidy(() => model.forwardQat(ids, k).logitsInt.arraySync() as number[][]);
     model.disposeQatConstants(k);
-    const bytes = buildIntegerModel(taggerSpec(model, words(V), words(tagsN), 'w0', source));
+    const { bytes } = buildIntegerModel(taggerSpec(model, words(V), words(tagsN), 'w0', source));
     const ref = loadModel(bytes, { backend: 'reference' });
     const core = loadModel(bytes);
     expect(Object.values(core.backends)).toContain('core');

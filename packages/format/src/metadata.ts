@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PwlTableSchema } from './pwl-table.js';
+import { IntrnnError } from './errors.js';
 
 /** Version of the intrnn metadata layout inside the ONNX file; bumped on any incompatible change. */
 export const FORMAT_VERSION = 1;
@@ -8,6 +8,12 @@ export const FORMAT_VERSION = 1;
 export const METADATA_KEY = 'intrnn';
 
 const positive = z.number().positive().finite();
+
+/** A token list: stored as one string joined by newlines (3 bytes a token fewer than a JSON array), read as an array. */
+const tokenList = z
+  .string()
+  .min(1)
+  .transform((s) => s.split('\n'));
 const name = z.string().min(1);
 
 /** Quantization of one LSTM layer (scales are reals; the integers live in the ONNX tensors). */
@@ -25,6 +31,9 @@ export const LstmLayerMetaSchema = z.object({
   /** Widths: int8 weights and h, int16 c and gates, int32 accumulators. */
   bits: z.object({ weights: z.literal(8), hidden: z.literal(8), cell: z.literal(16), gates: z.literal(16), accumulator: z.literal(32) }),
 });
+
+/** The real-valued side of a PWL table: input domain and scales. */
+export const PwlScalesSchema = z.object({ inMin: z.number().int(), inMax: z.number().int(), inScale: positive, outScale: positive });
 
 /** One proven accumulator bound: the worst case |Σ w·x + b| over every int8 input, per tensor. */
 export const OverflowBoundSchema = z.object({
@@ -46,10 +55,10 @@ export const ModelMetadataSchema = z.object({
   /** `integer`: the ai.intrnn graph; `float32`: the standard-op float model of the same weights. */
   numerics: z.enum(['integer', 'float32']),
   vocabularies: z.object({
-    /** Input token strings; the position is the id. */
-    input: z.array(z.string()).min(1),
+    /** Input token strings; the position is the id. Stored as one newline-joined string. */
+    input: tokenList,
     /** Output labels (tags, phonemes) when they differ from the input vocabulary. */
-    output: z.array(z.string()).min(1).optional(),
+    output: tokenList.optional(),
     /** The token unknown words map to. */
     unknown: z.string(),
     /** Sentence boundary token (language model). */
@@ -58,8 +67,11 @@ export const ModelMetadataSchema = z.object({
   /** Real scales: an int32 logit times `logitScale` is the float logit. */
   scales: z.object({ embedding: positive, logits: positive }),
   layers: z.array(LstmLayerMetaSchema),
-  /** Every PWL table by the tensor name that stores its integers (for inspection and plots). */
-  pwlTables: z.record(z.string(), PwlTableSchema),
+  /**
+   * Every PWL table by the tensor name that stores its integers: the real scales and the input
+   * domain it was built for (for inspection and plots; the integers live only in the tensors).
+   */
+  pwlTables: z.record(z.string(), PwlScalesSchema),
   overflowProof: z.array(OverflowBoundSchema),
   source: z.object({
     producer: name,
@@ -70,5 +82,35 @@ export const ModelMetadataSchema = z.object({
 });
 
 /** Validated metadata of an intrnn model; see {@link ModelMetadataSchema}. */
-export type ModelMetadata = z.infer<typeof ModelMetadataSchema>;
+export type ModelMetadata = z.output<typeof ModelMetadataSchema>;
+
+/** Serialize metadata for `metadata_props` (token lists joined by newlines), validating it first. */
+export function encodeMetadata(meta: ModelMetadata): string {
+  const join = (tokens: readonly string[], where: string) => {
+    const bad = tokens.findIndex((t) => t.includes('\n'));
+    if (bad >= 0) throw new IntrnnError('ERR_VOCAB', `${where}[${bad}]`, 'a token may not contain a newline');
+    return tokens.join('\n');
+  };
+  const v = meta.vocabularies;
+  const raw = { ...meta, vocabularies: { ...v, input: join(v.input, 'vocabularies.input'), ...(v.output ? { output: join(v.output, 'vocabularies.output') } : {}) } };
+  parseMetadata(JSON.stringify(raw)); // what we write must read back
+  return JSON.stringify(raw);
+}
+
+/** Parse and validate the JSON metadata of a file; errors name the field. */
+export function parseMetadata(json: string | null | undefined, where = `metadata_props.${METADATA_KEY}`): ModelMetadata {
+  if (!json) throw new IntrnnError('ERR_MODEL_METADATA', where, 'is missing: not an intrnn model');
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (e) {
+    throw new IntrnnError('ERR_MODEL_METADATA', where, `is not JSON (${(e as Error).message})`);
+  }
+  const parsed = ModelMetadataSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new IntrnnError('ERR_MODEL_METADATA', ['metadata', ...issue.path].join('.'), issue.message);
+  }
+  return parsed.data;
+}
 export type LstmLayerMeta = z.infer<typeof LstmLayerMetaSchema>;

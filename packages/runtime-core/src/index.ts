@@ -26,3 +26,8 @@ export type { ValueSpec, LoadOptions } from './executor/model.js';
 export { registerKernel, useReference, isReferenceOnly, kernelsFor, selectKernel } from './executor/registry.js';
 export type { KernelEntry, KernelInstance, NodeSpec } from './executor/registry.js';
 export type { Tensor, TensorData, ModelMetadata } from '@intrnn/format';
+export { LanguageModel } from './sdk/language-model.js';
+export type { LmStreamState, GenerateOptions } from './sdk/language-model.js';
+export { Tagger } from './sdk/tagger.js';
+export type { TaggedWord } from './sdk/tagger.js';
+export { argmax, logSumExp, softmax, Sampler } from './sdk/logits.js';

@@ -31,12 +31,13 @@ export function valueInfo(name: string, type: Tensor['type'] | 'bool', dims: (nu
 export class GraphBuilder {
   readonly nodes: INode[] = [];
   private count = 0;
+  private readonly constants = new Map<string, string>();
 
   constructor(readonly prefix: string) {}
 
   /** A fresh value name. */
   name(hint: string): string {
-    return `${this.prefix}${hint}_${this.count++}`;
+    return `${this.prefix}${this.count++}`;
   }
 
   /** Append a node; returns its output names. */
@@ -55,6 +56,9 @@ export class GraphBuilder {
   constant(value: number | number[], type: Tensor['type'] | 'uint64' = 'int64', dims?: number[]): string {
     const values = Array.isArray(value) ? value : [value];
     const shape = dims ?? (Array.isArray(value) ? [values.length] : []);
+    const key = `${type}|${shape.join(',')}|${values.join(',')}`;
+    const known = this.constants.get(key);
+    if (known) return known; // one Constant node per distinct value keeps the functions small
     let t: ITensorProto;
     if (type === 'uint64') {
       t = { dataType: DataType.UINT64, dims: shape, rawData: new Uint8Array(BigUint64Array.from(values.map(BigInt)).buffer) };
@@ -65,6 +69,7 @@ export class GraphBuilder {
     }
     const out = this.name('const');
     this.nodes.push({ opType: 'Constant', domain: '', input: [], output: [out], attribute: [{ name: 'value', type: ATTR.TENSOR, t }] });
+    this.constants.set(key, out);
     return out;
   }
 

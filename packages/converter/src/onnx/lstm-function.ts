@@ -9,7 +9,7 @@ export const ONNX_OPSET = 21;
  * Inputs of `ai.intrnn:IntLSTM`, in order (docs/onnx-format.md). The last three are present when
  * the cell has MadNorm on its gate pre-activations.
  */
-export const INT_LSTM_INPUTS = ['X', 'W', 'R', 'B', 'rescale', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params', 'tanh_cell', 'tanh_cell_params', 'initial_h', 'initial_c'] as const;
+export const INT_LSTM_INPUTS = ['X', 'W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params', 'tanh_cell', 'tanh_cell_params', 'initial_h', 'initial_c'] as const;
 export const INT_LSTM_NORM_INPUTS = ['norm_gamma', 'norm_beta', 'norm_params'] as const;
 export const INT_LSTM_OUTPUTS = ['Y', 'Y_h', 'Y_c'] as const;
 
@@ -49,9 +49,10 @@ export function intLstmFunction(withNorm: boolean): IFunctionProto {
   const wT = f.node('Transpose', ['W'], { perm: [1, 0] });
   const rT = f.node('Transpose', ['R'], { perm: [1, 0] });
   const bias = int64('B');
-  const rescale = int64('rescale');
-  const rescaleRow = (i: number) => f.node('Gather', [rescale, f.constant(i)], { axis: 0 });
-  const [multX, shiftX, multH, shiftH] = [0, 1, 2, 3].map(rescaleRow);
+  const row = (t: string, i: number) => f.node('Gather', [t, f.constant(i)], { axis: 0 });
+  const multipliers = int64('multipliers');
+  const shifts = int64('shifts');
+  const [multX, multH, shiftX, shiftH] = [row(multipliers, 0), row(multipliers, 1), row(shifts, 0), row(shifts, 1)];
   const outRescale = int64('out_rescale');
   const outParam = (i: number) => f.node('Gather', [outRescale, f.constant(i)], { axis: 0 });
   const [multOut, shiftOut, cellFracBits] = [0, 1, 2].map(outParam);

@@ -1,6 +1,5 @@
-import { decodeModel, INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnError, METADATA_KEY, ModelMetadataSchema, readTensor, toNumber, type IAttributeProto, type ModelMetadata, type Tensor } from '@intrnn/format';
+import { decodeModel, INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnError, METADATA_KEY, parseMetadata, readTensor, toNumber, type IAttributeProto, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { selectKernel, type KernelInstance } from './registry.js';
-import { pwlFromTensors } from './tensor-checks.js';
 import './builtin-kernels.js';
 
 /** A graph input or output: name, element type and dims (numbers fixed, strings symbolic). */
@@ -42,23 +41,6 @@ function attributeValue(a: IAttributeProto, where: string): number | string | nu
   }
 }
 
-function parseMetadata(entries: { key?: string | null; value?: string | null }[]): ModelMetadata {
-  const entry = entries.find((e) => e.key === METADATA_KEY);
-  if (!entry?.value) throw new IntrnnError('ERR_MODEL_METADATA', `metadata_props.${METADATA_KEY}`, 'is missing: not an intrnn model');
-  let json: unknown;
-  try {
-    json = JSON.parse(entry.value);
-  } catch (e) {
-    throw new IntrnnError('ERR_MODEL_METADATA', `metadata_props.${METADATA_KEY}`, `is not JSON (${(e as Error).message})`);
-  }
-  const parsed = ModelMetadataSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new IntrnnError('ERR_MODEL_METADATA', ['metadata', ...issue.path].join('.'), issue.message);
-  }
-  return parsed.data;
-}
-
 function product(dims: number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
@@ -80,7 +62,7 @@ export class IntrnnModel {
     const model = decodeModel(bytes);
     const graph = model.graph;
     if (!graph) throw new IntrnnError('ERR_MODEL_GRAPH', 'graph', 'is missing');
-    this.metadata = parseMetadata(model.metadataProps ?? []);
+    this.metadata = parseMetadata((model.metadataProps ?? []).find((e) => e.key === METADATA_KEY)?.value);
     if (this.metadata.numerics !== 'integer') throw new IntrnnError('ERR_MODEL_UNSUPPORTED', 'metadata.numerics', `is '${this.metadata.numerics}': runtime-core runs integer models; run float32 files with ONNX Runtime`);
     const opset = (model.opsetImport ?? []).find((o) => o.domain === INTRNN_DOMAIN);
     if (!opset || toNumber(opset.version) !== INTRNN_OPSET_VERSION) {
@@ -136,14 +118,9 @@ export class IntrnnModel {
     const out = this.initializers.get('output.W');
     const labels = m.vocabularies.output ?? m.vocabularies.input;
     if (!out || out.dims[0] !== labels.length) throw new IntrnnError('ERR_MODEL_INCONSISTENT', 'metadata.vocabularies', `${labels.length} output labels; output.W has ${out?.dims[0] ?? 'no'} rows`);
-    for (const [name, table] of Object.entries(m.pwlTables)) {
-      const t = pwlFromTensors(this.initializers.get(name) ?? null, this.initializers.get(`${name}_params`) ?? null, name);
-      const same = t.fracBits === table.fracBits && t.outBits === table.outBits && t.symmetry === table.symmetry && t.center === table.center && [t.knots, t.values, t.slopes].every((a, i) => {
-        const b = [table.knots, table.values, table.slopes][i];
-        return a.length === b.length && a.every((v, j) => v === b[j]);
-      });
-      if (!same) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'differs from the tensor the graph evaluates');
-    }
+    const tables = new Set([...this.initializers.keys()].filter((k) => /\.(sigmoid|tanh_gate|tanh_cell)$/.test(k)));
+    for (const name of tables) if (!m.pwlTables[name]) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'is missing for a table the graph evaluates');
+    for (const name of Object.keys(m.pwlTables)) if (!tables.has(name)) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'names no PWL tensor of the graph');
     for (const l of m.layers) {
       const w = this.initializers.get(`${l.node}.W`);
       if (!w || w.dims[0] !== 4 * l.hiddenSize || w.dims[1] !== l.inputSize) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, `describes a [${4 * l.hiddenSize}, ${l.inputSize}] weight; the file has ${JSON.stringify(w?.dims ?? null)}`);

@@ -45,11 +45,11 @@ export function pwlFromTensors(table: Tensor | null, params: Tensor | null, wher
 }
 
 /** Input positions of ai.intrnn:IntLSTM (docs/onnx-format.md). */
-export const LSTM_INPUT = { X: 0, W: 1, R: 2, B: 3, rescale: 4, outRescale: 5, sigmoid: 6, tanhGate: 8, tanhCell: 10, h0: 12, c0: 13, gamma: 14, beta: 15, normParams: 16 } as const;
+export const LSTM_INPUT = { X: 0, W: 1, R: 2, B: 3, multipliers: 4, shifts: 5, outRescale: 6, sigmoid: 7, tanhGate: 9, tanhCell: 11, h0: 13, c0: 14, gamma: 15, beta: 16, normParams: 17 } as const;
 
 /** LstmCellParams from an IntLSTM node's constant inputs, every shape and range checked. */
 export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): LstmCellParams {
-  if (c.length !== 14 && c.length !== 17) throw new IntrnnError('ERR_MODEL_GRAPH', where, `has ${c.length} inputs; IntLSTM takes 14, or 17 with MadNorm`);
+  if (c.length !== 15 && c.length !== 18) throw new IntrnnError('ERR_MODEL_GRAPH', where, `has ${c.length} inputs; IntLSTM takes 15, or 18 with MadNorm`);
   const W = expectTensor(c[LSTM_INPUT.W], `${where}.W`, 'int8', [-1, -1]);
   const H4 = W.dims[0];
   if (H4 % 4 !== 0 || H4 === 0) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.W`, `has ${H4} rows, not a positive multiple of 4`);
@@ -57,22 +57,21 @@ export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): Lstm
   const D = W.dims[1];
   const R = expectTensor(c[LSTM_INPUT.R], `${where}.R`, 'int8', [H4, H]);
   const B = expectTensor(c[LSTM_INPUT.B], `${where}.B`, 'int32', [H4]);
-  const rs = expectTensor(c[LSTM_INPUT.rescale], `${where}.rescale`, 'int32', [4, H4]).data as Int32Array;
+  const mults = expectTensor(c[LSTM_INPUT.multipliers], `${where}.multipliers`, 'int32', [2, H4]).data as Int32Array;
+  const shifts = Int32Array.from(expectTensor(c[LSTM_INPUT.shifts], `${where}.shifts`, 'int8', [2, H4]).data as Int8Array);
   const out = expectTensor(c[LSTM_INPUT.outRescale], `${where}.out_rescale`, 'int32', [3]).data as Int32Array;
   for (let r = 0; r < H4; r++) {
-    for (const [row, name] of [[1, 'shiftX'], [3, 'shiftH']] as const) {
-      const s = rs[row * H4 + r];
-      if (s < 0 || s > 63) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.rescale`, `${name}[${r}] = ${s} is outside [0, 63]`);
-    }
-    for (const [row, name] of [[0, 'multX'], [2, 'multH']] as const) {
-      const m = rs[row * H4 + r];
-      if (m < 0 || m >= 2 ** 21) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.rescale`, `${name}[${r}] = ${m} is outside [0, 2^21)`);
+    for (const row of [0, 1]) {
+      const s = shifts[row * H4 + r];
+      if (s < 0 || s > 63) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.shifts`, `[${row}, ${r}] = ${s} is outside [0, 63]`);
+      const m = mults[row * H4 + r];
+      if (m < 0 || m >= 2 ** 21) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.multipliers`, `[${row}, ${r}] = ${m} is outside [0, 2^21)`);
     }
   }
   if (out[1] < 0 || out[1] > 63 || out[0] < 0 || out[0] >= 2 ** 21) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.out_rescale`, 'output multiplier or shift out of range');
   if (out[2] < 0 || out[2] > 15) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.out_rescale`, `cellFracBits ${out[2]} is outside [0, 15]`);
   let norm: LstmCellParams['norm'];
-  if (c.length === 17) {
+  if (c.length === 18) {
     const gamma = expectTensor(c[LSTM_INPUT.gamma], `${where}.norm_gamma`, 'int16', [4, H]).data as Int16Array;
     const beta = expectTensor(c[LSTM_INPUT.beta], `${where}.norm_beta`, 'int32', [4, H]).data as Int32Array;
     const np = expectTensor(c[LSTM_INPUT.normParams], `${where}.norm_params`, 'int32', [4, 4]).data as Int32Array;
@@ -89,10 +88,10 @@ export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): Lstm
     wx: W.data as Int8Array,
     wh: R.data as Int8Array,
     bias: B.data as Int32Array,
-    multX: rs.subarray(0, H4),
-    shiftX: rs.subarray(H4, 2 * H4),
-    multH: rs.subarray(2 * H4, 3 * H4),
-    shiftH: rs.subarray(3 * H4, 4 * H4),
+    multX: mults.subarray(0, H4),
+    shiftX: shifts.subarray(0, H4),
+    multH: mults.subarray(H4, 2 * H4),
+    shiftH: shifts.subarray(H4, 2 * H4),
     norm,
     sigmoid: pwlFromTensors(c[LSTM_INPUT.sigmoid], c[LSTM_INPUT.sigmoid + 1], `${where}.sigmoid`),
     tanhGate: pwlFromTensors(c[LSTM_INPUT.tanhGate], c[LSTM_INPUT.tanhGate + 1], `${where}.tanh_gate`),

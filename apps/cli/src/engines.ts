@@ -1,0 +1,39 @@
+import { IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
+import { loadModel } from '@intrnn/runtime-core';
+
+/** Something that runs a model file: runtime-core, or ONNX Runtime on the very same bytes. */
+export interface Engine {
+  readonly name: string;
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  close(): Promise<void>;
+}
+
+/** The engines `--engine` accepts. */
+export const ENGINES = ['core', 'ort', 'native'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+/** Open an engine on model bytes. runtime-core runs integer files; ONNX Runtime runs both kinds. */
+export async function openEngine(name: EngineName, bytes: Uint8Array, metadata: ModelMetadata): Promise<Engine> {
+  if (name === 'native') throw new IntrnnError('ERR_NOT_AVAILABLE', '--engine', 'native is not built yet (issue 5); use core or ort');
+  if (name === 'core') {
+    if (metadata.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', '--engine', 'core runs integer files; run a float32 file with --engine ort');
+    const model = loadModel(bytes);
+    return { name, run: async (feeds) => model.run(feeds), close: async () => undefined };
+  }
+  // loaded only when asked for: the native ORT binding is large
+  const ort = await import('onnxruntime-node');
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  try {
+    session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  } catch (e) {
+    throw new IntrnnError('ERR_MODEL_ORT', 'model', `ONNX Runtime cannot load it: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return {
+    name,
+    async run(feeds) {
+      const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)])));
+      return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { type: t.type as Tensor['type'], dims: [...t.dims], data: t.data as Tensor['data'] }]));
+    },
+    close: () => session.release(),
+  };
+}

@@ -1,0 +1,152 @@
+import { encodeMetadata, encodeModel, makeTensor, METADATA_KEY, type IGraphProto, type IValueInfoProto, type ModelMetadata, type TensorProto } from '@intrnn/format';
+import type { BiLstmTagger, LstmLanguageModel, QLstm } from '@intrnn/qat';
+import { GraphBuilder, valueInfo } from './onnx/graph-builder.js';
+import { ONNX_OPSET } from './onnx/lstm-function.js';
+
+/** One float LSTM layer: wx [D, 4H], wh [H, 4H], bias [4H], optional MadNorm γ, β [4, H]. */
+export interface FloatLayer {
+  name: string;
+  inputSize: number;
+  hiddenSize: number;
+  wx: Float32Array;
+  wh: Float32Array;
+  bias: Float32Array;
+  norm: { gamma: Float32Array; beta: Float32Array } | null;
+  direction: 'forward' | 'reverse';
+}
+
+/** Float weights of a model, as the tfjs float forward uses them. */
+export interface FloatModelSpec {
+  topology: 'stacked' | 'bidirectional';
+  embedding: { data: Float32Array; rows: number; cols: number };
+  layers: FloatLayer[];
+  output: { weights: Float32Array; bias: Float32Array; rows: number; cols: number };
+  meta: ModelMetadata;
+}
+
+/** MadNorm epsilon of the float forward (packages/qat madNormFloat). */
+const MAD_EPS = 1e-6;
+
+/** One float LSTM layer as a Scan over time in standard ops (the same math as QLstm.forwardFloat). */
+function floatLstm(g: GraphBuilder, l: FloatLayer, x: string, h0: string, c0: string, inits: TensorProto[]): { y: string; h: string; c: string } {
+  const n = (s: string) => `${l.name}.${s}`;
+  const H = l.hiddenSize;
+  inits.push(makeTensor(n('wx'), 'float32', [l.inputSize, 4 * H], l.wx), makeTensor(n('wh'), 'float32', [H, 4 * H], l.wh), makeTensor(n('bias'), 'float32', [4 * H], l.bias));
+  if (l.norm) inits.push(makeTensor(n('gamma'), 'float32', [4, H], l.norm.gamma), makeTensor(n('beta'), 'float32', [4, H], l.norm.beta));
+  const steps = g.node('Gather', [g.node('Shape', [x]), g.constant(1)], { axis: 0 });
+  const t = g.node('Range', [g.constant(0), steps, g.constant(1)]);
+  const order = l.direction === 'forward' ? t : g.node('Sub', [g.node('Sub', [steps, g.constant(1)]), t]);
+  const xs = g.node('Gather', [x, order], { axis: 1 });
+  const s = new GraphBuilder(`${l.name}_s_`);
+  const z = s.node('Add', [s.node('Add', [s.node('MatMul', ['x_t', n('wx')]), n('bias')]), s.node('MatMul', ['h_prev', n('wh')])]);
+  const z3 = s.node('Reshape', [z, s.constant([0, 4, H])]);
+  let gates = z3;
+  if (l.norm) {
+    const axis = s.constant([2]);
+    const d = s.node('Sub', [z3, s.node('ReduceMean', [z3, axis], { keepdims: 1 })]);
+    const mad = s.node('Add', [s.node('ReduceMean', [s.node('Abs', [d]), axis], { keepdims: 1 }), s.constant(MAD_EPS, 'float32')]);
+    gates = s.node('Add', [s.node('Mul', [s.node('Div', [d, mad]), n('gamma')]), n('beta')]);
+  }
+  const gate = (i: number) => s.node('Gather', [gates, s.constant(i)], { axis: 1 });
+  const [zi, zf, zg, zo] = [0, 1, 2, 3].map(gate);
+  const c = s.node('Add', [s.node('Mul', [s.node('Sigmoid', [zf]), 'c_prev']), s.node('Mul', [s.node('Sigmoid', [zi]), s.node('Tanh', [zg])])]);
+  const h = s.node('Mul', [s.node('Sigmoid', [zo]), s.node('Tanh', [c])]);
+  s.nodes.push({ opType: 'Identity', domain: '', input: [h], output: ['h_next'] }, { opType: 'Identity', domain: '', input: [c], output: ['c_next'] }, { opType: 'Identity', domain: '', input: [h], output: ['y_t'] });
+  const body: IGraphProto = {
+    name: `${l.name}_step`,
+    node: s.nodes,
+    input: [valueInfo('h_prev', 'float32', null), valueInfo('c_prev', 'float32', null), valueInfo('x_t', 'float32', null)],
+    output: [valueInfo('h_next', 'float32', null), valueInfo('c_next', 'float32', null), valueInfo('y_t', 'float32', null)],
+  };
+  const [hT, cT, ys] = g.nodeN('Scan', [h0, c0, xs], 3, { num_scan_inputs: 1, scan_input_axes: [1], scan_output_axes: [1], body: { graph: body } });
+  return { y: g.node('Gather', [ys, order], { axis: 1 }), h: hT, c: cT };
+}
+
+/**
+ * The float32 model in standard ONNX ops only (Gather, Scan with MatMul/Sigmoid/Tanh, MatMul):
+ * the comparison point for accuracy, size and speed. Same inputs and outputs as the integer file,
+ * with float states and float logits.
+ */
+export function buildFloatModel(spec: FloatModelSpec): Uint8Array {
+  const g = new GraphBuilder('g_');
+  const inits: TensorProto[] = [makeTensor('embedding', 'float32', [spec.embedding.rows, spec.embedding.cols], spec.embedding.data)];
+  const batch = spec.topology === 'bidirectional' ? 1 : 'batch';
+  const inputs: IValueInfoProto[] = [valueInfo('tokens', 'int64', [batch, 'time'])];
+  const outputs: IValueInfoProto[] = [];
+  const embedded = g.node('Gather', ['embedding', 'tokens'], { axis: 0 });
+  let x = embedded;
+  const ys: string[] = [];
+  for (const l of spec.layers) {
+    const H = l.hiddenSize;
+    let h0 = `${l.name}.initial_h`;
+    let c0 = `${l.name}.initial_c`;
+    if (spec.topology === 'stacked') {
+      inputs.push(valueInfo(h0, 'float32', [batch, H]), valueInfo(c0, 'float32', [batch, H]));
+    } else {
+      h0 = g.constant(new Array(H).fill(0), 'float32', [1, H]);
+      c0 = g.constant(new Array(H).fill(0), 'float32', [1, H]);
+    }
+    const r = floatLstm(g, l, spec.topology === 'stacked' ? x : embedded, h0, c0, inits);
+    if (spec.topology === 'stacked') {
+      g.nodes.push({ opType: 'Identity', domain: '', input: [r.h], output: [`${l.name}.final_h`] }, { opType: 'Identity', domain: '', input: [r.c], output: [`${l.name}.final_c`] });
+      outputs.push(valueInfo(`${l.name}.final_h`, 'float32', [batch, H]), valueInfo(`${l.name}.final_c`, 'float32', [batch, H]));
+    }
+    x = r.y;
+    ys.push(r.y);
+  }
+  if (spec.topology === 'bidirectional') x = g.node('Concat', ys, { axis: 2 });
+  const out = spec.output;
+  inits.push(makeTensor('output.W', 'float32', [out.rows, out.cols], out.weights), makeTensor('output.B', 'float32', [out.rows], out.bias));
+  g.nodes.push({ opType: 'Add', domain: '', input: [g.node('MatMul', [x, g.node('Transpose', ['output.W'], { perm: [1, 0] })]), 'output.B'], output: ['logits'] });
+  outputs.unshift(valueInfo('logits', 'float32', [batch, 'time', out.rows]));
+  return encodeModel({
+    irVersion: 10,
+    producerName: 'intrnn-converter',
+    producerVersion: '0.1.0',
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    metadataProps: [{ key: METADATA_KEY, value: encodeMetadata(spec.meta) }],
+    graph: { name: `intrnn_${spec.meta.task}_float32`, node: g.nodes, initializer: inits, input: inputs, output: outputs },
+  });
+}
+
+function floatLayer(layer: QLstm, name: string, direction: FloatLayer['direction']): FloatLayer {
+  return {
+    name,
+    inputSize: layer.inputSize,
+    hiddenSize: layer.hiddenSize,
+    wx: layer.wx.dataSync() as Float32Array,
+    wh: layer.wh.dataSync() as Float32Array,
+    bias: layer.bias.dataSync() as Float32Array,
+    norm: layer.normGamma && layer.normBeta ? { gamma: layer.normGamma.dataSync() as Float32Array, beta: layer.normBeta.dataSync() as Float32Array } : null,
+    direction,
+  };
+}
+
+/** Metadata of the float file: the integer file's, marked float32 (no PWL tables, no proof). */
+function floatMeta(meta: ModelMetadata): ModelMetadata {
+  return { ...meta, numerics: 'float32', pwlTables: {}, overflowProof: [] };
+}
+
+/** Float spec of a language model (weights as trained). */
+export function floatLanguageModelSpec(model: LstmLanguageModel, meta: ModelMetadata): FloatModelSpec {
+  const { vocabSize: V, embedSize: E, hiddenSize: H } = model.config;
+  return {
+    topology: 'stacked',
+    embedding: { data: model.embedding.dataSync() as Float32Array, rows: V, cols: E },
+    layers: model.lstms.map((l, i) => floatLayer(l, `lstm${i}`, 'forward')),
+    output: { weights: model.outW.dataSync() as Float32Array, bias: model.outB.dataSync() as Float32Array, rows: V, cols: H },
+    meta: floatMeta(meta),
+  };
+}
+
+/** Float spec of a tagger. */
+export function floatTaggerSpec(model: BiLstmTagger, meta: ModelMetadata): FloatModelSpec {
+  const { vocabSize: V, embedSize: E, hiddenSize: H, tagCount } = model.config;
+  return {
+    topology: 'bidirectional',
+    embedding: { data: model.embedding.dataSync() as Float32Array, rows: V, cols: E },
+    layers: [floatLayer(model.bilstm.forward, 'forward', 'forward'), floatLayer(model.bilstm.backward, 'backward', 'reverse')],
+    output: { weights: model.outW.dataSync() as Float32Array, bias: model.outB.dataSync() as Float32Array, rows: tagCount, cols: 2 * H },
+    meta: floatMeta(meta),
+  };
+}
