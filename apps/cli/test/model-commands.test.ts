@@ -1,0 +1,149 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { loadLmCheckpoint, tf, useWasmBackend } from '@intrnn/qat';
+
+// Train tiny models with the CLI, convert them, and run the files in runtime-core and ONNX Runtime,
+// exactly as a user does (`npx intrnn ...`).
+const BIN = join(__dirname, '..', 'bin', 'intrnn.mjs');
+const root = mkdtempSync(join(tmpdir(), 'intrnn-model-'));
+const dir = (s: string) => join(root, s);
+
+function intrnn(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+function ok(...args: string[]): string {
+  const r = intrnn(...args);
+  if (r.code !== 0) throw new Error(`intrnn ${args.join(' ')} exited ${r.code}: ${r.err}`);
+  return r.out;
+}
+
+beforeAll(() => {
+  if (!existsSync(join(__dirname, '..', 'dist', 'main.js'))) throw new Error('apps/cli is not built: run `npm test` (it builds first)');
+  ok('train', '--task', 'lm-brown', '--preset', 'tiny', '--out', dir('lm-float'), '--json');
+  ok('train', '--task', 'lm-brown', '--preset', 'tiny', '--out', dir('lm-qat'), '--qat-from', dir('lm-float'), '--steps', '6', '--json');
+  ok('train', '--task', 'pos-brown', '--preset', 'tiny', '--out', dir('pos-float'), '--json');
+  ok('train', '--task', 'pos-brown', '--preset', 'tiny', '--out', dir('pos-qat'), '--qat-from', dir('pos-float'), '--steps', '4', '--json');
+}, 600_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
+  test('convert writes the integer and float32 files with a size report and the overflow proof', () => {
+    const j = JSON.parse(ok('convert', dir('lm-qat'), '-o', dir('lm.onnx'), '--json'));
+    expect(j.task).toBe('lm-brown');
+    expect(readFileSync(dir('lm.onnx')).length).toBe(j.integer.total);
+    expect(readFileSync(dir('lm.float32.onnx')).length).toBe(j.float32.total);
+    expect(j.integer.byClass.weights * 4).toBe(j.float32.byClass.weights); // int8 against float32
+    expect(j.overflowProof.map((b: { tensor: string }) => b.tensor)).toEqual(['lstm0.W', 'lstm0.R', 'lstm1.W', 'lstm1.R', 'output.W']);
+    for (const b of j.overflowProof) expect(b.bound).toBeLessThanOrEqual(b.limit);
+    const table = ok('convert', dir('lm-qat'), '-o', dir('lm2.onnx'));
+    expect(table).toMatch(/float32 \/ integer size: \d+\.\d\dx/);
+    expect(Buffer.compare(readFileSync(dir('lm.onnx')), readFileSync(dir('lm2.onnx')))).toBe(0); // deterministic
+  });
+
+  test('a float checkpoint is refused with exit 2 and a line that says what to do', () => {
+    const r = intrnn('convert', dir('lm-float'), '-o', dir('x.onnx'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/is a float checkpoint; convert takes a QAT checkpoint/);
+  });
+
+  test('language model: runtime-core and ONNX Runtime give the same perplexity and outputsSha256', () => {
+    const core = JSON.parse(ok('eval', dir('lm.onnx'), '--engine', 'core', '--limit', '300', '--json'));
+    const fromOrt = JSON.parse(ok('eval', dir('lm.onnx'), '--engine', 'ort', '--limit', '300', '--json'));
+    expect(core.tokens).toBe(300);
+    expect(core.outputsSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(fromOrt.outputsSha256).toBe(core.outputsSha256);
+    expect(fromOrt.value).toBe(core.value);
+    const float = JSON.parse(ok('eval', dir('lm.float32.onnx'), '--engine', 'ort', '--limit', '300', '--json'));
+    expect(float.numerics).toBe('float32');
+    expect(Math.abs(float.value - core.value) / float.value).toBeLessThan(0.05);
+    expect(intrnn('eval', dir('lm.float32.onnx'), '--engine', 'core').code).toBe(2);
+  });
+
+  test('the float32 file in ONNX Runtime matches the tfjs float forward within 1e-4 relative (docs/onnx-format.md)', async () => {
+    await useWasmBackend();
+    const { model } = loadLmCheckpoint(dir('lm-qat'));
+    const ids = [[3, 17, 2, 99, 5, 4, 250, 1, 7]];
+    const want = tf.tidy(() => model.forwardFloat(tf.tensor2d(ids, [1, 9], 'int32')).logits.dataSync().slice() as Float32Array);
+    const session = await ort.InferenceSession.create(readFileSync(dir('lm.float32.onnx')), { logSeverityLevel: 3 });
+    const feeds: Record<string, ort.Tensor> = { tokens: new ort.Tensor('int64', BigInt64Array.from(ids[0], BigInt), [1, 9]) };
+    for (const l of [0, 1]) {
+      feeds[`lstm${l}.initial_h`] = new ort.Tensor('float32', new Float32Array(32), [1, 32]);
+      feeds[`lstm${l}.initial_c`] = new ort.Tensor('float32', new Float32Array(32), [1, 32]);
+    }
+    const got = (await session.run(feeds)).logits.data as Float32Array;
+    await session.release();
+    model.dispose();
+    expect(got.length).toBe(want.length);
+    let scale = 0;
+    let err = 0;
+    for (let i = 0; i < got.length; i++) {
+      scale = Math.max(scale, Math.abs(want[i]));
+      err = Math.max(err, Math.abs(got[i] - want[i]));
+    }
+    expect(err).toBeLessThanOrEqual(1e-4 * scale);
+  });
+
+  test('inspect lists the ai.intrnn ops, their functions, tensors and PWL tables', () => {
+    const j = JSON.parse(ok('inspect', dir('lm.onnx'), '--json'));
+    expect(j.numerics).toBe('integer');
+    expect(j.functions).toEqual(['ai.intrnn:IntLSTM', 'ai.intrnn:IntDense']);
+    expect(j.nodes.map((n: { op: string }) => n.op)).toEqual(['Gather', 'ai.intrnn:IntLSTM', 'ai.intrnn:IntLSTM', 'ai.intrnn:IntDense']);
+    expect(j.tensors.find((t: { name: string }) => t.name === 'lstm0.W')).toMatchObject({ type: 'int8', dims: [128, 32] });
+    expect(j.pwlTables).toHaveLength(6);
+    for (const t of j.pwlTables) expect(t.pieces).toBeGreaterThan(1);
+    expect(ok('inspect', dir('lm.onnx'))).toMatch(/IntLSTM/);
+  });
+
+  test('run: the same seed gives the same continuation; temperature 0 is greedy', () => {
+    const a = JSON.parse(ok('run', dir('lm.onnx'), '--prompt', 'The jury said', '--tokens', '8', '--seed', '7', '--json'));
+    const b = JSON.parse(ok('run', dir('lm.onnx'), '--prompt', 'The jury said', '--tokens', '8', '--seed', '7', '--json'));
+    expect(a.tokens).toHaveLength(8);
+    expect(b.tokens).toEqual(a.tokens);
+    const g1 = ok('run', dir('lm.onnx'), '--prompt', 'The jury said', '--tokens', '5', '--temperature', '0');
+    expect(ok('run', dir('lm.onnx'), '--prompt', 'The jury said', '--tokens', '5', '--temperature', '0', '--seed', '99')).toBe(g1);
+  });
+
+  test('tagger (BiLSTM + MadNorm): same accuracy and outputsSha256 in runtime-core and ONNX Runtime; run tags a sentence', () => {
+    ok('convert', dir('pos-qat'), '-o', dir('pos.onnx'));
+    const core = JSON.parse(ok('eval', dir('pos.onnx'), '--engine', 'core', '--limit', '40', '--json'));
+    const fromOrt = JSON.parse(ok('eval', dir('pos.onnx'), '--engine', 'ort', '--limit', '40', '--json'));
+    expect(core.metric).toBe('accuracy');
+    expect(fromOrt.outputsSha256).toBe(core.outputsSha256);
+    expect(core.value).toBeGreaterThan(0.25); // tiny float reaches about 35% on validation; the most frequent tag alone is about 13%
+    const tagged = JSON.parse(ok('run', dir('pos.onnx'), '--sentence', 'The jury said it did find that the city was well run .', '--json')).tagged;
+    expect(tagged).toHaveLength(13);
+    expect(tagged[0]).toMatchObject({ word: 'The', unknown: false });
+  });
+});
+
+describe('bad input: exit 2 and one line naming what is wrong', () => {
+  const bad = (name: string, bytes: Uint8Array) => {
+    writeFileSync(dir(name), bytes);
+    return intrnn('eval', dir(name), '--limit', '5');
+  };
+
+  test('a missing file', () => {
+    const r = intrnn('eval', dir('nope.onnx'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/nope\.onnx: does not exist/);
+  });
+
+  test('a truncated file', () => {
+    const bytes = readFileSync(dir('lm.onnx'));
+    const r = bad('truncated.onnx', bytes.subarray(0, Math.floor(bytes.length / 2)));
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^intrnn: error: /);
+  });
+
+  test('a file that is not ONNX at all', () => {
+    const r = bad('text.onnx', new TextEncoder().encode('hello, I am not a model\n'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/not a valid ONNX ModelProto|metadata/);
+  });
+});
