@@ -49,18 +49,22 @@ export const intDenseCore: KernelEntry = {
       for (let k = 0; k < K; k++) s += 128 * Math.abs(w[n * K + k]);
       if (s > 2 ** 31 - 1) throw new IntrnnError('ERR_OVERFLOW', `${node.name}.W`, `row ${n}: worst-case accumulator ${s} exceeds int32`);
     }
-    const xs = new Int32Array(K);
+    let xs = new Int32Array(0);
     return {
       run([x]) {
         const rows = checkInput(x, `${node.name}.X`, K);
         const out = new Int32Array(rows * N);
-        const xd = x.data as Int8Array;
-        for (let r = 0; r < rows; r++) {
-          for (let k = 0; k < K; k++) xs[k] = xd[r * K + k];
-          for (let n = 0; n < N; n++) {
-            let acc = bias[n];
-            const base = n * K;
-            for (let k = 0; k < K; k++) acc += w[base + k] * xs[k];
+        if (xs.length < rows * K) xs = new Int32Array(rows * K); // reused across calls
+        xs.set(x.data as Int8Array);
+        // weight row outermost: each row is read once per call and dotted with every input row,
+        // instead of streaming the whole matrix from memory once per input row
+        for (let n = 0; n < N; n++) {
+          const base = n * K;
+          const b = bias[n];
+          for (let r = 0; r < rows; r++) {
+            let acc = b;
+            const xb = r * K;
+            for (let k = 0; k < K; k++) acc += w[base + k] * xs[xb + k];
             out[r * N + n] = acc;
           }
         }
