@@ -34,6 +34,10 @@ export type { LmTrainOptions, LmTrainSummary, LmTrainSettings, TrainProgress } f
 export { saveCheckpoint, loadCheckpoint, readCheckpointMeta, hasCheckpoint, CheckpointMetaSchema } from './train/checkpoint.js';
 export type { CheckpointMeta, LoadedCheckpoint } from './train/checkpoint.js';
 export { BiLstmTagger } from './models/tagger.js';
+export { G2pModel } from './models/g2p.js';
+export type { G2pConfig, G2pIntegers, G2pQatConstants } from './models/g2p.js';
+export { attentionFloat, attentionQat, calibrateAttention, EXP_IN_SCALE, ATTENTION_WEIGHT_BITS } from './qat/attention.js';
+export type { AttentionQuant } from './qat/attention.js';
 export type { TaggerConfig, TaggerIntegers, TaggerQatConstants } from './models/tagger.js';
 export { trainPos, evalPosCheckpoint, loadPosCheckpoint, evaluateTagger, posVocabularies, LengthBatches, POS_PRESETS } from './train/pos-task.js';
 export type { PosTrainOptions, PosTrainSummary, PosTrainSettings } from './train/pos-task.js';

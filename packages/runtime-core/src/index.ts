@@ -31,3 +31,5 @@ export type { LmStreamState, GenerateOptions } from './sdk/language-model.js';
 export { Tagger } from './sdk/tagger.js';
 export type { TaggedWord } from './sdk/tagger.js';
 export { argmax, logSumExp, softmax, Sampler } from './sdk/logits.js';
+export { attentionReference } from './kernels/attention.js';
+export type { AttentionParams } from './kernels/attention.js';

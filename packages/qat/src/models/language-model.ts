@@ -2,6 +2,7 @@ import { disposeLstmQatConstants, QLstm, type LstmQatConstants, type LstmQuantSt
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
 import { fakeQuantValue, fakeQuantWeights, int8Scale } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
+import type { AttentionQuant } from '../qat/attention.js';
 import type { LstmCellParams } from '@intrnn/runtime-core';
 
 type T = tf.Tensor;
@@ -19,6 +20,8 @@ export interface LmConfig {
 export interface LmQuantState {
   embedScale: number;
   lstm: LstmQuantState[];
+  /** G2P models only: the phoneme embedding scale and the integer attention. */
+  g2p?: { phoneScale: number; attention: AttentionQuant };
 }
 
 /** Recurrent state per layer (real in float mode, integer-valued in QAT mode). */

@@ -29,7 +29,14 @@ export const CheckpointMetaSchema = z.object({
   step: z.number().int().nonnegative(),
   totalSteps: z.number().int().nonnegative(),
   dataFingerprint: z.string(),
-  quant: z.object({ embedScale: z.number().positive(), lstm: z.array(LstmQuantSchema) }).nullable(),
+  quant: z
+    .object({
+      embedScale: z.number().positive(),
+      lstm: z.array(LstmQuantSchema),
+      // G2P: the decoder's phoneme embedding scale and the integer attention
+      g2p: z.object({ phoneScale: z.number().positive(), attention: z.object({ scoreMultiplier: z.number().int(), scoreShift: z.number().int(), expTable: PwlTableSchema }) }).optional(),
+    })
+    .nullable(),
   history: z.array(z.object({ step: z.number(), loss: z.number() })),
   initialLoss: z.number().nullable(),
   elapsedSeconds: z.number().nonnegative(),
