@@ -41,6 +41,8 @@ export type { AttentionQuant } from './qat/attention.js';
 export type { TaggerConfig, TaggerIntegers, TaggerQatConstants } from './models/tagger.js';
 export { trainPos, evalPosCheckpoint, loadPosCheckpoint, evaluateTagger, posVocabularies, LengthBatches, POS_PRESETS } from './train/pos-task.js';
 export type { PosTrainOptions, PosTrainSummary, PosTrainSettings } from './train/pos-task.js';
+export { trainG2p, evalG2pCheckpoint, loadG2pCheckpoint, evaluateG2p, decodeGreedy, scoreG2p, g2pVocabularies, encodeG2pBatch, G2P_PRESETS, START, END } from './train/g2p-task.js';
+export type { G2pTrainOptions, G2pTrainSummary, G2pTrainSettings, G2pScores } from './train/g2p-task.js';
 export { runTraining } from './train/trainer.js';
 export type { TrainTask, TrainableModel, TrainerOptions, TrainerResult, TaskTrainOptions, TaskTrainSummary } from './train/trainer.js';
 export { evalCheckpoint } from './train/eval-checkpoint.js';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { IntrnnError } from '@intrnn/format';
-import { LM_PRESETS, POS_PRESETS, evalCheckpoint, trainLm, trainPos } from '@intrnn/qat';
+import { G2P_PRESETS, LM_PRESETS, POS_PRESETS, evalCheckpoint, trainG2p, trainLm, trainPos } from '@intrnn/qat';
 import { markdownTable } from 'markdown-table';
 import { parseInteger } from '../parse.js';
 import { progressReporter } from '../progress.js';
@@ -8,11 +8,6 @@ import type { Io } from '../io.js';
 
 const TASKS = ['lm-brown', 'pos-brown', 'g2p-cmudict'];
 
-function requireBuilt(task: string): void {
-  if (task === 'g2p-cmudict') {
-    throw new IntrnnError('ERR_NOT_AVAILABLE', '--task', 'g2p-cmudict training is not built yet (issue 7 continues); lm-brown and pos-brown are available');
-  }
-}
 
 /** `intrnn train` and `intrnn eval-qat`. */
 export function registerTrain(program: Command, io: Io): void {
@@ -20,7 +15,7 @@ export function registerTrain(program: Command, io: Io): void {
     .command('train')
     .description('train a model: float pretraining, or QAT fine-tuning from a float checkpoint (--qat-from)')
     .addOption(new Option('--task <task>', 'what to train').choices(TASKS).makeOptionMandatory())
-    .addOption(new Option('--preset <name>', 'model and training size').choices([...new Set([...Object.keys(LM_PRESETS), ...Object.keys(POS_PRESETS)])]).default('small'))
+    .addOption(new Option('--preset <name>', 'model and training size').choices([...new Set([...Object.keys(LM_PRESETS), ...Object.keys(POS_PRESETS), ...Object.keys(G2P_PRESETS)])]).default('small'))
     .requiredOption('--out <dir>', 'directory for checkpoints (written every few minutes and at the end)')
     .option('--qat-from <dir>', 'float checkpoint to fine-tune with quantization-aware training')
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped')
@@ -28,17 +23,17 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints (default 300)', parseInteger)
     .option('--json', 'print one JSON object with the figures')
     .action(async (o: { task: string; preset: string; out: string; qatFrom?: string; resume?: boolean; steps?: number; checkpointEvery?: number; json?: boolean }) => {
-      requireBuilt(o.task);
       if (o.steps !== undefined && o.steps < 1) throw new IntrnnError('ERR_OPTION', '--steps', 'must be at least 1');
       const progress = progressReporter(io);
       const common = { preset: o.preset, outDir: o.out, qatFrom: o.qatFrom, resume: o.resume, steps: o.steps, checkpointEverySeconds: o.checkpointEvery, onProgress: progress.update };
-      const r = o.task === 'pos-brown' ? await trainPos(common) : await trainLm(common);
+      const r = o.task === 'pos-brown' ? await trainPos(common) : o.task === 'g2p-cmudict' ? await trainG2p(common) : await trainLm(common);
       progress.stop();
       if (o.json) {
         io.out.write(JSON.stringify(r) + '\n');
         return;
       }
-      const metric = !r.validation ? '-' : 'perplexity' in r.validation ? `perplexity ${r.validation.perplexity.toFixed(2)}` : `accuracy ${(100 * r.validation.accuracy).toFixed(2)}%`;
+      const v = r.validation;
+      const metric = !v ? '-' : 'perplexity' in v ? `perplexity ${v.perplexity.toFixed(2)}` : 'accuracy' in v ? `accuracy ${(100 * v.accuracy).toFixed(2)}%` : `PER ${(100 * v.per).toFixed(2)}%, WER ${(100 * v.wer).toFixed(2)}%`;
       io.out.write(
         markdownTable([
           ['task', 'preset', 'mode', 'steps', 'initial loss', 'final loss', 'tokens/s', 'validation', 'checkpoint'],

@@ -84,7 +84,17 @@ export class G2pModel {
   forwardFloat(letters: T, decoderIn: T, ranges?: { encoder: LstmRanges; decoder: LstmRanges }, dropout = 0, seed = 0): T {
     const drop = (t: T, i: number) => (dropout > 0 ? tf.dropout(t, dropout, undefined, seed * 16 + i) : t);
     const enc = drop(this.encoder.forwardFloat(drop(embeddingLookup(this.letters, letters), 0), ranges?.encoder), 1);
-    const dec = this.decoder.forwardFloat(drop(embeddingLookup(this.phones, decoderIn), 2), undefined, ranges?.decoder).ys;
+    return this.decodeFloat(enc, decoderIn, ranges?.decoder, drop);
+  }
+
+  /** Float encoder states [B, S, 2H]. */
+  encodeFloat(letters: T): T {
+    return this.encoder.forwardFloat(embeddingLookup(this.letters, letters));
+  }
+
+  /** Float logits of every decoder position given the encoder states. */
+  decodeFloat(enc: T, decoderIn: T, ranges?: LstmRanges, drop: (t: T, i: number) => T = (t) => t): T {
+    const dec = this.decoder.forwardFloat(drop(embeddingLookup(this.phones, decoderIn), 2), undefined, ranges).ys;
     const features = drop(tf.concat([dec, attentionFloat(dec, enc)], 2), 3);
     const [B, Tn, F] = features.shape;
     return mm(features.reshape([B * Tn, F]), tf.transpose(this.outW)).add(this.outB);

@@ -45,22 +45,24 @@ export function posVocabularies(data: BrownPosData, vocabSize: number): { words:
 }
 
 /**
- * Sentences grouped into batches of equal length (no padding, so the backward direction needs no
+ * Items grouped into batches of equal length (no padding, so a backward direction needs no
  * masking), the batch order shuffled per epoch with a seeded generator: step → batch is fixed.
+ * The length key defaults to a sentence's word count; G2P keys on (letters, phonemes).
  */
-export class LengthBatches {
-  readonly batches: TaggedSentence[][];
+export class LengthBatches<S = TaggedSentence> {
+  readonly batches: S[][];
 
   constructor(
-    sentences: TaggedSentence[],
+    items: S[],
     readonly batchSize: number,
     readonly seed: number,
+    key: (item: S) => number = (item) => (item as TaggedSentence).words.length,
   ) {
-    const byLength = new Map<number, TaggedSentence[]>();
-    for (const s of sentences) {
-      const list = byLength.get(s.words.length) ?? [];
+    const byLength = new Map<number, S[]>();
+    for (const s of items) {
+      const list = byLength.get(key(s)) ?? [];
       list.push(s);
-      byLength.set(s.words.length, list);
+      byLength.set(key(s), list);
     }
     this.batches = [];
     for (const len of [...byLength.keys()].sort((a, b) => a - b)) {
@@ -80,7 +82,7 @@ export class LengthBatches {
   }
 
   /** The batch of a global step. */
-  at(step: number): TaggedSentence[] {
+  at(step: number): S[] {
     const epoch = Math.floor(step / this.batches.length);
     return this.batches[this.order(epoch)[step % this.batches.length]];
   }
