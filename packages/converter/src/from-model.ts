@@ -1,6 +1,6 @@
 import type { ModelMetadata } from '@intrnn/format';
-import type { BiLstmTagger, LmQuantState, LstmLanguageModel, LstmQuantState } from '@intrnn/qat';
-import type { IntegerModelSpec, LayerSpec } from './integer-graph.js';
+import type { BiLstmTagger, G2pModel, LmQuantState, LstmLanguageModel, LstmQuantState } from '@intrnn/qat';
+import type { G2pModelSpec, IntegerModelSpec, LayerSpec } from './integer-graph.js';
 
 type Source = ModelMetadata['source'];
 
@@ -49,6 +49,29 @@ export function taggerSpec(model: BiLstmTagger, words: readonly string[], tags: 
       ],
       output: { weights: ints.outWeights, bias: ints.outBias, rows: tagCount, cols: 2 * H },
       meta: { task: 'pos-brown', vocabularies: { input: [...words], output: [...tags], unknown }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
+    };
+  } finally {
+    model.disposeQatConstants(k);
+  }
+}
+
+/** The integer G2P model of a QAT-mode {@link G2pModel}. */
+export function g2pSpec(model: G2pModel, letters: readonly string[], phones: readonly string[], symbols: { start: string; end: string }, source: Source): G2pModelSpec {
+  const q = requireQuant(model.quant);
+  const k = model.qatConstants();
+  try {
+    const ints = model.exportIntegers(k);
+    const { letterCount, phoneCount, embedSize: E, hiddenSize: H } = model.config;
+    const enc = layerMeta(q.lstm[0]);
+    return {
+      letters: { data: ints.letters, rows: letterCount, cols: E },
+      phones: { data: ints.phones, rows: phoneCount, cols: E },
+      encoderForward: { name: 'encoder_forward', cell: ints.encoderForward, direction: 'forward', meta: enc },
+      encoderBackward: { name: 'encoder_backward', cell: ints.encoderBackward, direction: 'reverse', meta: enc },
+      decoder: { name: 'decoder', cell: ints.decoder, direction: 'forward', meta: layerMeta(q.lstm[1]) },
+      attention: ints.attention,
+      output: { weights: ints.outWeights, bias: ints.outBias, rows: phoneCount, cols: 4 * H },
+      meta: { task: 'g2p-cmudict', vocabularies: { input: [...letters], output: [...phones], unknown: letters[0], sequenceStart: symbols.start, sentenceEnd: symbols.end }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
     };
   } finally {
     model.disposeQatConstants(k);

@@ -6,9 +6,9 @@
  * by `@intrnn/format`'s zod schema.
  * @packageDocumentation
  */
-export { buildIntegerModel, accumulatorBound, pwlTensors } from './integer-graph.js';
-export type { IntegerModelSpec, LayerSpec } from './integer-graph.js';
-export { languageModelSpec, taggerSpec } from './from-model.js';
+export { buildIntegerModel, buildG2pModel, accumulatorBound, pwlTensors } from './integer-graph.js';
+export type { IntegerModelSpec, LayerSpec, G2pModelSpec } from './integer-graph.js';
+export { languageModelSpec, taggerSpec, g2pSpec } from './from-model.js';
 export { buildFloatModel, floatLanguageModelSpec, floatTaggerSpec } from './float-graph.js';
 export type { FloatModelSpec, FloatLayer } from './float-graph.js';
 export { convertCheckpoint, sizeReport } from './convert-checkpoint.js';

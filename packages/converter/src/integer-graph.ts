@@ -1,7 +1,7 @@
 import { encodeModel, FORMAT_VERSION, INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnError, makeTensor, METADATA_KEY, encodeMetadata, type INodeProto, type IValueInfoProto, type ModelMetadata, type PwlTable, type TensorProto } from '@intrnn/format';
 import type { LstmCellParams } from '@intrnn/runtime-core';
 import { valueInfo } from './onnx/graph-builder.js';
-import { INT_LSTM_INPUTS, INT_LSTM_NORM_INPUTS, intDenseFunction, intLstmFunction, ONNX_OPSET } from './onnx/lstm-function.js';
+import { INT_LSTM_INPUTS, INT_LSTM_NORM_INPUTS, intAttentionFunction, intDenseFunction, intLstmFunction, ONNX_OPSET } from './onnx/lstm-function.js';
 
 /** One LSTM layer of a model, with the metadata that describes it. */
 export interface LayerSpec {
@@ -173,6 +173,85 @@ export function buildIntegerModel(spec: IntegerModelSpec): { bytes: Uint8Array; 
     metadataProps: [{ key: METADATA_KEY, value: encodeMetadata(meta) }],
     functions: [intLstmFunction(withNorm[0] ?? false), intDenseFunction()],
     graph: { name: `intrnn_${spec.meta.task}`, node: nodes, initializer: initializers, input: inputs, output: outputs },
+  });
+  return { bytes, metadata: meta };
+}
+
+/** Everything the converter needs to write an integer G2P model. */
+export interface G2pModelSpec {
+  letters: { data: Int8Array; rows: number; cols: number };
+  phones: { data: Int8Array; rows: number; cols: number };
+  encoderForward: LayerSpec;
+  encoderBackward: LayerSpec;
+  decoder: LayerSpec;
+  attention: { scoreMultiplier: number; scoreShift: number; expTable: PwlTable };
+  output: { weights: Int8Array; bias: Int32Array; rows: number; cols: number };
+  meta: IntegerModelSpec['meta'];
+}
+
+/**
+ * Write the integer G2P model: letters → IntLSTM forward and reverse → encoder states; decoder
+ * inputs (start symbol, then the phonemes so far) → IntLSTM → IntAttention over the encoder states →
+ * [state; context] → IntDense. Batch 1; a decoder calls it with the prefix it has so far and reads
+ * the last position's logits.
+ */
+export function buildG2pModel(spec: G2pModelSpec): { bytes: Uint8Array; metadata: ModelMetadata } {
+  const initializers: TensorProto[] = [makeTensor('embedding', 'int8', [spec.letters.rows, spec.letters.cols], spec.letters.data), makeTensor('decoder_embedding', 'int8', [spec.phones.rows, spec.phones.cols], spec.phones.data)];
+  const nodes: INodeProto[] = [
+    { name: 'embed_letters', opType: 'Gather', domain: '', input: ['embedding', 'letters'], output: ['letters_embedded'], attribute: [{ name: 'axis', type: 2, i: 0 }] },
+    { name: 'embed_phonemes', opType: 'Gather', domain: '', input: ['decoder_embedding', 'decoder_input'], output: ['phonemes_embedded'], attribute: [{ name: 'axis', type: 2, i: 0 }] },
+  ];
+  const pwlTables: ModelMetadata['pwlTables'] = {};
+  const overflowProof: ModelMetadata['overflowProof'] = [];
+  const layersMeta: ModelMetadata['layers'] = [];
+  const lstm = (l: LayerSpec, x: string) => {
+    const H = l.cell.hiddenSize;
+    const init = layerInitializers(l);
+    initializers.push(...init.tensors, makeTensor(`${l.name}.initial_h`, 'int8', [1, H], new Int8Array(H)), makeTensor(`${l.name}.initial_c`, 'int16', [1, H], new Int16Array(H)));
+    Object.assign(pwlTables, init.tables);
+    overflowProof.push(prove(`${l.name}.W`, accumulatorBound(l.cell.wx, 4 * H, l.cell.inputSize, l.cell.bias)), prove(`${l.name}.R`, accumulatorBound(l.cell.wh, 4 * H, H)));
+    nodes.push({
+      name: l.name,
+      opType: 'IntLSTM',
+      domain: INTRNN_DOMAIN,
+      input: [x, ...init.names, `${l.name}.initial_h`, `${l.name}.initial_c`],
+      output: [`${l.name}.Y`, `${l.name}.final_h`, `${l.name}.final_c`],
+      attribute: [{ name: 'direction', type: 3, s: new TextEncoder().encode(l.direction) }],
+    });
+    layersMeta.push({ node: l.name, direction: l.direction, inputSize: l.cell.inputSize, hiddenSize: H, bits: { weights: 8, hidden: 8, cell: 16, gates: 16, accumulator: 32 }, ...l.meta });
+    return `${l.name}.Y`;
+  };
+  if ([spec.encoderForward, spec.encoderBackward, spec.decoder].some((l) => l.cell.norm)) throw new IntrnnError('ERR_CONVERT', 'layers', 'G2P layers have no MadNorm in this version');
+  const fw = lstm(spec.encoderForward, 'letters_embedded');
+  const bw = lstm(spec.encoderBackward, 'letters_embedded');
+  nodes.push({ name: 'encoder_concat', opType: 'Concat', domain: '', input: [fw, bw], output: ['encoder_states'], attribute: [{ name: 'axis', type: 2, i: 2 }] });
+  const dec = lstm(spec.decoder, 'phonemes_embedded');
+  const a = spec.attention;
+  initializers.push(makeTensor('attention.score_rescale', 'int32', [2], Int32Array.from([a.scoreMultiplier, a.scoreShift])), ...pwlTensors('attention.exp', a.expTable));
+  pwlTables['attention.exp'] = { inMin: a.expTable.inMin, inMax: a.expTable.inMax, inScale: a.expTable.inScale, outScale: a.expTable.outScale };
+  const D = spec.decoder.cell.hiddenSize;
+  overflowProof.push(prove('attention.scores', D * 128 * 128));
+  nodes.push({ name: 'attention', opType: 'IntAttention', domain: INTRNN_DOMAIN, input: [dec, 'encoder_states', 'attention.score_rescale', 'attention.exp', 'attention.exp_params'], output: ['context'] });
+  nodes.push({ name: 'features', opType: 'Concat', domain: '', input: [dec, 'context'], output: ['features'], attribute: [{ name: 'axis', type: 2, i: 2 }] });
+  const out = spec.output;
+  initializers.push(makeTensor('output.W', 'int8', [out.rows, out.cols], out.weights), makeTensor('output.B', 'int32', [out.rows], out.bias));
+  overflowProof.push(prove('output.W', accumulatorBound(out.weights, out.rows, out.cols, out.bias)));
+  nodes.push({ name: 'output', opType: 'IntDense', domain: INTRNN_DOMAIN, input: ['features', 'output.W', 'output.B'], output: ['logits'] });
+  const meta: ModelMetadata = { format: 'intrnn', formatVersion: FORMAT_VERSION, opsetVersion: INTRNN_OPSET_VERSION, numerics: 'integer', ...spec.meta, layers: layersMeta, pwlTables, overflowProof };
+  const bytes = encodeModel({
+    irVersion: 10,
+    producerName: 'intrnn-converter',
+    producerVersion: '0.1.0',
+    opsetImport: [{ domain: '', version: ONNX_OPSET }, { domain: INTRNN_DOMAIN, version: INTRNN_OPSET_VERSION }],
+    metadataProps: [{ key: METADATA_KEY, value: encodeMetadata(meta) }],
+    functions: [intLstmFunction(false), intAttentionFunction(), intDenseFunction()],
+    graph: {
+      name: 'intrnn_g2p-cmudict',
+      node: nodes,
+      initializer: initializers,
+      input: [valueInfo('letters', 'int64', [1, 'letters']), valueInfo('decoder_input', 'int64', [1, 'steps'])],
+      output: [valueInfo('logits', 'int32', [1, 'steps', out.rows])],
+    },
   });
   return { bytes, metadata: meta };
 }

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { loadModel, type Tensor } from '@intrnn/runtime-core';
-import { BiLstmTagger, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
-import { buildIntegerModel, languageModelSpec, taggerSpec } from '../src/index.js';
+import { BiLstmTagger, G2pModel, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
+import { buildG2pModel, buildIntegerModel, g2pSpec, languageModelSpec, taggerSpec } from '../src/index.js';
 
 const source = { producer: 'test', preset: 'random', checkpointStep: 0, dataFingerprint: 'none' };
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`);
@@ -92,5 +92,34 @@ describe('one ONNX file: QAT forward = runtime-core (reference and core) = ONNX 
     await session.release();
     model.dispose();
     ids.dispose();
+  });
+
+  test('G2P (BiLSTM encoder, LSTM decoder, IntAttention): int32 phoneme logits identical', async () => {
+    const L = 12;
+    const P = 10;
+    const model = new G2pModel({ letterCount: L, phoneCount: P, embedSize: 8, hiddenSize: 6, seed: 5 });
+    const letters = tf.randomUniformInt([2, 6], 0, L, 1) as tf.Tensor2D;
+    const decoderIn = tf.randomUniformInt([2, 5], 0, P, 2) as tf.Tensor2D;
+    model.calibrate([{ letters, decoderIn }]);
+    const k = model.qatConstants();
+    const qat = tf.tidy(() => model.forwardQat(letters, decoderIn, k).logitsInt.arraySync() as number[][]);
+    model.disposeQatConstants(k);
+    const { bytes } = buildG2pModel(g2pSpec(model, words(L), words(P), { start: 'w0', end: 'w1' }, source));
+    const ref = loadModel(bytes, { backend: 'reference' });
+    const core = loadModel(bytes);
+    const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+    const ls = letters.arraySync() as number[][];
+    const ds = decoderIn.arraySync() as number[][];
+    for (let b = 0; b < 2; b++) {
+      const feeds = { letters: tokens([ls[b]]), decoder_input: tokens([ds[b]]) };
+      const want = Int32Array.from(qat.slice(b * 5, (b + 1) * 5).flat());
+      const r = ref.run(feeds).logits.data as Int32Array;
+      expect(diffCount(r, want)).toBe(0);
+      expect(diffCount(core.run(feeds).logits.data as Int32Array, r)).toBe(0);
+      expect(diffCount((await session.run(ortFeeds(feeds))).logits.data as Int32Array, r)).toBe(0);
+    }
+    await session.release();
+    model.dispose();
+    tf.dispose([letters, decoderIn]);
   });
 });

@@ -61,8 +61,10 @@ export const ModelMetadataSchema = z.object({
     output: tokenList.optional(),
     /** The token unknown words map to. */
     unknown: z.string(),
-    /** Sentence boundary token (language model). */
+    /** Sentence boundary token (language model), or the end symbol of output sequences (G2P). */
     sentenceEnd: z.string().optional(),
+    /** The start symbol a sequence decoder is primed with (G2P). */
+    sequenceStart: z.string().optional(),
   }),
   /** Real scales: an int32 logit times `logitScale` is the float logit. */
   scales: z.object({ embedding: positive, logits: positive }),

@@ -15,6 +15,7 @@ export const IntrnnOp = {
   IntSoftmax: 'IntSoftmax',
   IntLstm: 'IntLSTM',
   IntDense: 'IntDense',
+  IntAttention: 'IntAttention',
 } as const;
 
 /** One of the {@link IntrnnOp} names. */

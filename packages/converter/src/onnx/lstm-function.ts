@@ -125,3 +125,27 @@ export function intDenseFunction(): IFunctionProto {
   f.nodes.push({ opType: 'Add', domain: '', input: [f.node('MatMulInteger', ['X', wT]), 'B'], output: ['Y'] });
   return { name: 'IntDense', domain: INTRNN_DOMAIN, input: ['X', 'W', 'B'], output: ['Y'], attribute: [], node: f.nodes, opsetImport: [{ domain: '', version: ONNX_OPSET }], docString: 'ai.intrnn IntDense: int8 × int8 → int32 with an int32 bias (§6)' };
 }
+
+/**
+ * The model-local function of `ai.intrnn:IntAttention` (§9a): Q int8 [B, T, D] attends over K int8
+ * [B, S, D]: int32 scores, requantized to int16, integer softmax through the PWL exp (weights at
+ * 2^-8), int32 context sums, rounding shift by 8, int8. Inputs: Q, K, score_rescale int32 [2]
+ * (multiplier, shift), exp int32 [3, K], exp_params int32 [4].
+ */
+export function intAttentionFunction(): IFunctionProto {
+  const f = new GraphBuilder('a_');
+  const ops = new IntOps(f);
+  const rescale = ops.toInt64('score_rescale');
+  const [mult, shift] = [0, 1].map((i) => f.node('Gather', [rescale, f.constant(i)], { axis: 0 }));
+  const exp = pwlConstants(ops, 'exp', 'exp_params');
+  const kT = f.node('Transpose', ['K'], { perm: [0, 2, 1] });
+  const scores = ops.toInt64(f.node('MatMulInteger', ['Q', kT]));
+  const x = ops.saturate(ops.applyMultiplier(scores, mult, shift), 16);
+  const axis = f.constant([-1]);
+  const e = pwl(ops, exp, f.node('Sub', [x, f.node('ReduceMax', [x, axis], { keepdims: 1 })]));
+  const weights = ops.roundingDivide(f.node('Mul', [e, f.constant(256)]), f.node('ReduceSum', [e, axis], { keepdims: 1 }));
+  const sums = ops.toInt64(f.node('MatMul', [ops.cast(weights, DataType.INT32), ops.cast('K', DataType.INT32)]));
+  const context = ops.saturate(ops.roundingShiftRight(sums, f.constant(8)), 8);
+  f.nodes.push({ opType: 'Cast', domain: '', input: [context], output: ['Y'], attribute: [{ name: 'to', type: 2, i: DataType.INT8 }] });
+  return { name: 'IntAttention', domain: INTRNN_DOMAIN, input: ['Q', 'K', 'score_rescale', 'exp', 'exp_params'], output: ['Y'], attribute: [], node: f.nodes, opsetImport: [{ domain: '', version: ONNX_OPSET }], docString: 'ai.intrnn IntAttention: integer dot-product attention with a PWL-exp softmax (§9a)' };
+}

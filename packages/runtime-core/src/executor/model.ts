@@ -26,7 +26,7 @@ export interface LoadOptions {
 }
 
 const TYPES: Record<number, Tensor['type']> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64' };
-const OPS: Record<string, string[]> = { '': ['Gather', 'Concat'], [INTRNN_DOMAIN]: ['IntLSTM', 'IntDense'] };
+const OPS: Record<string, string[]> = { '': ['Gather', 'Concat'], [INTRNN_DOMAIN]: ['IntLSTM', 'IntDense', 'IntAttention'] };
 
 function attributeValue(a: IAttributeProto, where: string): number | string | number[] {
   switch (a.type) {
@@ -118,7 +118,7 @@ export class IntrnnModel {
     const out = this.initializers.get('output.W');
     const labels = m.vocabularies.output ?? m.vocabularies.input;
     if (!out || out.dims[0] !== labels.length) throw new IntrnnError('ERR_MODEL_INCONSISTENT', 'metadata.vocabularies', `${labels.length} output labels; output.W has ${out?.dims[0] ?? 'no'} rows`);
-    const tables = new Set([...this.initializers.keys()].filter((k) => /\.(sigmoid|tanh_gate|tanh_cell)$/.test(k)));
+    const tables = new Set([...this.initializers.keys()].filter((k) => /\.(sigmoid|tanh_gate|tanh_cell|exp)$/.test(k)));
     for (const name of tables) if (!m.pwlTables[name]) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'is missing for a table the graph evaluates');
     for (const name of Object.keys(m.pwlTables)) if (!tables.has(name)) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'names no PWL tensor of the graph');
     for (const l of m.layers) {

@@ -1,0 +1,45 @@
+import { IntrnnError, type Tensor } from '@intrnn/format';
+import { attentionReference, type AttentionParams } from '../../kernels/attention.js';
+import type { KernelEntry } from '../registry.js';
+import { expectTensor, pwlFromTensors } from '../tensor-checks.js';
+
+/** Attention parameters from an IntAttention node's constant inputs (2: score rescale, 3-4: the exp table). */
+export function attentionParamsFromTensors(c: (Tensor | null)[], where: string): AttentionParams {
+  if (c.length !== 5) throw new IntrnnError('ERR_MODEL_GRAPH', where, `has ${c.length} inputs; IntAttention takes 5`);
+  const r = expectTensor(c[2], `${where}.score_rescale`, 'int32', [2]).data as Int32Array;
+  if (r[0] < 0 || r[0] >= 2 ** 21 || r[1] < 0 || r[1] > 63) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.score_rescale`, `multiplier ${r[0]} or shift ${r[1]} out of range`);
+  const expTable = pwlFromTensors(c[3], c[4], `${where}.exp`);
+  if (expTable.values.some((v) => v < 0) || expTable.values[expTable.values.length - 1] <= 0) {
+    throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.exp`, 'an exp table must be ≥ 0 everywhere and > 0 at its last knot');
+  }
+  return { scoreMultiplier: r[0], scoreShift: r[1], expTable };
+}
+
+/** ai.intrnn:IntAttention: each query [B, T, D] attends over keys (= values) [B, S, D] (docs/integer-semantics.md §9a). */
+export const intAttentionReference: KernelEntry = {
+  op: 'IntAttention',
+  backend: 'reference',
+  priority: 0,
+  create(node) {
+    const p = attentionParamsFromTensors(node.constants, node.name);
+    return {
+      run([q, k]) {
+        for (const [t, name] of [[q, 'Q'], [k, 'K']] as const) {
+          if (t.type !== 'int8' || t.dims.length !== 3) throw new IntrnnError('ERR_SHAPE', `${node.name}.${name}`, `is ${t.type} ${JSON.stringify(t.dims)}, expected int8 [batch, length, dim]`);
+        }
+        const [B, T, D] = q.dims;
+        const S = k.dims[1];
+        if (k.dims[0] !== B || k.dims[2] !== D) throw new IntrnnError('ERR_SHAPE', `${node.name}.K`, `dims ${JSON.stringify(k.dims)} do not match queries ${JSON.stringify(q.dims)}`);
+        if (S < 1) throw new IntrnnError('ERR_SHAPE', `${node.name}.K`, 'has no keys');
+        const out = new Int8Array(B * T * D);
+        const qd = q.data as Int8Array;
+        const kd = k.data as Int8Array;
+        for (let b = 0; b < B; b++) {
+          const keys = kd.subarray(b * S * D, (b + 1) * S * D);
+          for (let t = 0; t < T; t++) out.set(attentionReference(qd.subarray((b * T + t) * D, (b * T + t + 1) * D), keys, S, D, p), (b * T + t) * D);
+        }
+        return [{ type: 'int8', dims: [B, T, D], data: out }];
+      },
+    };
+  },
+};
