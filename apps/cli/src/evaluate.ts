@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
-import { loadBrownLm, loadBrownPos } from '@intrnn/qat';
-import { argmax, logSumExp } from '@intrnn/runtime-core';
+import { loadBrownLm, loadBrownPos, loadCmudictG2p, scoreG2p } from '@intrnn/qat';
+import { argmax, G2pCodec, logSumExp } from '@intrnn/runtime-core';
 import type { Engine } from './engines.js';
 
 /** Progress of an evaluation: units done of total. */
@@ -18,6 +18,8 @@ export interface EvalResult {
   tokens: number;
   /** sha256 over every output tensor of every run, in run order and sorted output-name order. */
   outputsSha256: string;
+  /** G2P: phoneme and word error rates with and without stress. */
+  scores?: { per: number; wer: number; perNoStress: number; werNoStress: number; words: number };
   seconds: number;
 }
 
@@ -95,12 +97,45 @@ async function evalPos(engine: Engine, m: ModelMetadata, split: 'valid' | 'test'
   return { metric: 'accuracy', value: correct / tokens, tokens, outputsSha256: hash.digest() };
 }
 
+async function evalG2p(engine: Engine, m: ModelMetadata, split: 'valid' | 'test', limit: number, beam: number, onProgress?: EvalProgress) {
+  const data = loadCmudictG2p();
+  const references = new Map<string, string[][]>();
+  for (const e of split === 'valid' ? data.valid : data.test) {
+    if (limit > 0 && !references.has(e.word) && references.size >= limit) continue;
+    references.set(e.word, [...(references.get(e.word) ?? []), e.phones]);
+  }
+  // the SDK's encoding and beam search, with the engine computing the logits (ONNX Runtime too)
+  const t = new G2pCodec(m);
+  const P = t.phonemes.length;
+  const hash = new OutputHash();
+  const predicted = new Map<string, string[]>();
+  let i = 0;
+  for (const word of references.keys()) {
+    const letters = t.encode(word);
+    const search = t.search(letters, { beam });
+    while (!search.finished) {
+      const rows: ArrayLike<number>[] = [];
+      for (const prefix of search.pending()) {
+        const out = await engine.run(t.feeds(letters, prefix));
+        hash.add(out);
+        const logits = out.logits.data as Int32Array | Float32Array;
+        rows.push(logits.subarray(logits.length - P));
+      }
+      search.advance(rows);
+    }
+    predicted.set(word, search.results()[0].ids.map((id) => t.phonemes[id]));
+    if (++i % 50 === 0 || i === references.size) onProgress?.({ done: i, total: references.size, unit: 'words' });
+  }
+  const s = scoreG2p(predicted, references);
+  return { metric: 'per', value: s.per, tokens: s.words, outputsSha256: hash.digest(), scores: s };
+}
+
 /** Evaluate a model file on a split with an engine: the task metric and the outputs' hash. */
-export async function evaluateModel(engine: Engine, m: ModelMetadata, split: 'valid' | 'test', limit: number, onProgress?: EvalProgress): Promise<EvalResult> {
+export async function evaluateModel(engine: Engine, m: ModelMetadata, split: 'valid' | 'test', limit: number, onProgress?: EvalProgress, beam = 1): Promise<EvalResult> {
   const started = performance.now();
   let r;
   if (m.task === 'lm-brown') r = await evalLm(engine, m, split, limit, onProgress);
   else if (m.task === 'pos-brown') r = await evalPos(engine, m, split, limit, onProgress);
-  else throw new IntrnnError('ERR_NOT_AVAILABLE', 'task', `${m.task} evaluation is not built yet`);
+  else r = await evalG2p(engine, m, split, limit, beam, onProgress);
   return { task: m.task, split, engine: engine.name, numerics: m.numerics, ...r, seconds: (performance.now() - started) / 1000 };
 }

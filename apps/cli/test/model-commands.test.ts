@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadLmCheckpoint, tf, useWasmBackend } from '@intrnn/qat';
+import { evaluateG2p, loadG2pCheckpoint, loadLmCheckpoint, loadPosCheckpoint, tf, useWasmBackend } from '@intrnn/qat';
 
 // Train tiny models with the CLI, convert them, and run the files in runtime-core and ONNX Runtime,
 // exactly as a user does (`npx intrnn ...`).
@@ -28,7 +28,32 @@ beforeAll(() => {
   ok('train', '--task', 'lm-brown', '--preset', 'tiny', '--out', dir('lm-qat'), '--qat-from', dir('lm-float'), '--steps', '6', '--json');
   ok('train', '--task', 'pos-brown', '--preset', 'tiny', '--out', dir('pos-float'), '--json');
   ok('train', '--task', 'pos-brown', '--preset', 'tiny', '--out', dir('pos-qat'), '--qat-from', dir('pos-float'), '--steps', '4', '--json');
+  ok('train', '--task', 'g2p-cmudict', '--preset', 'tiny', '--out', dir('g2p-float'), '--steps', '150', '--json');
+  ok('train', '--task', 'g2p-cmudict', '--preset', 'tiny', '--out', dir('g2p-qat'), '--qat-from', dir('g2p-float'), '--steps', '4', '--json');
 }, 600_000);
+
+/** Largest |a - b| over the largest |b|: the float32 file's tolerance measure. */
+function relativeError(got: Float32Array, want: Float32Array): number {
+  expect(got.length).toBe(want.length);
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < got.length; i++) {
+    scale = Math.max(scale, Math.abs(want[i]));
+    err = Math.max(err, Math.abs(got[i] - want[i]));
+  }
+  return err / scale;
+}
+
+async function runOrt(path: string, feeds: Record<string, ort.Tensor>): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(readFileSync(path), { logSeverityLevel: 3 });
+  try {
+    return (await session.run(feeds)).logits.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+const int64 = (ids: number[]) => new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
@@ -64,29 +89,26 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     expect(intrnn('eval', dir('lm.float32.onnx'), '--engine', 'core').code).toBe(2);
   });
 
-  test('the float32 file in ONNX Runtime matches the tfjs float forward within 1e-4 relative (docs/onnx-format.md)', async () => {
+  test('the float32 files in ONNX Runtime match the tfjs float forward within 1e-4 of the largest |logit| (docs/onnx-format.md)', async () => {
     await useWasmBackend();
-    const { model } = loadLmCheckpoint(dir('lm-qat'));
-    const ids = [[3, 17, 2, 99, 5, 4, 250, 1, 7]];
-    const want = tf.tidy(() => model.forwardFloat(tf.tensor2d(ids, [1, 9], 'int32')).logits.dataSync().slice() as Float32Array);
-    const session = await ort.InferenceSession.create(readFileSync(dir('lm.float32.onnx')), { logSeverityLevel: 3 });
-    const feeds: Record<string, ort.Tensor> = { tokens: new ort.Tensor('int64', BigInt64Array.from(ids[0], BigInt), [1, 9]) };
-    for (const l of [0, 1]) {
-      feeds[`lstm${l}.initial_h`] = new ort.Tensor('float32', new Float32Array(32), [1, 32]);
-      feeds[`lstm${l}.initial_c`] = new ort.Tensor('float32', new Float32Array(32), [1, 32]);
-    }
-    const got = (await session.run(feeds)).logits.data as Float32Array;
-    await session.release();
-    model.dispose();
-    expect(got.length).toBe(want.length);
-    let scale = 0;
-    let err = 0;
-    for (let i = 0; i < got.length; i++) {
-      scale = Math.max(scale, Math.abs(want[i]));
-      err = Math.max(err, Math.abs(got[i] - want[i]));
-    }
-    expect(err).toBeLessThanOrEqual(1e-4 * scale);
-  });
+    ok('convert', dir('pos-qat'), '-o', dir('pos.onnx'));
+    ok('convert', dir('g2p-qat'), '-o', dir('g2p.onnx'));
+    const ids = [3, 17, 2, 99, 5, 4, 250, 1, 7];
+    const lm = loadLmCheckpoint(dir('lm-qat')).model;
+    const lmWant = tf.tidy(() => lm.forwardFloat(tf.tensor2d([ids], [1, 9], 'int32')).logits.dataSync().slice() as Float32Array);
+    const zeros = new ort.Tensor('float32', new Float32Array(32), [1, 32]);
+    const lmGot = await runOrt(dir('lm.float32.onnx'), { tokens: int64(ids), 'lstm0.initial_h': zeros, 'lstm0.initial_c': zeros, 'lstm1.initial_h': zeros, 'lstm1.initial_c': zeros });
+    expect(relativeError(lmGot, lmWant)).toBeLessThanOrEqual(1e-4);
+    const pos = loadPosCheckpoint(dir('pos-qat')).model;
+    const posWant = tf.tidy(() => pos.forwardFloat(tf.tensor2d([ids], [1, 9], 'int32')).dataSync().slice() as Float32Array);
+    expect(relativeError(await runOrt(dir('pos.float32.onnx'), { tokens: int64(ids) }), posWant)).toBeLessThanOrEqual(1e-4);
+    const g2p = loadG2pCheckpoint(dir('g2p-qat')).model;
+    const letters = [7, 4, 11, 11, 14];
+    const prefix = [0, 12, 30, 5];
+    const g2pWant = tf.tidy(() => g2p.forwardFloat(tf.tensor2d([letters], [1, 5], 'int32'), tf.tensor2d([prefix], [1, 4], 'int32')).dataSync().slice() as Float32Array);
+    expect(relativeError(await runOrt(dir('g2p.float32.onnx'), { letters: int64(letters), decoder_input: int64(prefix) }), g2pWant)).toBeLessThanOrEqual(1e-4);
+    [lm, pos, g2p].forEach((m) => m.dispose());
+  }, 60_000);
 
   test('inspect lists the ai.intrnn ops, their functions, tensors and PWL tables', () => {
     const j = JSON.parse(ok('inspect', dir('lm.onnx'), '--json'));
@@ -109,7 +131,6 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
   });
 
   test('tagger (BiLSTM + MadNorm): same accuracy and outputsSha256 in runtime-core and ONNX Runtime; run tags a sentence', () => {
-    ok('convert', dir('pos-qat'), '-o', dir('pos.onnx'));
     const core = JSON.parse(ok('eval', dir('pos.onnx'), '--engine', 'core', '--limit', '40', '--json'));
     const fromOrt = JSON.parse(ok('eval', dir('pos.onnx'), '--engine', 'ort', '--limit', '40', '--json'));
     expect(core.metric).toBe('accuracy');
@@ -118,6 +139,36 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     const tagged = JSON.parse(ok('run', dir('pos.onnx'), '--sentence', 'The jury said it did find that the city was well run .', '--json')).tagged;
     expect(tagged).toHaveLength(13);
     expect(tagged[0]).toMatchObject({ word: 'The', unknown: false });
+  });
+});
+
+describe('G2P (attention decoder) end to end', () => {
+  test('runtime-core and ONNX Runtime: same error rates and outputsSha256, greedy and beam', () => {
+    for (const beam of ['1', '3']) {
+      const core = JSON.parse(ok('eval', dir('g2p.onnx'), '--engine', 'core', '--limit', '25', '--beam', beam, '--json'));
+      const fromOrt = JSON.parse(ok('eval', dir('g2p.onnx'), '--engine', 'ort', '--limit', '25', '--beam', beam, '--json'));
+      expect(core.scores.words).toBe(25);
+      expect(fromOrt.outputsSha256).toBe(core.outputsSha256);
+      expect(fromOrt.scores).toEqual(core.scores);
+    }
+  });
+
+  test('greedy decoding of the integer file gives exactly the QAT model\'s error rates', async () => {
+    await useWasmBackend();
+    const { model, letters, phones, data } = loadG2pCheckpoint(dir('g2p-qat'));
+    const qat = evaluateG2p(model, data.test, letters, phones, 25);
+    model.dispose();
+    const integer = JSON.parse(ok('eval', dir('g2p.onnx'), '--engine', 'core', '--limit', '25', '--beam', '1', '--json'));
+    expect(integer.scores).toEqual(qat);
+  }, 60_000);
+
+  test('run --word pronounces words; a character outside the alphabet is exit 2 naming it', () => {
+    const j = JSON.parse(ok('run', dir('g2p.onnx'), '--word', 'hello', 'intrnn', '--beam', '2', '--json'));
+    expect(j.words.map((w: { word: string }) => w.word)).toEqual(['hello', 'intrnn']);
+    for (const w of j.words) expect(w.phonemes.length).toBeGreaterThan(0);
+    const r = intrnn('run', dir('g2p.onnx'), '--word', 'ab3c');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/word\[2\]: '3' is not a letter this model knows/);
   });
 });
 

@@ -1,8 +1,8 @@
 import { decodeModel, IntrnnError, readTensor, type ModelMetadata } from '@intrnn/format';
-import { loadBrownLm, loadLmCheckpoint, loadPosCheckpoint, readCheckpointMeta, SENTENCE_END, UNKNOWN, useWasmBackend } from '@intrnn/qat';
-import { buildFloatModel, floatLanguageModelSpec, floatTaggerSpec } from './float-graph.js';
-import { buildIntegerModel } from './integer-graph.js';
-import { languageModelSpec, taggerSpec } from './from-model.js';
+import { END, loadBrownLm, loadG2pCheckpoint, loadLmCheckpoint, loadPosCheckpoint, readCheckpointMeta, SENTENCE_END, START, UNKNOWN, useWasmBackend } from '@intrnn/qat';
+import { buildFloatG2pModel, buildFloatModel, floatG2pSpec, floatLanguageModelSpec, floatTaggerSpec } from './float-graph.js';
+import { buildG2pModel, buildIntegerModel } from './integer-graph.js';
+import { g2pSpec, languageModelSpec, taggerSpec } from './from-model.js';
 
 /** The two files of one converted checkpoint. */
 export interface ConvertedModel {
@@ -46,7 +46,16 @@ export async function convertCheckpoint(dir: string): Promise<ConvertedModel> {
       model.dispose();
     }
   }
-  throw new IntrnnError('ERR_CHECKPOINT', dir, `holds task ${meta.task}, which this converter cannot convert yet`);
+  if (meta.task === 'g2p-cmudict') {
+    const { model, letters, phones } = loadG2pCheckpoint(dir);
+    try {
+      const { bytes, metadata } = buildG2pModel(g2pSpec(model, letters.tokens, phones.tokens, { start: START, end: END }, source));
+      return { task: 'g2p-cmudict', integer: bytes, float32: buildFloatG2pModel(floatG2pSpec(model, metadata)), metadata };
+    } finally {
+      model.dispose();
+    }
+  }
+  throw new IntrnnError('ERR_CHECKPOINT', dir, `holds task ${meta.task}, which this converter cannot convert`);
 }
 
 /** Bytes per tensor class of an ONNX file, and the file's total. */
@@ -66,7 +75,7 @@ export function sizeReport(bytes: Uint8Array): SizeReport {
   for (const t of model.graph?.initializer ?? []) {
     const name = t.name ?? '';
     const n = readTensor(t).data.byteLength;
-    const cls = name === 'embedding' ? 'embedding' : /\.(W|R|wx|wh)$/.test(name) ? 'weights' : /\.(B|bias)$/.test(name) ? 'biases' : /(sigmoid|tanh_gate|tanh_cell)(_params)?$/.test(name) ? 'pwl tables' : /(rescale|multipliers|shifts)$/.test(name) ? 'rescaling' : /norm|gamma|beta/.test(name) ? 'madnorm' : /initial_/.test(name) ? 'states' : 'other tensors';
+    const cls = name === 'embedding' || name === 'decoder_embedding' ? 'embedding' : /\.(W|R|wx|wh)$/.test(name) ? 'weights' : /\.(B|bias)$/.test(name) ? 'biases' : /(sigmoid|tanh_gate|tanh_cell|exp)(_params)?$/.test(name) ? 'pwl tables' : /(rescale|multipliers|shifts|score_rescale)$/.test(name) ? 'rescaling' : /norm|gamma|beta/.test(name) ? 'madnorm' : /initial_/.test(name) ? 'states' : 'other tensors';
     add(cls, n);
   }
   add('metadata', (model.metadataProps ?? []).reduce((s, e) => s + (e.value?.length ?? 0), 0));

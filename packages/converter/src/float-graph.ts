@@ -1,5 +1,5 @@
 import { encodeMetadata, encodeModel, makeTensor, METADATA_KEY, type IGraphProto, type IValueInfoProto, type ModelMetadata, type TensorProto } from '@intrnn/format';
-import type { BiLstmTagger, LstmLanguageModel, QLstm } from '@intrnn/qat';
+import type { BiLstmTagger, G2pModel, LstmLanguageModel, QLstm } from '@intrnn/qat';
 import { GraphBuilder, valueInfo } from './onnx/graph-builder.js';
 import { ONNX_OPSET } from './onnx/lstm-function.js';
 
@@ -147,6 +147,61 @@ export function floatTaggerSpec(model: BiLstmTagger, meta: ModelMetadata): Float
     embedding: { data: model.embedding.dataSync() as Float32Array, rows: V, cols: E },
     layers: [floatLayer(model.bilstm.forward, 'forward', 'forward'), floatLayer(model.bilstm.backward, 'backward', 'reverse')],
     output: { weights: model.outW.dataSync() as Float32Array, bias: model.outB.dataSync() as Float32Array, rows: tagCount, cols: 2 * H },
+    meta: floatMeta(meta),
+  };
+}
+
+/** Float weights of a G2P model. */
+export interface FloatG2pSpec {
+  letters: { data: Float32Array; rows: number; cols: number };
+  phones: { data: Float32Array; rows: number; cols: number };
+  encoderForward: FloatLayer;
+  encoderBackward: FloatLayer;
+  decoder: FloatLayer;
+  output: { weights: Float32Array; bias: Float32Array; rows: number; cols: number };
+  meta: ModelMetadata;
+}
+
+/** The float32 G2P model in standard ops: the same inputs as the integer file, float logits. */
+export function buildFloatG2pModel(spec: FloatG2pSpec): Uint8Array {
+  const g = new GraphBuilder('g_');
+  const inits: TensorProto[] = [makeTensor('embedding', 'float32', [spec.letters.rows, spec.letters.cols], spec.letters.data), makeTensor('decoder_embedding', 'float32', [spec.phones.rows, spec.phones.cols], spec.phones.data)];
+  const zeros = (H: number) => g.constant(new Array(H).fill(0), 'float32', [1, H]);
+  const lstm = (l: FloatLayer, x: string) => floatLstm(g, l, x, zeros(l.hiddenSize), zeros(l.hiddenSize), inits).y;
+  const x = g.node('Gather', ['embedding', 'letters'], { axis: 0 });
+  const enc = g.node('Concat', [lstm(spec.encoderForward, x), lstm(spec.encoderBackward, x)], { axis: 2 });
+  const dec = lstm(spec.decoder, g.node('Gather', ['decoder_embedding', 'decoder_input'], { axis: 0 }));
+  const weights = g.node('Softmax', [g.node('MatMul', [dec, g.node('Transpose', [enc], { perm: [0, 2, 1] })])], { axis: -1 });
+  const features = g.node('Concat', [dec, g.node('MatMul', [weights, enc])], { axis: 2 });
+  const out = spec.output;
+  inits.push(makeTensor('output.W', 'float32', [out.rows, out.cols], out.weights), makeTensor('output.B', 'float32', [out.rows], out.bias));
+  g.nodes.push({ opType: 'Add', domain: '', input: [g.node('MatMul', [features, g.node('Transpose', ['output.W'], { perm: [1, 0] })]), 'output.B'], output: ['logits'] });
+  return encodeModel({
+    irVersion: 10,
+    producerName: 'intrnn-converter',
+    producerVersion: '0.1.0',
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    metadataProps: [{ key: METADATA_KEY, value: encodeMetadata(spec.meta) }],
+    graph: {
+      name: 'intrnn_g2p-cmudict_float32',
+      node: g.nodes,
+      initializer: inits,
+      input: [valueInfo('letters', 'int64', [1, 'letters']), valueInfo('decoder_input', 'int64', [1, 'steps'])],
+      output: [valueInfo('logits', 'float32', [1, 'steps', out.rows])],
+    },
+  });
+}
+
+/** Float spec of a G2P model. */
+export function floatG2pSpec(model: G2pModel, meta: ModelMetadata): FloatG2pSpec {
+  const { letterCount, phoneCount, embedSize: E, hiddenSize: H } = model.config;
+  return {
+    letters: { data: model.letters.dataSync() as Float32Array, rows: letterCount, cols: E },
+    phones: { data: model.phones.dataSync() as Float32Array, rows: phoneCount, cols: E },
+    encoderForward: floatLayer(model.encoder.forward, 'encoder_forward', 'forward'),
+    encoderBackward: floatLayer(model.encoder.backward, 'encoder_backward', 'reverse'),
+    decoder: floatLayer(model.decoder, 'decoder', 'forward'),
+    output: { weights: model.outW.dataSync() as Float32Array, bias: model.outB.dataSync() as Float32Array, rows: phoneCount, cols: 4 * H },
     meta: floatMeta(meta),
   };
 }

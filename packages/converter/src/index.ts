@@ -9,7 +9,7 @@
 export { buildIntegerModel, buildG2pModel, accumulatorBound, pwlTensors } from './integer-graph.js';
 export type { IntegerModelSpec, LayerSpec, G2pModelSpec } from './integer-graph.js';
 export { languageModelSpec, taggerSpec, g2pSpec } from './from-model.js';
-export { buildFloatModel, floatLanguageModelSpec, floatTaggerSpec } from './float-graph.js';
-export type { FloatModelSpec, FloatLayer } from './float-graph.js';
+export { buildFloatModel, buildFloatG2pModel, floatLanguageModelSpec, floatTaggerSpec, floatG2pSpec } from './float-graph.js';
+export type { FloatModelSpec, FloatG2pSpec, FloatLayer } from './float-graph.js';
 export { convertCheckpoint, sizeReport } from './convert-checkpoint.js';
 export type { ConvertedModel, SizeReport } from './convert-checkpoint.js';

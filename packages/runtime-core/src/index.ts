@@ -33,3 +33,7 @@ export type { TaggedWord } from './sdk/tagger.js';
 export { argmax, logSumExp, softmax, Sampler } from './sdk/logits.js';
 export { attentionReference } from './kernels/attention.js';
 export type { AttentionParams } from './kernels/attention.js';
+export { Transducer, G2pCodec, MAX_WORD_LENGTH } from './sdk/transducer.js';
+export type { PronounceOptions, Pronunciation } from './sdk/transducer.js';
+export { BeamSearch } from './sdk/beam-search.js';
+export type { Hypothesis } from './sdk/beam-search.js';

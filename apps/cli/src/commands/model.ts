@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { decodeModel, IntrnnError, METADATA_KEY, parseMetadata, readTensor, type ModelMetadata } from '@intrnn/format';
 import { convertCheckpoint, sizeReport } from '@intrnn/converter';
-import { LanguageModel, loadModel, Tagger } from '@intrnn/runtime-core';
+import { LanguageModel, loadModel, Tagger, Transducer } from '@intrnn/runtime-core';
 import { readModelBytes } from '@intrnn/runtime-core/node';
 import { markdownTable } from 'markdown-table';
 import { ENGINES, openEngine, type EngineName } from '../engines.js';
@@ -59,9 +59,10 @@ export function registerModelCommands(program: Command, io: Io): void {
     .addOption(new Option('--split <split>', 'which split').choices(['valid', 'test']).default('test'))
     .addOption(new Option('--engine <engine>', 'who runs the file').choices([...ENGINES]).default('core'))
     .option('--task <task>', 'expected task (checked against the file)')
-    .option('--limit <n>', 'evaluate only the first n tokens (language model) or sentences (tagger); 0: all', parseInteger, 0)
+    .option('--limit <n>', 'evaluate only the first n tokens (language model), sentences (tagger) or words (G2P); 0: all', parseInteger, 0)
+    .option('--beam <n>', 'G2P: beam width (1: greedy)', parseInteger, 1)
     .option('--json', 'print one JSON object')
-    .action(async (path: string, o: { split: 'valid' | 'test'; engine: EngineName; task?: string; limit: number; json?: boolean }) => {
+    .action(async (path: string, o: { split: 'valid' | 'test'; engine: EngineName; task?: string; limit: number; beam: number; json?: boolean }) => {
       const bytes = readModelBytes(path);
       const meta = fileMetadata(bytes, path);
       if (o.task && o.task !== meta.task) throw new IntrnnError('ERR_OPTION', '--task', `is ${o.task}, but ${path} holds a ${meta.task} model`);
@@ -70,10 +71,14 @@ export function registerModelCommands(program: Command, io: Io): void {
       const progress = progressReporter(io);
       const started = performance.now();
       try {
-        const r = await evaluateModel(engine, meta, o.split, o.limit, (p) => progress.update({ phase: 'eval', step: p.done, totalSteps: p.total, tokensPerSecond: p.done / ((performance.now() - started) / 1000) }));
+        const r = await evaluateModel(engine, meta, o.split, o.limit, (p) => progress.update({ phase: 'eval', step: p.done, totalSteps: p.total, tokensPerSecond: p.done / ((performance.now() - started) / 1000) }), o.beam);
         progress.stop();
         if (o.json) io.out.write(JSON.stringify(r) + '\n');
-        else io.out.write(markdownTable([['task', 'split', 'engine', 'numerics', r.metric, 'tokens', 'seconds', 'outputsSha256'], [r.task, r.split, r.engine, r.numerics, r.metric === 'accuracy' ? `${(100 * r.value).toFixed(2)}%` : r.value.toFixed(2), String(r.tokens), r.seconds.toFixed(1), r.outputsSha256.slice(0, 16)]]) + '\n');
+        else {
+          const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+          const value = r.scores ? `PER ${pct(r.scores.per)}, WER ${pct(r.scores.wer)} (no stress: ${pct(r.scores.perNoStress)}, ${pct(r.scores.werNoStress)})` : r.metric === 'accuracy' ? pct(r.value) : r.value.toFixed(2);
+          io.out.write(markdownTable([['task', 'split', 'engine', 'numerics', r.metric, 'units', 'seconds', 'outputsSha256'], [r.task, r.split, r.engine, r.numerics, value, String(r.tokens), r.seconds.toFixed(1), r.outputsSha256.slice(0, 16)]]) + '\n');
+        }
       } finally {
         progress.stop();
         await engine.close();
@@ -136,15 +141,17 @@ export function registerModelCommands(program: Command, io: Io): void {
 
   program
     .command('run')
-    .description('run an integer model: continue a prompt (language model) or tag a sentence (tagger)')
+    .description('run an integer model: continue a prompt (language model), tag a sentence (tagger) or pronounce words (G2P)')
     .argument('<model>', 'integer .onnx file')
     .option('--prompt <text>', 'language model: text to continue')
     .option('--tokens <n>', 'language model: how many tokens to produce', parseInteger, 20)
     .option('--temperature <t>', 'language model: sampling temperature (0: most likely token)', parseNonNegative, 1)
     .option('--seed <n>', 'language model: sampler seed', parseInteger, 1)
     .option('--sentence <text>', 'tagger: words separated by spaces')
+    .option('--word <word...>', 'G2P: words to pronounce')
+    .option('--beam <n>', 'G2P: beam width (1: greedy)', parseInteger, 4)
     .option('--json', 'print one JSON object')
-    .action((path: string, o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; json?: boolean }) => {
+    .action((path: string, o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; json?: boolean }) => {
       const model = loadModel(readModelBytes(path));
       if (model.metadata.task === 'lm-brown') {
         if (o.prompt === undefined) throw new IntrnnError('ERR_OPTION', '--prompt', 'is required for a language model');
@@ -159,6 +166,9 @@ export function registerModelCommands(program: Command, io: Io): void {
         io.out.write(o.json ? JSON.stringify({ task: 'pos-brown', tagged }) + '\n' : tagged.map((t) => `${t.word}/${t.tag}`).join(' ') + '\n');
         return;
       }
-      throw new IntrnnError('ERR_NOT_AVAILABLE', path, `task ${model.metadata.task} cannot be run yet`);
+      if (o.word === undefined) throw new IntrnnError('ERR_OPTION', '--word', 'is required for a grapheme-to-phoneme model');
+      const t = new Transducer(model);
+      const words = o.word.map((w) => ({ word: w, ...t.pronounce(w, { beam: o.beam }) }));
+      io.out.write(o.json ? JSON.stringify({ task: 'g2p-cmudict', beam: o.beam, words }) + '\n' : words.map((w) => `${w.word}\t${w.phonemes.join(' ')}`).join('\n') + '\n');
     });
 }

@@ -1,0 +1,116 @@
+import { IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
+import type { IntrnnModel } from '../executor/model.js';
+import { BeamSearch } from './beam-search.js';
+
+/** Options of {@link Transducer.pronounce}. */
+export interface PronounceOptions {
+  /** Beam width (1: greedy). Default 4. */
+  beam?: number;
+  /** Longest output in phonemes. Default: the word's length + 10. */
+  maxLength?: number;
+}
+
+/** One pronunciation hypothesis. */
+export interface Pronunciation {
+  phonemes: string[];
+  /** Log-probability under the model (float64 log-softmax of the integer logits). */
+  logProb: number;
+}
+
+/** Longest word a Transducer accepts. */
+export const MAX_WORD_LENGTH = 48;
+
+/**
+ * The symbols of a G2P model file, from its metadata alone: letters in, phonemes out, how to feed
+ * one decoder step and how to set up the search. Shared by {@link Transducer} and by evaluations
+ * that run the same file in another engine (ONNX Runtime, also on the float32 file).
+ */
+export class G2pCodec {
+  readonly letters: readonly string[];
+  readonly phonemes: readonly string[];
+  readonly startId: number;
+  readonly endId: number;
+  /** Real scale of the logits the model outputs (1 for a float32 file). */
+  readonly logitScale: number;
+  private readonly letterIds: Map<string, number>;
+
+  constructor(meta: ModelMetadata) {
+    if (meta.task !== 'g2p-cmudict') throw new IntrnnError('ERR_TASK', 'model', `serves task ${meta.task}, not grapheme-to-phoneme`);
+    const out = meta.vocabularies.output;
+    if (!out || meta.vocabularies.sequenceStart === undefined || meta.vocabularies.sentenceEnd === undefined) throw new IntrnnError('ERR_MODEL_METADATA', 'metadata.vocabularies', 'a transducer needs output symbols with start and end');
+    this.letters = meta.vocabularies.input;
+    this.phonemes = out;
+    this.letterIds = new Map(this.letters.map((l, i) => [l, i]));
+    this.startId = out.indexOf(meta.vocabularies.sequenceStart);
+    this.endId = out.indexOf(meta.vocabularies.sentenceEnd);
+    if (this.startId < 0 || this.endId < 0) throw new IntrnnError('ERR_MODEL_METADATA', 'metadata.vocabularies', 'start or end symbol is not among the output symbols');
+    this.logitScale = meta.numerics === 'integer' ? meta.scales.logits : 1;
+  }
+
+  /** Letter ids of a word (upper-cased); a character outside the model's letters is a typed error. */
+  encode(word: string): number[] {
+    const w = word.trim().toUpperCase();
+    if (w.length === 0) throw new IntrnnError('ERR_SHAPE', 'word', 'is empty');
+    if (w.length > MAX_WORD_LENGTH) throw new IntrnnError('ERR_SHAPE', 'word', `has ${w.length} letters; at most ${MAX_WORD_LENGTH}`);
+    return [...w].map((ch, i) => {
+      const id = this.letterIds.get(ch);
+      if (id === undefined) throw new IntrnnError('ERR_TOKEN', `word[${i}]`, `'${ch}' is not a letter this model knows (${this.letters.join('')})`);
+      return id;
+    });
+  }
+
+  /** The feeds of one decoder step: the word and the phonemes so far (after the start symbol). */
+  feeds(letters: number[], prefix: number[]): Record<string, Tensor> {
+    return {
+      letters: { type: 'int64', dims: [1, letters.length], data: BigInt64Array.from(letters, BigInt) },
+      decoder_input: { type: 'int64', dims: [1, prefix.length + 1], data: BigInt64Array.from([this.startId, ...prefix], BigInt) },
+    };
+  }
+
+  /** A beam search set up for a word. */
+  search(letters: number[], options: PronounceOptions = {}): BeamSearch {
+    const beam = options.beam ?? 4;
+    if (!(Number.isInteger(beam) && beam >= 1 && beam <= 64)) throw new IntrnnError('ERR_OPTION', 'beam', `${beam} is not an integer in [1, 64]`);
+    return new BeamSearch(beam, this.endId, options.maxLength ?? letters.length + 10, this.logitScale);
+  }
+}
+
+/**
+ * A grapheme-to-phoneme transducer over an intrnn integer model (task `g2p-cmudict`): spells a
+ * word into phonemes with beam search. The model's graph is run once per live hypothesis and step
+ * with the phonemes so far.
+ */
+export class Transducer {
+  readonly codec: G2pCodec;
+
+  constructor(readonly model: IntrnnModel) {
+    this.codec = new G2pCodec(model.metadata);
+  }
+
+  /** The phoneme symbols (with the start and end symbols). */
+  get phonemes(): readonly string[] {
+    return this.codec.phonemes;
+  }
+
+  /** The n-best pronunciations of a word, best first. */
+  pronounceAll(word: string, options: PronounceOptions = {}): Pronunciation[] {
+    const c = this.codec;
+    const letters = c.encode(word);
+    const search = c.search(letters, options);
+    const P = c.phonemes.length;
+    while (!search.finished) {
+      search.advance(
+        search.pending().map((prefix) => {
+          const logits = this.model.run(c.feeds(letters, prefix)).logits.data as Int32Array;
+          return logits.subarray(logits.length - P);
+        }),
+      );
+    }
+    return search.results().map((h) => ({ phonemes: h.ids.map((id) => c.phonemes[id]), logProb: h.logProb }));
+  }
+
+  /** The best pronunciation of a word. */
+  pronounce(word: string, options: PronounceOptions = {}): Pronunciation {
+    return this.pronounceAll(word, options)[0];
+  }
+}
