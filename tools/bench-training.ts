@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trainLm } from '@intrnn/qat';
+import { trainG2p, trainLm, trainPos } from '@intrnn/qat';
 import { markdownTable } from 'markdown-table';
 
 const WARMUP = 3;
@@ -57,12 +57,27 @@ for (const [name, sampledSoftmax] of [['full softmax', 0], ['sampled softmax (64
   quality.push({ name, perplexity: r.validation!.perplexity });
   process.stderr.write(`${name}: validation perplexity ${r.validation!.perplexity.toFixed(1)}\n`);
 }
+// Every task at its small preset: float and QAT tokens/s over TASK_STEPS steps (the trainer's own
+// count of target tokens over wall time, warm-up included: batch lengths vary by task).
+const TASK_STEPS = 20;
+const tasks = [];
+for (const [task, train] of [['pos-brown', trainPos], ['g2p-cmudict', trainG2p]] as const) {
+  const fdir = join(work, `${task}-float`);
+  const f = await train({ preset: 'small', outDir: fdir, steps: TASK_STEPS, validate: false, checkpointEverySeconds: 1e6 });
+  const q = await train({ preset: 'small', outDir: join(work, `${task}-qat`), qatFrom: fdir, steps: TASK_STEPS, validate: false, checkpointEverySeconds: 1e6 });
+  tasks.push({ task, float: f.tokensPerSecond, qat: q.tokensPerSecond });
+  process.stderr.write(`${task}: float ${f.tokensPerSecond.toFixed(0)} tokens/s, QAT ${q.tokensPerSecond.toFixed(0)} tokens/s\n`);
+}
 rmSync(work, { recursive: true, force: true });
 
-const result = { config: { layers: 2, hidden: 256, embed: 256, vocab: 10000, batch: 32, bptt: 35, backend: 'wasm (1 thread)', warmupSteps: WARMUP, timedSteps: STEPS - WARMUP - 1 }, variants, quality };
+const lm = variants.find((v) => v.name.startsWith('float, full'))!;
+const lmQat = variants.find((v) => v.name.startsWith('QAT'))!;
+tasks.unshift({ task: 'lm-brown', float: lm.tokensPerSecond, qat: lmQat.tokensPerSecond });
+const result = { config: { layers: 2, hidden: 256, embed: 256, vocab: 10000, batch: 32, bptt: 35, backend: 'wasm (1 thread)', warmupSteps: WARMUP, timedSteps: STEPS - WARMUP - 1 }, variants, quality, tasks };
+const taskTable = markdownTable([['task (small preset)', 'float tokens / s', 'QAT tokens / s'], ...tasks.map((t) => [t.task, t.float.toFixed(0), t.qat.toFixed(0)])], { align: ['l', 'r', 'r'] });
 const qualityTable = markdownTable([['tiny preset, 150 steps', 'validation perplexity (20,000 tokens)'], ...quality.map((q) => [q.name, q.perplexity.toFixed(1)])], { align: ['l', 'r'] });
 const table = markdownTable([['variant', 'ms / step (median)', 'tokens / s'], ...variants.map((v) => [v.name, v.msPerStep.toFixed(0), v.tokensPerSecond.toFixed(0)])], { align: ['l', 'r', 'r'] });
-process.stdout.write(JSON.stringify(result) + '\n\n' + table + '\n');
+process.stdout.write(JSON.stringify(result) + '\n\n' + table + '\n\n' + taskTable + '\n');
 
 writeFileSync(
   join(import.meta.dirname, '..', 'docs', 'training-speed.md'),
@@ -90,6 +105,13 @@ What makes it fast (each measured while building it, on this machine):
   match the full one is open work.
 
 ${qualityTable}
+
+Every task at its \`small\` preset (tagging: BiLSTM H = 128 with MadNorm, batch 32 sentences;
+G2P: BiLSTM encoder H = 128, decoder H = 256 with attention, batch 64 words; tokens are target tokens;
+${TASK_STEPS} steps each from the same initialization, warm-up included; the language model's row is the
+median above):
+
+${taskTable}
 
 The QAT step is slower: its forward pass computes every integer of the runtime exactly (docs/integer-semantics.md §10a),
 about 30 elementwise operations per rescaling.
