@@ -113,8 +113,8 @@ describe('intrnn train and eval-qat', () => {
 });
 
 describe('intrnn', () => {
-  test('demo prints the PWL summary table', () => {
-    const r = intrnn('demo');
+  test('demo --pwl-only prints the PWL summary table', () => {
+    const r = intrnn('demo', '--pwl-only');
     expect(r.code).toBe(0);
     for (const fn of ['sigmoid', 'tanh', 'exp']) expect(r.out).toMatch(new RegExp(`\\| ${fn}\\s+\\| int16`));
     expect(r.err).toMatch(/\[6\/6\]/);
