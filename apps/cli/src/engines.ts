@@ -1,5 +1,8 @@
 import { IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { loadModel } from '@intrnn/runtime-core';
+import { registerNativeKernels } from '@intrnn/runtime-native';
+
+let warned = false;
 
 /** Something that runs a model file: runtime-core, or ONNX Runtime on the very same bytes. */
 export interface Engine {
@@ -14,10 +17,18 @@ export type EngineName = (typeof ENGINES)[number];
 
 /** Open an engine on model bytes. runtime-core runs integer files; ONNX Runtime runs both kinds. */
 export async function openEngine(name: EngineName, bytes: Uint8Array, metadata: ModelMetadata): Promise<Engine> {
-  if (name === 'native') throw new IntrnnError('ERR_NOT_AVAILABLE', '--engine', 'native is not built yet (issue 5); use core or ort');
-  if (name === 'core') {
-    if (metadata.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', '--engine', 'core runs integer files; run a float32 file with --engine ort');
-    const model = loadModel(bytes);
+  if (name === 'core' || name === 'native') {
+    if (metadata.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', '--engine', `${name} runs integer files; run a float32 file with --engine ort`);
+    let backends = ['core', 'reference'];
+    if (name === 'native') {
+      const native = registerNativeKernels();
+      if (native.ok) backends = ['native', ...backends];
+      else if (!warned) {
+        warned = true;
+        process.stderr.write(`intrnn: native kernels unavailable (${native.reason}); runtime-core's kernels serve instead\n`);
+      }
+    }
+    const model = loadModel(bytes, { backends });
     return { name, run: async (feeds) => model.run(feeds), close: async () => undefined };
   }
   // loaded only when asked for: the native ORT binding is large

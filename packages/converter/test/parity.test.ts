@@ -1,7 +1,36 @@
 import * as ort from 'onnxruntime-node';
 import { loadModel, type Tensor } from '@intrnn/runtime-core';
 import { BiLstmTagger, G2pModel, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
+import { loadAddon, registerNativeKernels } from '@intrnn/runtime-native';
 import { buildG2pModel, buildIntegerModel, g2pSpec, languageModelSpec, taggerSpec } from '../src/index.js';
+
+// The native kernels join the comparison wherever the addon is built (npm test builds it where cargo exists).
+const native = registerNativeKernels();
+const addon = loadAddon().addon;
+/** Instruction paths of the native addon this CPU runs (0 scalar, 1 AVX2, 2 AVX-512 VNNI). */
+const nativePaths = addon
+  ? [0, 1, 2].filter((p) => {
+      try {
+        addon.forcePath(p);
+        return true;
+      } catch {
+        return false;
+      }
+    })
+  : [];
+afterAll(() => addon?.forcePath(-1));
+
+/** Run the model on every native path; each must equal `want` exactly. */
+function expectNative(bytes: Uint8Array, feeds: Record<string, Tensor>, want: Record<string, Tensor>): void {
+  if (!native.ok) return;
+  for (const p of nativePaths) {
+    addon!.forcePath(p);
+    const model = loadModel(bytes, { backends: ['native', 'reference'] }); // Gather and Concat are reference-only
+    expect(Object.values(model.backends).filter((b) => b === 'native').length).toBeGreaterThanOrEqual(2);
+    const got = model.run(feeds);
+    for (const name of Object.keys(want)) expect([p, name, diffCount(got[name].data, want[name].data)]).toEqual([p, name, 0]);
+  }
+}
 
 const source = { producer: 'test', preset: 'random', checkpointStep: 0, dataFingerprint: 'none' };
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`);
@@ -34,7 +63,7 @@ function diffCount(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>)
   return n;
 }
 
-describe('one ONNX file: QAT forward = runtime-core (reference and core) = ONNX Runtime', () => {
+describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-native (every path) = ONNX Runtime', () => {
   test.each([
     [40, 8, 12, 2, 3],
     [64, 16, 24, 1, 5],
@@ -53,7 +82,8 @@ describe('one ONNX file: QAT forward = runtime-core (reference and core) = ONNX 
       feeds[`lstm${l}.initial_c`] = { type: 'int16', dims: [2, H], data: new Int16Array(2 * H) };
     }
     const ref = loadModel(bytes, { backend: 'reference' }).run(feeds);
-    const core = loadModel(bytes).run(feeds);
+    const core = loadModel(bytes, { backends: ['core', 'reference'] }).run(feeds);
+    expectNative(bytes, feeds, ref);
     const fromOrt = await runOrt(bytes, feeds);
     expect(ref.logits.dims).toEqual([2, 11, V]);
     expect(diffCount(ref.logits.data as Int32Array, Int32Array.from(qat))).toBe(0);
@@ -77,7 +107,7 @@ describe('one ONNX file: QAT forward = runtime-core (reference and core) = ONNX 
     model.disposeQatConstants(k);
     const { bytes } = buildIntegerModel(taggerSpec(model, words(V), words(tagsN), 'w0', source));
     const ref = loadModel(bytes, { backend: 'reference' });
-    const core = loadModel(bytes);
+    const core = loadModel(bytes, { backends: ['core', 'reference'] });
     expect(Object.values(core.backends)).toContain('core');
     const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
     const rows = ids.arraySync() as number[][];
@@ -88,6 +118,7 @@ describe('one ONNX file: QAT forward = runtime-core (reference and core) = ONNX 
       expect(diffCount(r, want)).toBe(0);
       expect(diffCount(core.run(feeds).logits.data as Int32Array, r)).toBe(0);
       expect(diffCount((await session.run(ortFeeds(feeds))).logits.data as Int32Array, r)).toBe(0);
+      expectNative(bytes, feeds, ref.run(feeds));
     }
     await session.release();
     model.dispose();
@@ -106,7 +137,7 @@ describe('one ONNX file: QAT forward = runtime-core (reference and core) = ONNX 
     model.disposeQatConstants(k);
     const { bytes } = buildG2pModel(g2pSpec(model, words(L), words(P), { start: 'w0', end: 'w1' }, source));
     const ref = loadModel(bytes, { backend: 'reference' });
-    const core = loadModel(bytes);
+    const core = loadModel(bytes, { backends: ['core', 'reference'] });
     const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
     const ls = letters.arraySync() as number[][];
     const ds = decoderIn.arraySync() as number[][];
@@ -117,6 +148,7 @@ describe('one ONNX file: QAT forward = runtime-core (reference and core) = ONNX 
       expect(diffCount(r, want)).toBe(0);
       expect(diffCount(core.run(feeds).logits.data as Int32Array, r)).toBe(0);
       expect(diffCount((await session.run(ortFeeds(feeds))).logits.data as Int32Array, r)).toBe(0);
+      expectNative(bytes, feeds, ref.run(feeds));
     }
     await session.release();
     model.dispose();

@@ -37,3 +37,8 @@ export { Transducer, G2pCodec, MAX_WORD_LENGTH } from './sdk/transducer.js';
 export type { PronounceOptions, Pronunciation } from './sdk/transducer.js';
 export { BeamSearch } from './sdk/beam-search.js';
 export type { Hypothesis } from './sdk/beam-search.js';
+// For kernel backends (runtime-native): the same parameter parsing and input checks as the built-in kernels.
+export { lstmParamsFromTensors, expectTensor, pwlFromTensors, LSTM_INPUT } from './executor/tensor-checks.js';
+export { checkLstmInputs, lstmDirection } from './executor/kernels/int-lstm.js';
+export { denseParams, checkDenseInput } from './executor/kernels/int-dense.js';
+export { attentionParamsFromTensors, checkAttentionInputs } from './executor/kernels/int-attention.js';

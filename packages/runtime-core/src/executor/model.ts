@@ -23,6 +23,8 @@ interface PlannedNode {
 export interface LoadOptions {
   /** Run every op on this backend (e.g. `reference`); default: the highest-priority kernel per op. */
   backend?: string;
+  /** Backends in order of preference: each op takes the first that has a kernel for it. */
+  backends?: readonly string[];
 }
 
 const TYPES: Record<number, Tensor['type']> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64' };
@@ -100,7 +102,7 @@ export class IntrnnModel {
         defined.add(o);
       }
       const attributes = Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', attributeValue(a, `node ${name}.${a.name}`)]));
-      const entry = selectKernel(op, `node ${name}`, options.backend);
+      const entry = selectKernel(op, `node ${name}`, options.backends ?? (options.backend ? [options.backend] : undefined));
       const kernel = entry.create({ name, op, constants: inputs.map((i) => inits.get(i) ?? null), attributes });
       return { name, op, backend: entry.backend, inputs, outputs, kernel };
     });

@@ -50,11 +50,15 @@ export function kernelsFor(op: string): readonly KernelEntry[] {
   return registry.get(op) ?? [];
 }
 
-/** The kernel that serves an op now: the reference one under {@link useReference}, else the highest priority. */
-export function selectKernel(op: string, where: string, backend?: string): KernelEntry {
+/**
+ * The kernel that serves an op: with `backends`, the first of those backends that has one (a
+ * preference list, e.g. ['native', 'core', 'reference']); else the reference one under
+ * {@link useReference}, else the highest priority.
+ */
+export function selectKernel(op: string, where: string, backends?: readonly string[]): KernelEntry {
   const list = kernelsFor(op);
-  const want = backend ?? (referenceOnly ? 'reference' : undefined);
-  const hit = want ? list.find((e) => e.backend === want) : list[0];
-  if (!hit) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', where, `op ${op} has no kernel${want ? ` on backend '${want}'` : ''}`);
+  const want = backends ?? (referenceOnly ? ['reference'] : undefined);
+  const hit = want ? want.map((b) => list.find((e) => e.backend === b)).find((e) => e !== undefined) : list[0];
+  if (!hit) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', where, `op ${op} has no kernel${want ? ` on backend ${want.map((b) => `'${b}'`).join(' or ')}` : ''}`);
   return hit;
 }

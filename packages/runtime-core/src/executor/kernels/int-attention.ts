@@ -15,6 +15,18 @@ export function attentionParamsFromTensors(c: (Tensor | null)[], where: string):
   return { scoreMultiplier: r[0], scoreShift: r[1], expTable };
 }
 
+/** Check IntAttention's queries [B, T, D] and keys [B, S, D] (int8, S ≥ 1). */
+export function checkAttentionInputs(q: Tensor, k: Tensor, name: string): { B: number; T: number; S: number; D: number } {
+  for (const [t, n] of [[q, 'Q'], [k, 'K']] as const) {
+    if (t.type !== 'int8' || t.dims.length !== 3) throw new IntrnnError('ERR_SHAPE', `${name}.${n}`, `is ${t.type} ${JSON.stringify(t.dims)}, expected int8 [batch, length, dim]`);
+  }
+  const [B, T, D] = q.dims;
+  const S = k.dims[1];
+  if (k.dims[0] !== B || k.dims[2] !== D) throw new IntrnnError('ERR_SHAPE', `${name}.K`, `dims ${JSON.stringify(k.dims)} do not match queries ${JSON.stringify(q.dims)}`);
+  if (S < 1) throw new IntrnnError('ERR_SHAPE', `${name}.K`, 'has no keys');
+  return { B, T, S, D };
+}
+
 /** ai.intrnn:IntAttention: each query [B, T, D] attends over keys (= values) [B, S, D] (docs/integer-semantics.md §9a). */
 export const intAttentionReference: KernelEntry = {
   op: 'IntAttention',
@@ -24,13 +36,7 @@ export const intAttentionReference: KernelEntry = {
     const p = attentionParamsFromTensors(node.constants, node.name);
     return {
       run([q, k]) {
-        for (const [t, name] of [[q, 'Q'], [k, 'K']] as const) {
-          if (t.type !== 'int8' || t.dims.length !== 3) throw new IntrnnError('ERR_SHAPE', `${node.name}.${name}`, `is ${t.type} ${JSON.stringify(t.dims)}, expected int8 [batch, length, dim]`);
-        }
-        const [B, T, D] = q.dims;
-        const S = k.dims[1];
-        if (k.dims[0] !== B || k.dims[2] !== D) throw new IntrnnError('ERR_SHAPE', `${node.name}.K`, `dims ${JSON.stringify(k.dims)} do not match queries ${JSON.stringify(q.dims)}`);
-        if (S < 1) throw new IntrnnError('ERR_SHAPE', `${node.name}.K`, 'has no keys');
+        const { B, T, S, D } = checkAttentionInputs(q, k, node.name);
         const out = new Int8Array(B * T * D);
         const qd = q.data as Int8Array;
         const kd = k.data as Int8Array;

@@ -3,14 +3,16 @@ import { gemvInt8 } from '../../kernels/gemv-int8.js';
 import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
 import { expectTensor } from '../tensor-checks.js';
 
-function denseParams(node: NodeSpec) {
+/** An IntDense node's weights and bias, checked. */
+export function denseParams(node: NodeSpec) {
   const W = expectTensor(node.constants[1], `${node.name}.W`, 'int8', [-1, -1]);
   const [N, K] = W.dims;
   const B = expectTensor(node.constants[2], `${node.name}.B`, 'int32', [N]);
   return { w: W.data as Int8Array, bias: B.data as Int32Array, N, K };
 }
 
-function checkInput(x: Tensor, where: string, K: number): number {
+/** Check an IntDense input (int8, last dim K); returns the number of rows. */
+export function checkDenseInput(x: Tensor, where: string, K: number): number {
   if (x.type !== 'int8') throw new IntrnnError('ERR_FEED_TYPE', where, `is ${x.type}, expected int8`);
   if (x.dims[x.dims.length - 1] !== K) throw new IntrnnError('ERR_SHAPE', where, `last dim ${x.dims[x.dims.length - 1]} is not ${K}`);
   return x.data.length / K;
@@ -25,7 +27,7 @@ export const intDenseReference: KernelEntry = {
     const { w, bias, N, K } = denseParams(node);
     return {
       run([x]) {
-        const rows = checkInput(x, `${node.name}.X`, K);
+        const rows = checkDenseInput(x, `${node.name}.X`, K);
         const out = new Int32Array(rows * N);
         for (let r = 0; r < rows; r++) out.set(gemvInt8(w, N, K, (x.data as Int8Array).subarray(r * K, (r + 1) * K), bias), r * N);
         return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];
@@ -52,7 +54,7 @@ export const intDenseCore: KernelEntry = {
     let xs = new Int32Array(0);
     return {
       run([x]) {
-        const rows = checkInput(x, `${node.name}.X`, K);
+        const rows = checkDenseInput(x, `${node.name}.X`, K);
         const out = new Int32Array(rows * N);
         if (xs.length < rows * K) xs = new Int32Array(rows * K); // reused across calls
         xs.set(x.data as Int8Array);

@@ -12,21 +12,34 @@ function check(t: Tensor, where: string, type: Tensor['type'], dims: number[]): 
   if (t.dims.length !== dims.length || t.dims.some((d, i) => d !== dims[i])) throw new IntrnnError('ERR_SHAPE', where, `has dims ${JSON.stringify(t.dims)}, expected ${JSON.stringify(dims)}`);
 }
 
+/** An IntLSTM node's direction attribute, checked. */
+export function lstmDirection(node: NodeSpec): 'forward' | 'reverse' {
+  const direction = node.attributes.direction ?? 'forward';
+  if (direction !== 'forward' && direction !== 'reverse') throw new IntrnnError('ERR_MODEL_GRAPH', `${node.name}.direction`, `'${String(direction)}' is not 'forward' or 'reverse'`);
+  return direction;
+}
+
+/** Check an IntLSTM call's runtime inputs (X [B, T, D] int8, states [B, H]); returns B and T. */
+export function checkLstmInputs(inputs: Tensor[], name: string, D: number, H: number): { B: number; T: number } {
+  const X = inputs[LSTM_INPUT.X];
+  if (X.dims.length !== 3) throw new IntrnnError('ERR_SHAPE', `${name}.X`, `has dims ${JSON.stringify(X.dims)}, expected [batch, time, ${D}]`);
+  const [B, T] = X.dims;
+  check(X, `${name}.X`, 'int8', [B, T, D]);
+  check(inputs[LSTM_INPUT.h0], `${name}.initial_h`, 'int8', [B, H]);
+  check(inputs[LSTM_INPUT.c0], `${name}.initial_c`, 'int16', [B, H]);
+  return { B, T };
+}
+
 /** The time loop shared by both backends: batch rows one after another, time forward or reversed. */
 function lstmKernel(node: NodeSpec, makeStep: (p: LstmCellParams) => Step): KernelInstance {
   const p = lstmParamsFromTensors(node.constants, node.name);
-  const direction = node.attributes.direction ?? 'forward';
-  if (direction !== 'forward' && direction !== 'reverse') throw new IntrnnError('ERR_MODEL_GRAPH', `${node.name}.direction`, `'${String(direction)}' is not 'forward' or 'reverse'`);
+  const direction = lstmDirection(node);
   const step = makeStep(p);
   const { inputSize: D, hiddenSize: H } = p;
   return {
     run(inputs) {
       const X = inputs[LSTM_INPUT.X];
-      if (X.dims.length !== 3) throw new IntrnnError('ERR_SHAPE', `${node.name}.X`, `has dims ${JSON.stringify(X.dims)}, expected [batch, time, ${D}]`);
-      const [B, T] = X.dims;
-      check(X, `${node.name}.X`, 'int8', [B, T, D]);
-      check(inputs[LSTM_INPUT.h0], `${node.name}.initial_h`, 'int8', [B, H]);
-      check(inputs[LSTM_INPUT.c0], `${node.name}.initial_c`, 'int16', [B, H]);
+      const { B, T } = checkLstmInputs(inputs, node.name, D, H);
       const y = new Int8Array(B * T * H);
       const hT = new Int8Array(B * H);
       const cT = new Int16Array(B * H);

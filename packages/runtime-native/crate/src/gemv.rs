@@ -1,0 +1,206 @@
+//! int8 matrix × vector with int32 accumulation (§6): scalar, AVX2, AVX-512 VNNI and NEON paths,
+//! chosen once at run time. Weights are packed once: rows padded with zeros to a multiple of 64
+//! columns, and each row's sum kept for the VNNI path's unsigned-input correction.
+
+/// Which instruction path the kernels use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Path {
+    Scalar,
+    Avx2,
+    Vnni,
+    Neon,
+}
+
+impl Path {
+    pub fn name(self) -> &'static str {
+        match self {
+            Path::Scalar => "scalar",
+            Path::Avx2 => "avx2",
+            Path::Vnni => "avx512-vnni",
+            Path::Neon => "neon",
+        }
+    }
+
+    /// The best path this CPU supports.
+    pub fn detect() -> Path {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if is_x86_feature_detected!("avx512vnni") && is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512f") {
+                return Path::Vnni;
+            }
+            if is_x86_feature_detected!("avx2") {
+                return Path::Avx2;
+            }
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            return Path::Neon; // NEON is part of the aarch64 base ISA
+        }
+        #[allow(unreachable_code)]
+        Path::Scalar
+    }
+
+    /// Whether this CPU can run the path (tests force each available one).
+    pub fn available(self) -> bool {
+        match self {
+            Path::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Path::Vnni => is_x86_feature_detected!("avx512vnni") && is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512f"),
+            #[cfg(target_arch = "aarch64")]
+            Path::Neon => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+}
+
+pub const PAD: usize = 64;
+
+/// A weight matrix [rows, cols] packed for the GEMV paths.
+pub struct Packed {
+    pub rows: usize,
+    pub cols: usize,
+    /// cols rounded up to a multiple of 64.
+    pub stride: usize,
+    pub w: Vec<i8>,
+    pub row_sums: Vec<i32>,
+}
+
+impl Packed {
+    pub fn new(w: &[i8], rows: usize, cols: usize) -> Packed {
+        let stride = cols.div_ceil(PAD).max(1) * PAD;
+        let mut p = vec![0i8; rows * stride];
+        let mut row_sums = vec![0i32; rows];
+        for r in 0..rows {
+            p[r * stride..r * stride + cols].copy_from_slice(&w[r * cols..(r + 1) * cols]);
+            row_sums[r] = w[r * cols..(r + 1) * cols].iter().map(|&v| v as i32).sum();
+        }
+        Packed { rows, cols, stride, w: p, row_sums }
+    }
+
+    /// Worst-case |accumulator| over every int8 input: max_r |b_r| + 128 Σ_j |w_rj| (the overflow proof).
+    pub fn bound(&self, bias: Option<&[i32]>) -> i64 {
+        (0..self.rows)
+            .map(|r| {
+                let b = bias.map_or(0, |b| (b[r] as i64).abs());
+                b + 128 * self.w[r * self.stride..r * self.stride + self.cols].iter().map(|&v| (v as i64).abs()).sum::<i64>()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// out[r] = bias[r] + Σ_j w[r, j] · x[j]; `x` holds `stride` values (zero padded).
+    pub fn gemv(&self, path: Path, x: &[i8], bias: Option<&[i32]>, out: &mut [i32]) {
+        debug_assert!(x.len() >= self.stride && out.len() >= self.rows);
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the path is only chosen when the CPU supports it (Path::detect / available),
+            // and every load reads within `x` (stride long) and the packed row (stride long).
+            Path::Vnni => unsafe { self.gemv_vnni(x, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above, for AVX2.
+            Path::Avx2 => unsafe { self.gemv_avx2(x, out) },
+            #[cfg(target_arch = "aarch64")]
+            // SAFETY: NEON is always present on aarch64; loads stay within the padded rows.
+            Path::Neon => unsafe { self.gemv_neon(x, out) },
+            _ => self.gemv_scalar(x, out),
+        }
+        if let Some(b) = bias {
+            for r in 0..self.rows {
+                out[r] = out[r].wrapping_add(b[r]);
+            }
+        }
+    }
+
+    fn gemv_scalar(&self, x: &[i8], out: &mut [i32]) {
+        for r in 0..self.rows {
+            let row = &self.w[r * self.stride..r * self.stride + self.cols];
+            let mut acc = 0i32;
+            for (w, v) in row.iter().zip(x) {
+                acc = acc.wrapping_add(*w as i32 * *v as i32);
+            }
+            out[r] = acc;
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn gemv_avx2(&self, x: &[i8], out: &mut [i32]) {
+        use std::arch::x86_64::*;
+        for r in 0..self.rows {
+            let row = self.w.as_ptr().add(r * self.stride);
+            let mut acc = _mm256_setzero_si256();
+            let mut j = 0;
+            while j < self.stride {
+                // 16 int8 → int16, then pairwise int16 products summed into int32: exact (|2·128·128| < 2^31)
+                let w16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(row.add(j) as *const __m128i));
+                let x16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(x.as_ptr().add(j) as *const __m128i));
+                acc = _mm256_add_epi32(acc, _mm256_madd_epi16(w16, x16));
+                j += 16;
+            }
+            let s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
+            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
+            out[r] = _mm_cvtsi128_si32(s);
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512vnni,avx512bw,avx512f")]
+    unsafe fn gemv_vnni(&self, x: &[i8], out: &mut [i32]) {
+        use std::arch::x86_64::*;
+        // dpbusd multiplies unsigned by signed bytes: feed x + 128 and subtract 128 · Σ w afterwards
+        let flip = _mm512_set1_epi8(-128i8);
+        let chunks = self.stride / 64;
+        let mut xu: [__m512i; 64] = [_mm512_setzero_si512(); 64];
+        let mut xs = Vec::new();
+        let xv: &mut [__m512i] = if chunks <= 64 {
+            &mut xu[..chunks]
+        } else {
+            xs.resize(chunks, _mm512_setzero_si512());
+            &mut xs[..]
+        };
+        for (c, v) in xv.iter_mut().enumerate() {
+            *v = _mm512_xor_si512(_mm512_loadu_si512(x.as_ptr().add(c * 64) as *const _), flip);
+        }
+        for r in 0..self.rows {
+            let row = self.w.as_ptr().add(r * self.stride);
+            let mut acc = _mm512_setzero_si512();
+            for (c, v) in xv.iter().enumerate() {
+                acc = _mm512_dpbusd_epi32(acc, *v, _mm512_loadu_si512(row.add(c * 64) as *const _));
+            }
+            // padded columns hold w = 0, so they add nothing whatever x's padding is
+            out[r] = _mm512_reduce_add_epi32(acc).wrapping_sub(128 * self.row_sums[r]);
+        }
+    }
+
+    #[cfg(target_arch = "aarch64")]
+    #[target_feature(enable = "neon")]
+    unsafe fn gemv_neon(&self, x: &[i8], out: &mut [i32]) {
+        use std::arch::aarch64::*;
+        for r in 0..self.rows {
+            let row = self.w.as_ptr().add(r * self.stride);
+            let mut acc = vdupq_n_s32(0);
+            let mut j = 0;
+            while j < self.stride {
+                let w = vld1q_s8(row.add(j));
+                let v = vld1q_s8(x.as_ptr().add(j));
+                let lo = vmull_s8(vget_low_s8(w), vget_low_s8(v));
+                let hi = vmull_s8(vget_high_s8(w), vget_high_s8(v));
+                acc = vpadalq_s16(acc, lo);
+                acc = vpadalq_s16(acc, hi);
+                j += 16;
+            }
+            out[r] = vaddvq_s32(acc);
+        }
+    }
+}
+
+/// Copy x into a zero-padded buffer of the packed stride.
+pub fn pad_into(x: &[i8], buf: &mut Vec<i8>, stride: usize) {
+    buf.clear();
+    buf.extend_from_slice(x);
+    buf.resize(stride, 0);
+}

@@ -1,0 +1,278 @@
+//! intrnn-native: int8 kernels for Node.js, bit-exact with @intrnn/runtime-core's reference
+//! kernels (docs/integer-semantics.md). No crate dependencies: the Node-API functions are declared
+//! in `napi.rs`. Kernels are created once per model node (weights packed, bounds proven) and kept in
+//! a handle table, so JavaScript never holds a raw pointer.
+
+pub mod arith;
+pub mod gemv;
+pub mod lstm;
+mod napi;
+pub mod pwl;
+
+use gemv::{pad_into, Packed, Path};
+use lstm::{Attention, Dense, Lstm};
+use napi::{export, guard, napi_callback_info, napi_env, napi_value, R};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Mutex;
+
+enum Kernel {
+    Lstm(Lstm),
+    Dense(Dense),
+    Attention(Attention),
+}
+
+static KERNELS: Mutex<Vec<Option<Kernel>>> = Mutex::new(Vec::new());
+/// 0: detect; else 1 + the forced path's index.
+static FORCED: AtomicU8 = AtomicU8::new(0);
+const PATHS: [Path; 4] = [Path::Scalar, Path::Avx2, Path::Vnni, Path::Neon];
+
+fn path() -> Path {
+    match FORCED.load(Ordering::Relaxed) {
+        0 => Path::detect(),
+        i => PATHS[i as usize - 1],
+    }
+}
+
+fn store(k: Kernel) -> i32 {
+    let mut t = KERNELS.lock().unwrap();
+    if let Some(i) = t.iter().position(|s| s.is_none()) {
+        t[i] = Some(k);
+        i as i32
+    } else {
+        t.push(Some(k));
+        (t.len() - 1) as i32
+    }
+}
+
+fn with_kernel<T>(handle: i32, f: impl FnOnce(&Kernel) -> R<T>) -> R<T> {
+    let t = KERNELS.lock().unwrap();
+    match t.get(handle as usize).and_then(|k| k.as_ref()) {
+        Some(k) if handle >= 0 => f(k),
+        _ => Err(format!("kernel handle {} is not live", handle)),
+    }
+}
+
+unsafe extern "C" fn info(env: napi_env, cb: napi_callback_info) -> napi_value {
+    guard(env, cb, 0, |c| Ok(c.string(&format!("intrnn-native {} {}", env!("CARGO_PKG_VERSION"), path().name()))))
+}
+
+unsafe extern "C" fn force_path(env: napi_env, cb: napi_callback_info) -> napi_value {
+    guard(env, cb, 1, |c| {
+        let i = c.int(0, "path")?;
+        if i == -1 {
+            FORCED.store(0, Ordering::Relaxed);
+        } else {
+            let p = *PATHS.get(i as usize).ok_or("path index out of range")?;
+            if !p.available() {
+                return Err(format!("path {} is not available on this CPU", p.name()));
+            }
+            FORCED.store(i as u8 + 1, Ordering::Relaxed);
+        }
+        Ok(c.string(path().name()))
+    })
+}
+
+unsafe extern "C" fn gemv_int8(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (w, rows, cols, x, bias | undefined, out)
+    guard(env, cb, 6, |c| {
+        let (rows, cols) = (c.size(1, "rows")?, c.size(2, "cols")?);
+        let w = c.slice::<i8>(0, "w", rows.checked_mul(cols).ok_or("rows × cols overflows")?)?;
+        let x = c.slice::<i8>(3, "x", cols)?;
+        let bias = c.opt_slice::<i32>(4, "bias", rows)?;
+        let out = c.slice_mut::<i32>(5, "out", rows)?;
+        let p = Packed::new(w, rows, cols);
+        if p.bound(bias) > i32::MAX as i64 {
+            return Err("worst-case accumulator exceeds int32".into());
+        }
+        let mut xb = Vec::new();
+        pad_into(x, &mut xb, p.stride);
+        p.gemv(path(), &xb, bias, out);
+        Ok(c.undefined())
+    })
+}
+
+unsafe extern "C" fn lstm_create(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (wx, wh, bias, mults, shifts, out3, d, h, sigmoid, tanhGate, tanhCell, norm | undefined)
+    guard(env, cb, 12, |c| {
+        let (d, h) = (c.size(6, "inputSize")?, c.size(7, "hiddenSize")?);
+        if h == 0 || d == 0 {
+            return Err("sizes must be positive".into());
+        }
+        let wx = c.slice::<i8>(0, "wx", 4 * h * d)?;
+        let wh = c.slice::<i8>(1, "wh", 4 * h * h)?;
+        let bias = c.slice::<i32>(2, "bias", 4 * h)?;
+        let mults = c.slice::<i32>(3, "multipliers", 8 * h)?;
+        let shifts = c.slice::<i32>(4, "shifts", 8 * h)?;
+        let out = c.slice::<i32>(5, "outRescale", 3)?;
+        let tables = [c.slice_any::<i32>(8, "sigmoid")?, c.slice_any::<i32>(9, "tanhGate")?, c.slice_any::<i32>(10, "tanhCell")?];
+        let norm = if c.is_absent(11) { None } else { Some(c.slice_any::<i32>(11, "norm")?) };
+        let k = Lstm::new(wx, wh, bias, mults, shifts, out, d, h, tables, norm)?;
+        Ok(c.int32(store(Kernel::Lstm(k))))
+    })
+}
+
+unsafe extern "C" fn lstm_run(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (handle, x, b, t, reverse, h0, c0, y, hT, cT)
+    guard(env, cb, 10, |c| {
+        let handle = c.int(0, "handle")?;
+        let (b, t, reverse) = (c.size(2, "batch")?, c.size(3, "time")?, c.int(4, "reverse")? != 0);
+        with_kernel(handle, |k| {
+            let Kernel::Lstm(l) = k else { return Err("handle is not an LSTM".into()) };
+            let x = c.slice::<i8>(1, "x", b * t * l.d)?;
+            let h0 = c.slice::<i8>(5, "h0", b * l.h)?;
+            let c0 = c.slice::<i16>(6, "c0", b * l.h)?;
+            let y = c.slice_mut::<i8>(7, "y", b * t * l.h)?;
+            let h_t = c.slice_mut::<i8>(8, "hT", b * l.h)?;
+            let c_t = c.slice_mut::<i16>(9, "cT", b * l.h)?;
+            l.run(path(), x, b, t, reverse, h0, c0, y, h_t, c_t);
+            Ok(())
+        })?;
+        Ok(c.undefined())
+    })
+}
+
+unsafe extern "C" fn dense_create(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (w, n, k, bias)
+    guard(env, cb, 4, |c| {
+        let (n, k) = (c.size(1, "rows")?, c.size(2, "cols")?);
+        let w = c.slice::<i8>(0, "w", n * k)?;
+        let bias = c.slice::<i32>(3, "bias", n)?;
+        Ok(c.int32(store(Kernel::Dense(Dense::new(w, n, k, bias)?))))
+    })
+}
+
+unsafe extern "C" fn dense_run(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (handle, x, rows, out)
+    guard(env, cb, 4, |c| {
+        let handle = c.int(0, "handle")?;
+        let r = c.size(2, "rows")?;
+        with_kernel(handle, |k| {
+            let Kernel::Dense(d) = k else { return Err("handle is not a dense layer".into()) };
+            let x = c.slice::<i8>(1, "x", r * d.cols())?;
+            let out = c.slice_mut::<i32>(3, "out", r * d.rows())?;
+            d.run(path(), x, r, out);
+            Ok(())
+        })?;
+        Ok(c.undefined())
+    })
+}
+
+unsafe extern "C" fn attention_create(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (multiplier, shift, exp)
+    guard(env, cb, 3, |c| {
+        let (m, s) = (c.int(0, "multiplier")?, c.int(1, "shift")?);
+        let exp = c.slice_any::<i32>(2, "exp")?;
+        Ok(c.int32(store(Kernel::Attention(Attention::new(m, s, exp)?))))
+    })
+}
+
+unsafe extern "C" fn attention_run(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (handle, q, k, b, t, s, d, out)
+    guard(env, cb, 8, |c| {
+        let handle = c.int(0, "handle")?;
+        let (b, t, s, d) = (c.size(3, "batch")?, c.size(4, "queries")?, c.size(5, "keys")?, c.size(6, "dim")?);
+        if s == 0 {
+            return Err("no keys".into());
+        }
+        with_kernel(handle, |k| {
+            let Kernel::Attention(a) = k else { return Err("handle is not an attention".into()) };
+            let q = c.slice::<i8>(1, "q", b * t * d)?;
+            let keys = c.slice::<i8>(2, "k", b * s * d)?;
+            let out = c.slice_mut::<i8>(7, "out", b * t * d)?;
+            a.run(q, keys, b, t, s, d, out)
+        })?;
+        Ok(c.undefined())
+    })
+}
+
+unsafe extern "C" fn release(env: napi_env, cb: napi_callback_info) -> napi_value {
+    guard(env, cb, 1, |c| {
+        let h = c.int(0, "handle")?;
+        if let Some(slot) = KERNELS.lock().unwrap().get_mut(h.max(0) as usize) {
+            *slot = None;
+        }
+        Ok(c.undefined())
+    })
+}
+
+/// The module entry point Node looks for.
+///
+/// # Safety
+/// Called by Node with a valid env and exports object.
+#[no_mangle]
+pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
+    export(env, exports, "info", info);
+    export(env, exports, "forcePath", force_path);
+    export(env, exports, "gemvInt8", gemv_int8);
+    export(env, exports, "lstmCreate", lstm_create);
+    export(env, exports, "lstmRun", lstm_run);
+    export(env, exports, "denseCreate", dense_create);
+    export(env, exports, "denseRun", dense_run);
+    export(env, exports, "attentionCreate", attention_create);
+    export(env, exports, "attentionRun", attention_run);
+    export(env, exports, "release", release);
+    exports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gemv::{pad_into, Packed, Path};
+
+    fn lcg(seed: &mut u64) -> i8 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (*seed >> 56) as i8
+    }
+
+    /// Every SIMD path equals the scalar one on the edge lengths and on extreme values.
+    #[test]
+    fn simd_paths_match_scalar() {
+        let lengths = [1usize, 2, 3, 5, 7, 8, 15, 16, 17, 31, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1000];
+        let mut seed = 7u64;
+        for &cols in &lengths {
+            for &rows in &[1usize, 3, 17] {
+                for extreme in [false, true] {
+                    let w: Vec<i8> = (0..rows * cols).map(|i| if extreme { if i % 2 == 0 { -128 } else { 127 } } else { lcg(&mut seed) }).collect();
+                    let x: Vec<i8> = (0..cols).map(|i| if extreme { if i % 3 == 0 { 127 } else { -128 } } else { lcg(&mut seed) }).collect();
+                    let bias: Vec<i32> = (0..rows).map(|r| r as i32 * 1000 - 7).collect();
+                    let p = Packed::new(&w, rows, cols);
+                    let mut xb = Vec::new();
+                    pad_into(&x, &mut xb, p.stride);
+                    let mut want = vec![0i32; rows];
+                    p.gemv(Path::Scalar, &xb, Some(&bias), &mut want);
+                    // the scalar path against a plain i64 sum
+                    for r in 0..rows {
+                        let s: i64 = (0..cols).map(|j| w[r * cols + j] as i64 * x[j] as i64).sum::<i64>() + bias[r] as i64;
+                        assert_eq!(want[r] as i64, s, "scalar rows {} cols {}", rows, cols);
+                    }
+                    for path in [Path::Avx2, Path::Vnni, Path::Neon] {
+                        if !path.available() {
+                            continue;
+                        }
+                        let mut got = vec![0i32; rows];
+                        p.gemv(path, &xb, Some(&bias), &mut got);
+                        assert_eq!(got, want, "{} rows {} cols {} extreme {}", path.name(), rows, cols, extreme);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rounding_matches_the_definition() {
+        use super::arith::{rdiv, rshr};
+        for x in -1000i64..=1000 {
+            for s in 0..12u32 {
+                let exact = x as f64 / (1u64 << s) as f64;
+                let want = exact.abs().floor() + if exact.abs() - exact.abs().floor() >= 0.5 { 1.0 } else { 0.0 };
+                assert_eq!(rshr(x, s), if x < 0 { -(want as i64) } else { want as i64 }, "rshr({}, {})", x, s);
+            }
+            for n in 1..20i64 {
+                let q = x as f64 / n as f64;
+                let want = q.abs().floor() + if q.abs() - q.abs().floor() >= 0.5 { 1.0 } else { 0.0 };
+                assert_eq!(rdiv(x, n), if x < 0 { -(want as i64) } else { want as i64 }, "rdiv({}, {})", x, n);
+            }
+        }
+        assert_eq!(rshr(-(1i64 << 52) - 1, 63), 0);
+        assert_eq!(rshr((1i64 << 53) - 1, 1), 1i64 << 52);
+    }
+}

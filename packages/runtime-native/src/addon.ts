@@ -1,0 +1,42 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The functions the Rust addon exports (crate/src/lib.rs); typed arrays are checked natively too. */
+export interface NativeAddon {
+  info(): string;
+  /** Force an instruction path (0 scalar, 1 avx2, 2 avx512-vnni, 3 neon; -1: detect again); returns its name. */
+  forcePath(path: number): string;
+  gemvInt8(w: Int8Array, rows: number, cols: number, x: Int8Array, bias: Int32Array | undefined, out: Int32Array): void;
+  lstmCreate(wx: Int8Array, wh: Int8Array, bias: Int32Array, mults: Int32Array, shifts: Int32Array, out: Int32Array, inputSize: number, hiddenSize: number, sigmoid: Int32Array, tanhGate: Int32Array, tanhCell: Int32Array, norm: Int32Array | undefined): number;
+  lstmRun(handle: number, x: Int8Array, batch: number, time: number, reverse: number, h0: Int8Array, c0: Int16Array, y: Int8Array, hT: Int8Array, cT: Int16Array): void;
+  denseCreate(w: Int8Array, rows: number, cols: number, bias: Int32Array): number;
+  denseRun(handle: number, x: Int8Array, rows: number, out: Int32Array): void;
+  attentionCreate(multiplier: number, shift: number, exp: Int32Array): number;
+  attentionRun(handle: number, q: Int8Array, k: Int8Array, batch: number, queries: number, keys: number, dim: number, out: Int8Array): void;
+  release(handle: number): void;
+}
+
+/** Where `napi build --platform` puts the addon: ../native/intrnn-native.<platform>-<arch>[-abi].node. */
+const NATIVE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
+
+let cached: { addon: NativeAddon | null; reason: string } | undefined;
+
+/** Load the addon once; without it, `reason` says why (not built, wrong platform, load error). */
+export function loadAddon(): { addon: NativeAddon | null; reason: string } {
+  if (cached) return cached;
+  const prefix = `intrnn-native.${process.platform}-${process.arch}`;
+  const files = existsSync(NATIVE_DIR) ? readdirSync(NATIVE_DIR).filter((f) => f.startsWith(prefix) && f.endsWith('.node')) : [];
+  if (files.length === 0) {
+    cached = { addon: null, reason: `no ${prefix}*.node in ${NATIVE_DIR} (built where cargo exists: pnpm --filter @intrnn/runtime-native build)` };
+    return cached;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(join(NATIVE_DIR, files[0])) as NativeAddon;
+    cached = { addon, reason: addon.info() };
+  } catch (e) {
+    cached = { addon: null, reason: `${files[0]} failed to load: ${(e as Error).message}` };
+  }
+  return cached;
+}
