@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Converts a trained run's QAT checkpoint to ONNX (integer + float32) and evaluates the files on the
-# test split: ONNX Runtime on the integer file and on the float32 file, and runtime-core on the
-# integer file (whose outputsSha256 must equal ONNX Runtime's on the same units).
+# test split: ONNX Runtime on the integer file and on the float32 file, runtime-native on the integer
+# file, and runtime-core on it (whose outputsSha256 must equal ONNX Runtime's on the same units).
 # Usage: tools/eval-onnx.sh RUN_DIR [CORE_LIMIT]
 #   RUN_DIR holds qat/ (from tools/train-small.sh). CORE_LIMIT (default 0: all) evaluates runtime-core
 #   on the first CORE_LIMIT tokens / sentences / words only (pure TypeScript is slower than ORT); ONNX
 #   Runtime then also runs that slice, so the two hashes compare the same outputs.
 # Outputs: RUN_DIR/model.onnx, RUN_DIR/model.float32.onnx, RUN_DIR/convert.json,
-# RUN_DIR/onnx-{ort,ort-float32,core}.json and, with CORE_LIMIT, RUN_DIR/onnx-ort-slice.json
+# RUN_DIR/onnx-{ort,ort-float32,native,core}.json and, with CORE_LIMIT, RUN_DIR/onnx-ort-slice.json
 # (read by tools/results-report.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,7 @@ evaluate() { # file, engine, limit, output
 evaluate "$run/model.onnx" ort 0 "$run/onnx-ort.json" &
 evaluate "$run/model.float32.onnx" ort 0 "$run/onnx-ort-float32.json"
 wait
+evaluate "$run/model.onnx" native 0 "$run/onnx-native.json"
 if [ "$core_limit" -gt 0 ]; then
   evaluate "$run/model.onnx" ort "$core_limit" "$run/onnx-ort-slice.json" &
 fi

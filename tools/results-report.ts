@@ -8,7 +8,7 @@
  * onnx-ort-float32.json (written by tools/eval-onnx.sh), plus eval-float-test.json (the float
  * checkpoint before QAT, from tools/train-small.sh) when present.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { markdownTable } from 'markdown-table';
@@ -33,7 +33,8 @@ const TASKS = [
   { task: 'g2p-cmudict', title: 'CMUdict G2P', metric: 'test PER (greedy)', lowerBetter: true, target: 'PER within 0.5 points' },
 ] as const;
 
-const read = <T>(path: string): T | null => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null);
+// a file still being written (empty) counts as absent
+const read = <T>(path: string): T | null => (existsSync(path) && statSync(path).size > 0 ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null);
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
 
@@ -46,13 +47,15 @@ for (const t of TASKS) {
   const core = read<Eval>(join(run, 'onnx-core.json'));
   const ort = read<Eval>(join(run, 'onnx-ort.json'));
   const float = read<Eval>(join(run, 'onnx-ort-float32.json'));
+  const native = read<Eval>(join(run, 'onnx-native.json'));
   if (!convert || !ort || !float) continue;
   // runtime-core may have run a slice only; ONNX Runtime then ran the same slice too
   const ortSame = core && core.tokens !== ort.tokens ? read<Eval>(join(run, 'onnx-ort-slice.json')) : ort;
   const fmt = t.task === 'lm-brown' ? (v: number) => v.toFixed(2) : pct;
   const diff = t.task === 'lm-brown' ? `${(((ort.value - float.value) / float.value) * 100).toFixed(2)}% relative` : `${(100 * (ort.value - float.value)).toFixed(2)} points`;
   const parity = !core ? 'not run' : ortSame && core.outputsSha256 === ortSame.outputsSha256 && core.tokens === ortSame.tokens ? (core.tokens === ort.tokens ? 'identical' : `identical on the first ${core.tokens.toLocaleString('en-US')}`) : 'DIFFERENT';
-  rows.push([t.title, t.metric, fmt(float.value), fmt(ort.value), diff, t.target, mb(convert.float32.total), mb(convert.integer.total), `${convert.ratio.toFixed(2)}x`, parity]);
+  const nativeParity = !native ? 'not run' : native.outputsSha256 === ort.outputsSha256 && native.tokens === ort.tokens ? 'identical' : 'DIFFERENT';
+  rows.push([t.title, t.metric, fmt(float.value), fmt(ort.value), diff, t.target, mb(convert.float32.total), mb(convert.integer.total), `${convert.ratio.toFixed(2)}x`, parity, nativeParity]);
   chart.push({ task: t.title, model: 'float32 file', value: float.value }, { task: t.title, model: 'integer file', value: ort.value });
   const g2p = ort.scores && float.scores ? `\nWith and without stress (integer / float32): PER ${pct(ort.scores.per)} / ${pct(float.scores.per)}, WER ${pct(ort.scores.wer)} / ${pct(float.scores.wer)}, PER without stress ${pct(ort.scores.perNoStress)} / ${pct(float.scores.perNoStress)}, WER without stress ${pct(ort.scores.werNoStress)} / ${pct(float.scores.werNoStress)}; ${ort.scores.words} test words.\n` : '';
   const before = read<Record<string, number>>(join(run, 'eval-float-test.json'));
@@ -60,7 +63,7 @@ for (const t of TASKS) {
   details.push(`### ${t.title}
 
 - evaluated units: ${ort.tokens.toLocaleString('en-US')}; outputsSha256 (ONNX Runtime) \`${ort.outputsSha256}\`${core && ortSame ? `; on ${core.tokens.toLocaleString('en-US')} units runtime-core \`${core.outputsSha256}\`, ONNX Runtime \`${ortSame.outputsSha256}\`` : ''}
-- wall time here: integer file in ONNX Runtime ${ort.seconds.toFixed(0)} s${core ? `, in runtime-core ${core.seconds.toFixed(0)} s` : ''}, float32 file in ONNX Runtime ${float.seconds.toFixed(0)} s
+- wall time here (machine shared with training jobs): integer file in ONNX Runtime ${ort.seconds.toFixed(0)} s${native ? `, in runtime-native ${native.seconds.toFixed(0)} s` : ''}${core ? `, in runtime-core ${core.seconds.toFixed(0)} s (${core.tokens.toLocaleString('en-US')} units)` : ''}, float32 file in ONNX Runtime ${float.seconds.toFixed(0)} s
 ${g2p}${beforeLine}
 \`\`\`sh
 tools/train-small.sh ${t.task} ${run}
@@ -69,8 +72,8 @@ tools/eval-onnx.sh ${run}
 `);
 }
 
-const table = markdownTable([['task', 'metric', 'float32 file (ORT)', 'integer file', 'integer − float', 'target', 'float32 size', 'integer size', 'ratio', 'runtime-core = ORT'], ...rows], {
-  align: ['l', 'l', 'r', 'r', 'r', 'l', 'r', 'r', 'r', 'l'],
+const table = markdownTable([['task', 'metric', 'float32 file (ORT)', 'integer file', 'integer − float', 'target', 'float32 size', 'integer size', 'ratio', 'runtime-core = ORT', 'runtime-native = ORT'], ...rows], {
+  align: ['l', 'l', 'r', 'r', 'r', 'l', 'r', 'r', 'r', 'l', 'l'],
 });
 
 const spec: TopLevelSpec = {
@@ -102,8 +105,8 @@ ${cpus()[0]?.model ?? 'unknown CPU'} (2 cores), Node ${process.version}. Do not 
 
 Each task's \`small\` QAT checkpoint was converted by \`intrnn convert\` into an integer ONNX file and the
 float32 ONNX file of the same weights; both were evaluated on the whole test split by \`intrnn eval\`
-(ONNX Runtime for both; runtime-core on the integer file as well, which must give the same
-\`outputsSha256\`, a hash of every output integer). The float32 file is the float model the QAT
+(ONNX Runtime for both; runtime-native on the whole integer file and runtime-core on a slice of it as
+well, which must give the same \`outputsSha256\`, a hash of every output integer). The float32 file is the float model the QAT
 fine-tuning ended with, so the difference isolates what integer inference costs.
 
 ${table}

@@ -20,16 +20,18 @@ export async function openEngine(name: EngineName, bytes: Uint8Array, metadata: 
   if (name === 'core' || name === 'native') {
     if (metadata.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', '--engine', `${name} runs integer files; run a float32 file with --engine ort`);
     let backends = ['core', 'reference'];
+    let label: string = name;
     if (name === 'native') {
       const native = registerNativeKernels();
       if (native.ok) backends = ['native', ...backends];
-      else if (!warned) {
+      else label = 'core (native unavailable)';
+      if (!native.ok && !warned) {
         warned = true;
         process.stderr.write(`intrnn: native kernels unavailable (${native.reason}); runtime-core's kernels serve instead\n`);
       }
     }
     const model = loadModel(bytes, { backends });
-    return { name, run: async (feeds) => model.run(feeds), close: async () => undefined };
+    return { name: label, run: async (feeds) => model.run(feeds), close: async () => undefined };
   }
   // loaded only when asked for: the native ORT binding is large
   const ort = await import('onnxruntime-node');

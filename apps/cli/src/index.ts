@@ -11,3 +11,5 @@ export type { Engine, EngineName } from './engines.js';
 export { measureLatency } from './latency.js';
 export type { Latency } from './latency.js';
 export { DEMO_SLICES, LATENCY_IDS } from './demo-slices.js';
+export { benchModel } from './commands/bench.js';
+export type { BenchResult } from './commands/bench.js';

@@ -4,6 +4,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerPwl } from './commands/pwl.js';
 import { registerTrain } from './commands/train.js';
 import { registerModelCommands } from './commands/model.js';
+import { registerBench } from './commands/bench.js';
 import { processIo, type Io } from './io.js';
 
 /**
@@ -21,6 +22,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerDemo(program, io);
   registerTrain(program, io);
   registerModelCommands(program, io);
+  registerBench(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -11,6 +11,8 @@ export interface ConvertedModel {
   integer: Uint8Array;
   /** The float32 ONNX file of the same weights (standard ops only). */
   float32: Uint8Array;
+  /** The same float model with ONNX Runtime's dynamic int8 weight products (the peer to beat). */
+  int8Dynamic: Uint8Array;
   metadata: ModelMetadata;
 }
 
@@ -32,7 +34,8 @@ export async function convertCheckpoint(dir: string): Promise<ConvertedModel> {
       const data = loadBrownLm({ vocabSize: meta.train.vocabSize as number });
       if (data.fingerprint !== meta.dataFingerprint) throw new IntrnnError('ERR_CHECKPOINT', dir, 'was trained on different data (fingerprint differs)');
       const { bytes, metadata } = buildIntegerModel(languageModelSpec(model, data.vocab.tokens, { unknown: UNKNOWN, sentenceEnd: SENTENCE_END }, source));
-      return { task: 'lm-brown', integer: bytes, float32: buildFloatModel(floatLanguageModelSpec(model, metadata)), metadata };
+      const f = floatLanguageModelSpec(model, metadata);
+      return { task: 'lm-brown', integer: bytes, float32: buildFloatModel(f), int8Dynamic: buildFloatModel(f, 'int8-dynamic'), metadata };
     } finally {
       model.dispose();
     }
@@ -41,7 +44,8 @@ export async function convertCheckpoint(dir: string): Promise<ConvertedModel> {
     const { model, words, tags } = loadPosCheckpoint(dir);
     try {
       const { bytes, metadata } = buildIntegerModel(taggerSpec(model, words.tokens, tags.tokens, UNKNOWN, source));
-      return { task: 'pos-brown', integer: bytes, float32: buildFloatModel(floatTaggerSpec(model, metadata)), metadata };
+      const f = floatTaggerSpec(model, metadata);
+      return { task: 'pos-brown', integer: bytes, float32: buildFloatModel(f), int8Dynamic: buildFloatModel(f, 'int8-dynamic'), metadata };
     } finally {
       model.dispose();
     }
@@ -50,7 +54,8 @@ export async function convertCheckpoint(dir: string): Promise<ConvertedModel> {
     const { model, letters, phones } = loadG2pCheckpoint(dir);
     try {
       const { bytes, metadata } = buildG2pModel(g2pSpec(model, letters.tokens, phones.tokens, { start: START, end: END }, source));
-      return { task: 'g2p-cmudict', integer: bytes, float32: buildFloatG2pModel(floatG2pSpec(model, metadata)), metadata };
+      const f = floatG2pSpec(model, metadata);
+      return { task: 'g2p-cmudict', integer: bytes, float32: buildFloatG2pModel(f), int8Dynamic: buildFloatG2pModel(f, 'int8-dynamic'), metadata };
     } finally {
       model.dispose();
     }
@@ -75,7 +80,7 @@ export function sizeReport(bytes: Uint8Array): SizeReport {
   for (const t of model.graph?.initializer ?? []) {
     const name = t.name ?? '';
     const n = readTensor(t).data.byteLength;
-    const cls = name === 'embedding' || name === 'decoder_embedding' ? 'embedding' : /\.(W|R|wx|wh)$/.test(name) ? 'weights' : /\.(B|bias)$/.test(name) ? 'biases' : /(sigmoid|tanh_gate|tanh_cell|exp)(_params)?$/.test(name) ? 'pwl tables' : /(rescale|multipliers|shifts|score_rescale)$/.test(name) ? 'rescaling' : /norm|gamma|beta/.test(name) ? 'madnorm' : /initial_/.test(name) ? 'states' : 'other tensors';
+    const cls = name === 'embedding' || name === 'decoder_embedding' ? 'embedding' : /\.(W|R|wx|wh)(\.q)?$/.test(name) ? 'weights' : /\.(B|bias)$/.test(name) ? 'biases' : /(sigmoid|tanh_gate|tanh_cell|exp)(_params)?$/.test(name) ? 'pwl tables' : /(rescale|multipliers|shifts|score_rescale)$/.test(name) ? 'rescaling' : /norm|gamma|beta/.test(name) ? 'madnorm' : /initial_/.test(name) ? 'states' : 'other tensors';
     add(cls, n);
   }
   add('metadata', (model.metadataProps ?? []).reduce((s, e) => s + (e.value?.length ?? 0), 0));

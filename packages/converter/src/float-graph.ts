@@ -24,21 +24,52 @@ export interface FloatModelSpec {
   meta: ModelMetadata;
 }
 
+/**
+ * How weight matrix products are written: plain float `MatMul`, or ONNX Runtime's dynamic int8
+ * path as its quantization tool writes it (DynamicQuantizeLinear of the activations to uint8,
+ * MatMulInteger u8 · s8 with per-column symmetric weight scales, Cast, Mul), the peer a user
+ * would pick instead of intrnn.
+ */
+export type WeightProducts = 'float32' | 'int8-dynamic';
+
+/** x [.., K] · W [K, N] where W is the named float initializer's data (dims [K, N]). */
+function weightProduct(g: GraphBuilder, mode: WeightProducts, x: string, name: string, w: Float32Array, K: number, N: number, inits: TensorProto[]): string {
+  if (mode === 'float32') {
+    inits.push(makeTensor(name, 'float32', [K, N], w));
+    return g.node('MatMul', [x, name]);
+  }
+  const scale = new Float32Array(N);
+  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) scale[n] = Math.max(scale[n], Math.abs(w[k * N + n]) / 127);
+  const q = new Int8Array(K * N);
+  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) q[k * N + n] = scale[n] > 0 ? Math.max(-127, Math.min(127, Math.round(w[k * N + n] / scale[n]))) : 0;
+  inits.push(makeTensor(`${name}.q`, 'int8', [K, N], q), makeTensor(`${name}.scale`, 'float32', [N], scale));
+  const [xq, xs, xzp] = g.nodeN('DynamicQuantizeLinear', [x], 3);
+  const acc = g.node('Cast', [g.node('MatMulInteger', [xq, `${name}.q`, xzp])], { to: 1 });
+  return g.node('Mul', [acc, g.node('Mul', [xs, `${name}.scale`])]);
+}
+
+/** W [N, K] row-major (rows are outputs) transposed to [K, N]. */
+function transposed(w: Float32Array, N: number, K: number): Float32Array {
+  const t = new Float32Array(K * N);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) t[k * N + n] = w[n * K + k];
+  return t;
+}
+
 /** MadNorm epsilon of the float forward (packages/qat madNormFloat). */
 const MAD_EPS = 1e-6;
 
 /** One float LSTM layer as a Scan over time in standard ops (the same math as QLstm.forwardFloat). */
-function floatLstm(g: GraphBuilder, l: FloatLayer, x: string, h0: string, c0: string, inits: TensorProto[]): { y: string; h: string; c: string } {
+function floatLstm(g: GraphBuilder, l: FloatLayer, x: string, h0: string, c0: string, inits: TensorProto[], mode: WeightProducts): { y: string; h: string; c: string } {
   const n = (s: string) => `${l.name}.${s}`;
   const H = l.hiddenSize;
-  inits.push(makeTensor(n('wx'), 'float32', [l.inputSize, 4 * H], l.wx), makeTensor(n('wh'), 'float32', [H, 4 * H], l.wh), makeTensor(n('bias'), 'float32', [4 * H], l.bias));
+  inits.push(makeTensor(n('bias'), 'float32', [4 * H], l.bias));
   if (l.norm) inits.push(makeTensor(n('gamma'), 'float32', [4, H], l.norm.gamma), makeTensor(n('beta'), 'float32', [4, H], l.norm.beta));
   const steps = g.node('Gather', [g.node('Shape', [x]), g.constant(1)], { axis: 0 });
   const t = g.node('Range', [g.constant(0), steps, g.constant(1)]);
   const order = l.direction === 'forward' ? t : g.node('Sub', [g.node('Sub', [steps, g.constant(1)]), t]);
   const xs = g.node('Gather', [x, order], { axis: 1 });
   const s = new GraphBuilder(`${l.name}_s_`);
-  const z = s.node('Add', [s.node('Add', [s.node('MatMul', ['x_t', n('wx')]), n('bias')]), s.node('MatMul', ['h_prev', n('wh')])]);
+  const z = s.node('Add', [s.node('Add', [weightProduct(s, mode, 'x_t', n('wx'), l.wx, l.inputSize, 4 * H, inits), n('bias')]), weightProduct(s, mode, 'h_prev', n('wh'), l.wh, H, 4 * H, inits)]);
   const z3 = s.node('Reshape', [z, s.constant([0, 4, H])]);
   let gates = z3;
   if (l.norm) {
@@ -67,7 +98,7 @@ function floatLstm(g: GraphBuilder, l: FloatLayer, x: string, h0: string, c0: st
  * the comparison point for accuracy, size and speed. Same inputs and outputs as the integer file,
  * with float states and float logits.
  */
-export function buildFloatModel(spec: FloatModelSpec): Uint8Array {
+export function buildFloatModel(spec: FloatModelSpec, mode: WeightProducts = 'float32'): Uint8Array {
   const g = new GraphBuilder('g_');
   const inits: TensorProto[] = [makeTensor('embedding', 'float32', [spec.embedding.rows, spec.embedding.cols], spec.embedding.data)];
   const batch = spec.topology === 'bidirectional' ? 1 : 'batch';
@@ -86,7 +117,7 @@ export function buildFloatModel(spec: FloatModelSpec): Uint8Array {
       h0 = g.constant(new Array(H).fill(0), 'float32', [1, H]);
       c0 = g.constant(new Array(H).fill(0), 'float32', [1, H]);
     }
-    const r = floatLstm(g, l, spec.topology === 'stacked' ? x : embedded, h0, c0, inits);
+    const r = floatLstm(g, l, spec.topology === 'stacked' ? x : embedded, h0, c0, inits, mode);
     if (spec.topology === 'stacked') {
       g.nodes.push({ opType: 'Identity', domain: '', input: [r.h], output: [`${l.name}.final_h`] }, { opType: 'Identity', domain: '', input: [r.c], output: [`${l.name}.final_c`] });
       outputs.push(valueInfo(`${l.name}.final_h`, 'float32', [batch, H]), valueInfo(`${l.name}.final_c`, 'float32', [batch, H]));
@@ -96,8 +127,8 @@ export function buildFloatModel(spec: FloatModelSpec): Uint8Array {
   }
   if (spec.topology === 'bidirectional') x = g.node('Concat', ys, { axis: 2 });
   const out = spec.output;
-  inits.push(makeTensor('output.W', 'float32', [out.rows, out.cols], out.weights), makeTensor('output.B', 'float32', [out.rows], out.bias));
-  g.nodes.push({ opType: 'Add', domain: '', input: [g.node('MatMul', [x, g.node('Transpose', ['output.W'], { perm: [1, 0] })]), 'output.B'], output: ['logits'] });
+  inits.push(makeTensor('output.B', 'float32', [out.rows], out.bias));
+  g.nodes.push({ opType: 'Add', domain: '', input: [weightProduct(g, mode, x, 'output.W', transposed(out.weights, out.rows, out.cols), out.cols, out.rows, inits), 'output.B'], output: ['logits'] });
   outputs.unshift(valueInfo('logits', 'float32', [batch, 'time', out.rows]));
   return encodeModel({
     irVersion: 10,
@@ -163,19 +194,19 @@ export interface FloatG2pSpec {
 }
 
 /** The float32 G2P model in standard ops: the same inputs as the integer file, float logits. */
-export function buildFloatG2pModel(spec: FloatG2pSpec): Uint8Array {
+export function buildFloatG2pModel(spec: FloatG2pSpec, mode: WeightProducts = 'float32'): Uint8Array {
   const g = new GraphBuilder('g_');
   const inits: TensorProto[] = [makeTensor('embedding', 'float32', [spec.letters.rows, spec.letters.cols], spec.letters.data), makeTensor('decoder_embedding', 'float32', [spec.phones.rows, spec.phones.cols], spec.phones.data)];
   const zeros = (H: number) => g.constant(new Array(H).fill(0), 'float32', [1, H]);
-  const lstm = (l: FloatLayer, x: string) => floatLstm(g, l, x, zeros(l.hiddenSize), zeros(l.hiddenSize), inits).y;
+  const lstm = (l: FloatLayer, x: string) => floatLstm(g, l, x, zeros(l.hiddenSize), zeros(l.hiddenSize), inits, mode).y;
   const x = g.node('Gather', ['embedding', 'letters'], { axis: 0 });
   const enc = g.node('Concat', [lstm(spec.encoderForward, x), lstm(spec.encoderBackward, x)], { axis: 2 });
   const dec = lstm(spec.decoder, g.node('Gather', ['decoder_embedding', 'decoder_input'], { axis: 0 }));
   const weights = g.node('Softmax', [g.node('MatMul', [dec, g.node('Transpose', [enc], { perm: [0, 2, 1] })])], { axis: -1 });
   const features = g.node('Concat', [dec, g.node('MatMul', [weights, enc])], { axis: 2 });
   const out = spec.output;
-  inits.push(makeTensor('output.W', 'float32', [out.rows, out.cols], out.weights), makeTensor('output.B', 'float32', [out.rows], out.bias));
-  g.nodes.push({ opType: 'Add', domain: '', input: [g.node('MatMul', [features, g.node('Transpose', ['output.W'], { perm: [1, 0] })]), 'output.B'], output: ['logits'] });
+  inits.push(makeTensor('output.B', 'float32', [out.rows], out.bias));
+  g.nodes.push({ opType: 'Add', domain: '', input: [weightProduct(g, mode, features, 'output.W', transposed(out.weights, out.rows, out.cols), out.cols, out.rows, inits), 'output.B'], output: ['logits'] });
   return encodeModel({
     irVersion: 10,
     producerName: 'intrnn-converter',

@@ -28,7 +28,7 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 export function registerModelCommands(program: Command, io: Io): void {
   program
     .command('convert')
-    .description('convert a QAT checkpoint into an integer ONNX file (and the float32 ONNX of the same model)')
+    .description('convert a QAT checkpoint into an integer ONNX file (and the float32 ONNX of the same model, and its ONNX Runtime int8-dynamic form for benchmarks)')
     .argument('<checkpoint>', 'QAT checkpoint directory (from intrnn train --qat-from)')
     .requiredOption('-o, --out <file>', 'integer model file (.onnx)')
     .option('--float-out <file>', 'float32 model file (default: beside --out, .float32.onnx)')
@@ -38,6 +38,7 @@ export function registerModelCommands(program: Command, io: Io): void {
       const c = await convertCheckpoint(dir);
       writeFile(o.out, c.integer);
       writeFile(floatOut, c.float32);
+      writeFile(o.out.replace(/(\.onnx)?$/, '.int8-dynamic.onnx'), c.int8Dynamic); // for intrnn bench
       const integer = sizeReport(c.integer);
       const float32 = sizeReport(c.float32);
       const ratio = float32.total / integer.total;

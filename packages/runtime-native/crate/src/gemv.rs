@@ -66,6 +66,9 @@ pub struct Packed {
     pub stride: usize,
     pub w: Vec<i8>,
     pub row_sums: Vec<i32>,
+    /// The VNNI layout: blocks of 16 rows, each block as [stride / 4][16 rows][4 bytes], so that one
+    /// dpbusd multiplies 4 inputs into 16 row accumulators with no horizontal sums.
+    pub blocked: Vec<i8>,
 }
 
 impl Packed {
@@ -77,7 +80,15 @@ impl Packed {
             p[r * stride..r * stride + cols].copy_from_slice(&w[r * cols..(r + 1) * cols]);
             row_sums[r] = w[r * cols..(r + 1) * cols].iter().map(|&v| v as i32).sum();
         }
-        Packed { rows, cols, stride, w: p, row_sums }
+        let blocks = rows.div_ceil(16);
+        let mut blocked = vec![0i8; blocks * 16 * stride];
+        for r in 0..rows {
+            let (b, lane) = (r / 16, r % 16);
+            for k in 0..cols {
+                blocked[b * 16 * stride + (k / 4) * 64 + lane * 4 + k % 4] = w[r * cols + k];
+            }
+        }
+        Packed { rows, cols, stride, w: p, row_sums, blocked }
     }
 
     /// Worst-case |accumulator| over every int8 input: max_r |b_r| + 128 Σ_j |w_rj| (the overflow proof).
@@ -151,28 +162,31 @@ impl Packed {
     #[target_feature(enable = "avx512vnni,avx512bw,avx512f")]
     unsafe fn gemv_vnni(&self, x: &[i8], out: &mut [i32]) {
         use std::arch::x86_64::*;
-        // dpbusd multiplies unsigned by signed bytes: feed x + 128 and subtract 128 · Σ w afterwards
-        let flip = _mm512_set1_epi8(-128i8);
-        let chunks = self.stride / 64;
-        let mut xu: [__m512i; 64] = [_mm512_setzero_si512(); 64];
-        let mut xs = Vec::new();
-        let xv: &mut [__m512i] = if chunks <= 64 {
-            &mut xu[..chunks]
-        } else {
-            xs.resize(chunks, _mm512_setzero_si512());
-            &mut xs[..]
-        };
-        for (c, v) in xv.iter_mut().enumerate() {
-            *v = _mm512_xor_si512(_mm512_loadu_si512(x.as_ptr().add(c * 64) as *const _), flip);
-        }
-        for r in 0..self.rows {
-            let row = self.w.as_ptr().add(r * self.stride);
-            let mut acc = _mm512_setzero_si512();
-            for (c, v) in xv.iter().enumerate() {
-                acc = _mm512_dpbusd_epi32(acc, *v, _mm512_loadu_si512(row.add(c * 64) as *const _));
+        // dpbusd multiplies unsigned by signed bytes: feed x + 128 (x xor 0x80) and subtract
+        // 128 · Σ w per row afterwards; padded columns hold w = 0 and add nothing
+        let quads: Vec<i32> = x[..self.stride].chunks_exact(4).map(|c| i32::from_le_bytes([c[0] ^ 0x80u8 as i8, c[1] ^ 0x80u8 as i8, c[2] ^ 0x80u8 as i8, c[3] ^ 0x80u8 as i8].map(|v| v as u8))).collect();
+        let blocks = self.rows.div_ceil(16);
+        let mut lanes = [0i32; 16];
+        for b in 0..blocks {
+            let base = self.blocked.as_ptr().add(b * 16 * self.stride);
+            let mut acc0 = _mm512_setzero_si512();
+            let mut acc1 = _mm512_setzero_si512();
+            let mut q = 0;
+            while q + 1 < quads.len() {
+                acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(quads[q]), _mm512_loadu_si512(base.add(q * 64) as *const _));
+                acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(quads[q + 1]), _mm512_loadu_si512(base.add((q + 1) * 64) as *const _));
+                q += 2;
             }
-            // padded columns hold w = 0, so they add nothing whatever x's padding is
-            out[r] = _mm512_reduce_add_epi32(acc).wrapping_sub(128 * self.row_sums[r]);
+            if q < quads.len() {
+                acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(quads[q]), _mm512_loadu_si512(base.add(q * 64) as *const _));
+            }
+            _mm512_storeu_si512(lanes.as_mut_ptr() as *mut _, _mm512_add_epi32(acc0, acc1));
+            for (lane, v) in lanes.iter().enumerate() {
+                let r = b * 16 + lane;
+                if r < self.rows {
+                    out[r] = v.wrapping_sub(128 * self.row_sums[r]);
+                }
+            }
         }
     }
 

@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { decodeModel, IntrnnError, METADATA_KEY, parseMetadata } from '@intrnn/format';
+import { readModelBytes } from '@intrnn/runtime-core/node';
+import { markdownTable } from 'markdown-table';
+import { openEngine, type EngineName } from '../engines.js';
+import { LATENCY_IDS } from '../demo-slices.js';
+import { measureLatency, type Latency } from '../latency.js';
+import { parseInteger } from '../parse.js';
+import type { Io } from '../io.js';
+
+/** One benchmark run: every engine on the same model, side by side. */
+export interface BenchResult {
+  model: string;
+  task: string;
+  engines: Record<string, { usPerToken: number; tokensPerSecond: number }>;
+  /** How many times faster native is than each other engine (per token). */
+  nativeSpeedup: Record<string, number>;
+}
+
+/** Time every available engine on a model file and its siblings (.float32.onnx, .int8-dynamic.onnx). */
+export async function benchModel(path: string, calls: number, onEngine?: (name: string) => void): Promise<BenchResult> {
+  const intBytes = readModelBytes(path);
+  const meta = parseMetadata(decodeModel(intBytes).metadataProps?.find((e) => e.key === METADATA_KEY)?.value, `${path}: metadata`);
+  if (meta.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', path, 'bench takes the integer file (its .float32.onnx and .int8-dynamic.onnx siblings are found beside it)');
+  const runs: [string, EngineName, string][] = [
+    ['native', 'native', path],
+    ['core', 'core', path],
+    ['ort-integer-file', 'ort', path],
+    ['ort-float32', 'ort', path.replace(/\.onnx$/, '.float32.onnx')],
+    ['ort-int8-dynamic', 'ort', path.replace(/\.onnx$/, '.int8-dynamic.onnx')],
+  ];
+  const engines: BenchResult['engines'] = {};
+  for (const [name, engine, file] of runs) {
+    if (!existsSync(file)) continue;
+    onEngine?.(name);
+    const bytes = file === path ? intBytes : readModelBytes(file);
+    const m = file === path ? meta : parseMetadata(decodeModel(bytes).metadataProps?.find((e) => e.key === METADATA_KEY)?.value, `${file}: metadata`);
+    const e = await openEngine(engine, bytes, m);
+    if (name === 'native' && e.name !== 'native') {
+      await e.close();
+      continue; // the addon is not built here: no native row rather than a mislabeled one
+    }
+    const l: Latency = await measureLatency(e, m, LATENCY_IDS[meta.task], name === 'core' ? Math.max(10, Math.floor(calls / 4)) : calls);
+    engines[name] = { usPerToken: l.usPerToken, tokensPerSecond: l.tokensPerSecond };
+    await e.close();
+  }
+  const nativeSpeedup: Record<string, number> = {};
+  if (engines.native) for (const [k, v] of Object.entries(engines)) if (k !== 'native') nativeSpeedup[k] = v.usPerToken / engines.native.usPerToken;
+  return { model: path, task: meta.task, engines, nativeSpeedup };
+}
+
+/** `intrnn bench`: per-token latency of every engine on the same model, batch 1, one thread. */
+export function registerBench(program: Command, io: Io): void {
+  program
+    .command('bench')
+    .description('per-token latency of runtime-native, runtime-core and ONNX Runtime (integer file, float32 file, its int8-dynamic form) on one model')
+    .argument('<model>', 'integer .onnx file (siblings .float32.onnx and .int8-dynamic.onnx are used when present)')
+    .option('--calls <n>', 'timed calls per engine (median)', parseInteger, 200)
+    .option('--json', 'print one JSON object')
+    .action(async (path: string, o: { calls: number; json?: boolean }) => {
+      if (o.calls < 5) throw new IntrnnError('ERR_OPTION', '--calls', 'must be at least 5');
+      const r = await benchModel(path, o.calls, (name) => io.err.write(`[bench] ${name}\n`));
+      if (o.json) {
+        io.out.write(JSON.stringify(r) + '\n');
+        return;
+      }
+      io.out.write(markdownTable([['engine', 'µs / token (median)', 'tokens / s', 'native is faster by'], ...Object.entries(r.engines).map(([k, v]) => [k, v.usPerToken.toFixed(1), v.tokensPerSecond.toFixed(0), k === 'native' ? '-' : r.nativeSpeedup[k] ? `${r.nativeSpeedup[k].toFixed(2)}x` : '-'])], { align: ['l', 'r', 'r', 'r'] }) + '\n');
+    });
+}

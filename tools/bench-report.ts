@@ -1,0 +1,174 @@
+/**
+ * Writes docs/BENCHMARKS.md: per-token latency of every engine on the same language model, side by
+ * side in one run (batch 1, one thread), a hidden-size sweep, and GEMV against the machine's limits.
+ *
+ * Run: `npm run bench:runtime -- [RUN_DIR]` (default runs/lm-brown). Inputs: RUN_DIR/model.onnx with
+ * its .float32.onnx and .int8-dynamic.onnx siblings (from `intrnn convert`, run by tools/eval-onnx.sh)
+ * and RUN_DIR/qat (the checkpoint, for the TensorFlow.js float forward). The sweep builds random
+ * 2-layer language models (vocabulary 10,000) at H = 256, 512, 1024; the GEMV rows use random int8
+ * matrices. Prints the JSON and the tables.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchModel, type BenchResult } from '@intrnn/cli';
+import { buildFloatModel, buildIntegerModel, floatLanguageModelSpec, languageModelSpec } from '@intrnn/converter';
+import { loadLmCheckpoint, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
+import { loadAddon } from '@intrnn/runtime-native';
+import { markdownTable } from 'markdown-table';
+
+const run = process.argv[2] ?? 'runs/lm-brown';
+const DOCS = join(import.meta.dirname, '..', 'docs');
+const CALLS = 300;
+
+const WHAT: Record<string, string> = {
+  native: 'integer file, runtime-native (Rust)',
+  core: 'integer file, runtime-core (TypeScript)',
+  'ort-integer-file': 'integer file, ONNX Runtime (standard-op functions)',
+  'ort-float32': 'float32 file, ONNX Runtime',
+  'ort-int8-dynamic': 'float32 model with int8 dynamic weight products, ONNX Runtime',
+  'tfjs-float': 'float model, TensorFlow.js (wasm)',
+};
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** TensorFlow.js float forward (wasm, one thread), one token per call with the state carried. */
+async function tfjsLatency(dir: string, calls: number): Promise<number> {
+  await useWasmBackend();
+  const { model } = loadLmCheckpoint(dir);
+  const ids = [1, 24, 7, 301, 12, 5, 88, 2, 45, 9];
+  let state: Parameters<LstmLanguageModel['forwardFloat']>[1];
+  const times: number[] = [];
+  for (let i = 0; i < calls + 10; i++) {
+    const t0 = performance.now();
+    const r = model.forwardFloat(tf.tensor2d([[ids[i % ids.length]]], [1, 1], 'int32'), state);
+    r.logits.dataSync();
+    if (state) tf.dispose([...state.h, ...state.c]);
+    state = r.state;
+    r.logits.dispose();
+    if (i >= 10) times.push((performance.now() - t0) * 1000);
+  }
+  model.dispose();
+  return median(times);
+}
+
+log(`[1/3] the small language model in ${run}`);
+const main = await benchModel(join(run, 'model.onnx'), CALLS, (e) => log(`  ${e}`));
+log('  tfjs-float');
+const tfjsUs = await tfjsLatency(join(run, 'qat'), 100);
+main.engines['tfjs-float'] = { usPerToken: tfjsUs, tokensPerSecond: 1e6 / tfjsUs };
+if (main.engines.native) main.nativeSpeedup['tfjs-float'] = tfjsUs / main.engines.native.usPerToken;
+
+log('[2/3] hidden-size sweep (random 2-layer models, vocabulary 10,000)');
+await useWasmBackend();
+const work = mkdtempSync(join(tmpdir(), 'intrnn-bench-'));
+const sweep: { hidden: number; result: BenchResult }[] = [];
+for (const H of [256, 512, 1024]) {
+  log(`  H = ${H}`);
+  const model = new LstmLanguageModel({ vocabSize: 10000, embedSize: H, hiddenSize: H, layers: 2, seed: 1 });
+  const ids = tf.randomUniformInt([4, 16], 0, 10000, 1) as tf.Tensor2D;
+  model.calibrate([ids]);
+  const source = { producer: 'bench', preset: `random-h${H}`, checkpointStep: 0, dataFingerprint: 'random' };
+  const words = Array.from({ length: 10000 }, (_, i) => `w${i}`);
+  const { bytes, metadata } = buildIntegerModel(languageModelSpec(model, words, { unknown: 'w0', sentenceEnd: 'w1' }, source));
+  const f = floatLanguageModelSpec(model, metadata);
+  const path = join(work, `h${H}.onnx`);
+  writeFileSync(path, bytes);
+  writeFileSync(join(work, `h${H}.float32.onnx`), buildFloatModel(f));
+  writeFileSync(join(work, `h${H}.int8-dynamic.onnx`), buildFloatModel(f, 'int8-dynamic'));
+  model.dispose();
+  ids.dispose();
+  sweep.push({ hidden: H, result: await benchModel(path, 150) });
+}
+rmSync(work, { recursive: true, force: true });
+
+log('[3/3] GEMV against the machine');
+const addon = loadAddon().addon;
+const gemv: { shape: string; bytes: number; us: number; gbPerS: number; gmacPerS: number }[] = [];
+let copyGbPerS = 0;
+if (addon) {
+  for (const [N, K] of [[1024, 256], [1024, 1024], [4096, 4096], [8192, 8192]]) {
+    const w = Int8Array.from({ length: N * K }, (_, i) => ((i * 2654435761) >>> 24) - 128);
+    const h = addon.denseCreate(w, N, K, new Int32Array(N));
+    const x = Int8Array.from({ length: K }, (_, i) => (i % 200) - 100);
+    const out = new Int32Array(N);
+    const times: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const t0 = performance.now();
+      addon.denseRun(h, x, 1, out);
+      if (i >= 10) times.push((performance.now() - t0) * 1000);
+    }
+    addon.release(h);
+    const us = median(times);
+    gemv.push({ shape: `${N} × ${K}`, bytes: N * K, us, gbPerS: (N * K) / us / 1e3, gmacPerS: (N * K) / us / 1e3 });
+  }
+  // memory bandwidth: copy a 256 MB buffer (read + write), after touching it once
+  const src = Buffer.alloc(256 << 20, 1);
+  const dst = Buffer.alloc(256 << 20, 2);
+  const copies: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    src.copy(dst);
+    copies.push((2 * src.length) / ((performance.now() - t0) / 1000) / 1e9);
+  }
+  copyGbPerS = median(copies);
+}
+
+const result = { model: run, calls: CALLS, engines: main.engines, nativeSpeedup: main.nativeSpeedup, sweep: sweep.map((s) => ({ hidden: s.hidden, engines: s.result.engines })), gemv, copyGbPerS, addon: loadAddon().reason };
+process.stdout.write(JSON.stringify(result) + '\n');
+
+const us = (v?: { usPerToken: number }) => (v ? v.usPerToken.toFixed(1) : '-');
+const ENGINES = ['native', 'core', 'ort-integer-file', 'ort-float32', 'ort-int8-dynamic', 'tfjs-float'];
+const mainTable = markdownTable(
+  [['engine', 'what runs', 'µs / token (median)', 'tokens / s', 'native is faster by'], ...ENGINES.filter((e) => main.engines[e]).map((e) => [e, WHAT[e], us(main.engines[e]), main.engines[e].tokensPerSecond.toFixed(0), e === 'native' ? '-' : main.nativeSpeedup[e] ? `${main.nativeSpeedup[e].toFixed(2)}x` : '-'])],
+  { align: ['l', 'l', 'r', 'r', 'r'] },
+);
+const sweepTable = markdownTable([['H', ...ENGINES.filter((e) => e !== 'tfjs-float').map((e) => `${e} µs`), 'native vs ort-float32', 'native vs ort-int8-dynamic'], ...sweep.map((s) => [String(s.hidden), ...ENGINES.filter((e) => e !== 'tfjs-float').map((e) => us(s.result.engines[e])), `${(s.result.nativeSpeedup['ort-float32'] ?? 0).toFixed(2)}x`, `${(s.result.nativeSpeedup['ort-int8-dynamic'] ?? 0).toFixed(2)}x`])], { align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] });
+const gemvTable = markdownTable([['int8 GEMV (runtime-native)', 'weight bytes', 'µs', 'weight GB/s', 'GMAC/s'], ...gemv.map((g) => [g.shape, `${(g.bytes / 1e6).toFixed(2)} MB`, g.us.toFixed(1), g.gbPerS.toFixed(1), g.gmacPerS.toFixed(1)])], { align: ['l', 'r', 'r', 'r', 'r'] });
+const big = gemv[gemv.length - 1];
+const peak = Math.max(...gemv.map((g) => g.gmacPerS));
+
+writeFileSync(
+  join(DOCS, 'BENCHMARKS.md'),
+  `# Benchmarks: integer inference against float and against ONNX Runtime's int8 path
+
+Generated by \`tools/bench-report.ts\` (\`npm run bench:runtime -- ${run}\`) on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.version}, native addon: ${loadAddon().reason}. Do not edit by hand.
+
+Batch 1, one thread (ONNX Runtime: \`intraOpNumThreads 1\`, all graph optimizations), every engine on
+the same model in one run, median of ${CALLS} calls after warm-up; a language model is timed as a user
+runs it, one token per call with its state carried. Machines like this one are noisy: compare ratios.
+
+## The small Brown language model (2 LSTM layers, H = 256, vocabulary 10,000)
+
+${mainTable}
+
+## Hidden-size sweep (random 2-layer language models, vocabulary 10,000, embedding = H)
+
+${sweepTable}
+
+## GEMV against the machine's limits
+
+${gemvTable}
+
+Memory bandwidth measured by a 256 MB copy: ${copyGbPerS.toFixed(1)} GB/s (read + write). The largest GEMV
+(${big ? big.shape : '-'}, weights far larger than the caches) streams its weights at ${big ? big.gbPerS.toFixed(1) : '-'} GB/s,
+${big && copyGbPerS ? `${((100 * big.gbPerS) / copyGbPerS).toFixed(0)}%` : '-'} of the copy bandwidth; the best cache-resident shape reaches ${peak.toFixed(1)} GMAC/s.
+
+## Reading the results
+
+- **runtime-native** is the Rust crate in \`packages/runtime-native\` (AVX-512 VNNI here; AVX2, NEON and
+  scalar paths are chosen at run time), bit-exact with runtime-core (tests on every path).
+- **ort-int8-dynamic** is the float model with every weight product as ONNX Runtime's quantization
+  tool writes it (DynamicQuantizeLinear → MatMulInteger u8·s8 → Cast → Mul; ORT fuses it): the
+  strongest int8 path a user could pick instead; its gates stay in float.
+- **ort-integer-file** runs intrnn's own file through its standard-op functions: it exists to prove
+  bit-exactness anywhere ONNX runs, not for speed (every integer step is many int64 ops).
+- Per token the language model does 2 × (4H·(E+H)) LSTM MACs and a 10,000 × H output layer, about
+  3.6 M MACs at H = 256: a few tens of µs of VNNI arithmetic. At this size a token's cost is
+  dominated by fixed per-call costs (the JavaScript graph executor around the native kernels: the
+  embedding gather, feed and shape checks, output allocation; ONNX Runtime's session.run has its own),
+  which is why the ratios grow with H in the sweep.
+`,
+);
+log('docs/BENCHMARKS.md written');
