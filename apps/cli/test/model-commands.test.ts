@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { evaluateG2p, loadG2pCheckpoint, loadLmCheckpoint, loadPosCheckpoint, tf, useWasmBackend } from '@intrnn/qat';
+import { loadAddon } from '@intrnn/runtime-native';
 
 // Train tiny models with the CLI, convert them, and run the files in runtime-core and ONNX Runtime,
 // exactly as a user does (`npx intrnn ...`).
@@ -79,6 +80,8 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
   test('language model: runtime-core and ONNX Runtime give the same perplexity and outputsSha256', () => {
     const core = JSON.parse(ok('eval', dir('lm.onnx'), '--engine', 'core', '--limit', '300', '--json'));
     const fromOrt = JSON.parse(ok('eval', dir('lm.onnx'), '--engine', 'ort', '--limit', '300', '--json'));
+    const native = JSON.parse(ok('eval', dir('lm.onnx'), '--engine', 'native', '--limit', '300', '--json'));
+    expect(native.outputsSha256).toBe(core.outputsSha256);
     expect(core.tokens).toBe(300);
     expect(core.outputsSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(fromOrt.outputsSha256).toBe(core.outputsSha256);
@@ -110,6 +113,16 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     [lm, pos, g2p].forEach((m) => m.dispose());
   }, 60_000);
 
+  test('bench --json: one object with every engine side by side (no timing assertions: machines are noisy)', () => {
+    const j = JSON.parse(ok('bench', dir('lm.onnx'), '--calls', '10', '--json'));
+    const engines = ['core', 'ort-integer-file', 'ort-float32', 'ort-int8-dynamic', ...(loadAddon().addon ? ['native'] : [])];
+    expect(Object.keys(j.engines).sort()).toEqual(engines.sort());
+    for (const e of Object.values(j.engines) as { usPerToken: number; tokensPerSecond: number }[]) {
+      expect(e.usPerToken).toBeGreaterThan(0);
+      expect(e.tokensPerSecond).toBeCloseTo(1e6 / e.usPerToken, 6);
+    }
+  });
+
   test('inspect lists the ai.intrnn ops, their functions, tensors and PWL tables', () => {
     const j = JSON.parse(ok('inspect', dir('lm.onnx'), '--json'));
     expect(j.numerics).toBe('integer');
@@ -135,6 +148,7 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     const fromOrt = JSON.parse(ok('eval', dir('pos.onnx'), '--engine', 'ort', '--limit', '40', '--json'));
     expect(core.metric).toBe('accuracy');
     expect(fromOrt.outputsSha256).toBe(core.outputsSha256);
+    expect(JSON.parse(ok('eval', dir('pos.onnx'), '--engine', 'native', '--limit', '40', '--json')).outputsSha256).toBe(core.outputsSha256);
     expect(core.value).toBeGreaterThan(0.25); // tiny float reaches about 35% on validation; the most frequent tag alone is about 13%
     const tagged = JSON.parse(ok('run', dir('pos.onnx'), '--sentence', 'The jury said it did find that the city was well run .', '--json')).tagged;
     expect(tagged).toHaveLength(13);
@@ -147,8 +161,10 @@ describe('G2P (attention decoder) end to end', () => {
     for (const beam of ['1', '3']) {
       const core = JSON.parse(ok('eval', dir('g2p.onnx'), '--engine', 'core', '--limit', '25', '--beam', beam, '--json'));
       const fromOrt = JSON.parse(ok('eval', dir('g2p.onnx'), '--engine', 'ort', '--limit', '25', '--beam', beam, '--json'));
+      const native = JSON.parse(ok('eval', dir('g2p.onnx'), '--engine', 'native', '--limit', '25', '--beam', beam, '--json'));
       expect(core.scores.words).toBe(25);
       expect(fromOrt.outputsSha256).toBe(core.outputsSha256);
+      expect(native.outputsSha256).toBe(core.outputsSha256);
       expect(fromOrt.scores).toEqual(core.scores);
     }
   });
