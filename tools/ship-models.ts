@@ -24,7 +24,7 @@ const TITLES: Record<string, string> = { 'lm-brown': 'Brown language model', 'po
 
 for (const task of ['lm-brown', 'pos-brown', 'g2p-cmudict'] as const) {
   const run = join(root, task);
-  if (!existsSync(join(run, 'onnx-ort-float32.json'))) {
+  if (!['onnx-ort-float32.json', 'onnx-ort.json'].every((f) => existsSync(join(run, f)) && readFileSync(join(run, f)).length > 0)) {
     console.error(`${task}: no evaluated run in ${run}, skipped`);
     continue;
   }
@@ -43,7 +43,9 @@ for (const task of ['lm-brown', 'pos-brown', 'g2p-cmudict'] as const) {
   const integerSlice = await evaluateModel(core, meta, 'test', slice);
   const floatSlice = await evaluateModel(ortFloat, floatMeta, 'test', slice);
   const ids = LATENCY_IDS[task];
-  const latency = { integerCore: await measureLatency(core, meta, ids), float32Ort: await measureLatency(ortFloat, floatMeta, ids) };
+  const nativeEngine = await openEngine('native', intBytes, meta);
+  const latency = { integerCore: await measureLatency(core, meta, ids), integerNative: nativeEngine.name === 'native' ? await measureLatency(nativeEngine, meta, ids) : null, float32Ort: await measureLatency(ortFloat, floatMeta, ids) };
+  await nativeEngine.close();
   await core.close();
   await ortFloat.close();
 
@@ -56,7 +58,7 @@ for (const task of ['lm-brown', 'pos-brown', 'g2p-cmudict'] as const) {
     source: meta.source,
     test: { metric: full.integer.metric, units: full.integer.tokens, integer: full.integer.value, float32: full.float32.value, scores: { integer: full.integer.scores ?? null, float32: full.float32.scores ?? null } },
     demoSlice: { units: slice, metric: integerSlice.metric, integer: integerSlice.value, float32: floatSlice.value, outputsSha256: integerSlice.outputsSha256 },
-    latency: { usPerToken: { integerCore: latency.integerCore.usPerToken, float32Ort: latency.float32Ort.usPerToken } },
+    latency: { usPerToken: { integerCore: latency.integerCore.usPerToken, integerNative: latency.integerNative?.usPerToken ?? null, float32Ort: latency.float32Ort.usPerToken } },
     measuredOn: `${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
   };
   writeFileSync(join(MODELS, `${name}.json`), JSON.stringify(card, null, 2) + '\n');
@@ -83,5 +85,5 @@ npm run models:ship -- ${root}
 \`\`\`
 `,
   );
-  console.log(`${name}: ${(intBytes.length / 1e6).toFixed(2)} MB; slice ${slice}: integer ${fmt(integerSlice.value)}, float32 ${fmt(floatSlice.value)}; ${latency.integerCore.usPerToken.toFixed(0)} µs/token integer (core), ${latency.float32Ort.usPerToken.toFixed(0)} µs/token float32 (ORT)`);
+  console.log(`${name}: ${(intBytes.length / 1e6).toFixed(2)} MB; slice ${slice}: integer ${fmt(integerSlice.value)}, float32 ${fmt(floatSlice.value)}; ${latency.integerCore.usPerToken.toFixed(0)} µs/token integer (core), ${latency.integerNative?.usPerToken.toFixed(0) ?? '-'} (native), ${latency.float32Ort.usPerToken.toFixed(0)} µs/token float32 (ORT)`);
 }

@@ -46,7 +46,7 @@ interface ModelCard {
   bytes: { integer: number; float32: number };
   test: { metric: string; units: number; integer: number; float32: number };
   demoSlice: { units: number; metric: string; integer: number; float32: number; outputsSha256: string };
-  latency: { usPerToken: { integerCore: number; float32Ort: number } };
+  latency: { usPerToken: { integerCore: number; integerNative: number | null; float32Ort: number } };
 }
 
 /** The repository's models/ directory (this file is apps/cli/dist/commands/demo.js). */
@@ -106,10 +106,13 @@ async function demoTask(card: ModelCard, index: number, io: Io): Promise<string[
   note('timing per-token latency');
   const latency = await measureLatency(core, meta, LATENCY_IDS[card.task], 60);
   await core.close();
+  const nativeEngine = await openEngine('native', bytes, meta); // falls back (and says why) without the addon
+  const nativeLatency = nativeEngine.name === 'native' ? (await measureLatency(nativeEngine, meta, LATENCY_IDS[card.task], 60)).usPerToken : null;
+  await nativeEngine.close();
   const same = r.outputsSha256 === card.demoSlice.outputsSha256;
   say(`\n  ${r.metric} on the slice: integer ${fmt(r.value)}, float32 ${fmt(float)} (${floatSource}); full test split: integer ${fmt(card.test.integer)}, float32 ${fmt(card.test.float32)}\n`);
   say(`  outputs hash ${r.outputsSha256.slice(0, 16)}… ${same ? 'equals' : 'DIFFERS FROM'} the one recorded when the model was shipped\n`);
-  return [card.task, r.metric, fmt(r.value), fmt(float), mb(bytes.length), mb(card.bytes.float32), `${(card.bytes.float32 / bytes.length).toFixed(2)}x`, latency.usPerToken.toFixed(0), floatLatency.toFixed(0), same ? 'yes' : 'NO'];
+  return [card.task, r.metric, fmt(r.value), `${fmt(float)}${card.float32File ? '' : '*'}`, mb(bytes.length), mb(card.bytes.float32), `${(card.bytes.float32 / bytes.length).toFixed(2)}x`, nativeLatency === null ? '-' : nativeLatency.toFixed(0), latency.usPerToken.toFixed(0), `${floatLatency.toFixed(0)}${card.float32File ? '' : '*'}`, same ? 'yes' : 'NO'];
 }
 
 /** `intrnn demo`: the main job of `npm start`. */
@@ -127,8 +130,8 @@ export function registerDemo(program: Command, io: Io): void {
         for (const [i, f] of cards.entries()) rows.push(await demoTask(JSON.parse(readFileSync(f, 'utf8')) as ModelCard, i + 1, io));
         if (rows.length) {
           io.out.write('\n## Summary (integer model in runtime-core against the float32 file of the same weights in ONNX Runtime)\n\n');
-          io.out.write(markdownTable([['task', 'metric', 'integer', 'float32', 'integer file', 'float32 file', 'smaller', 'µs/token integer', 'µs/token float32', 'hash as shipped'], ...rows]) + '\n');
-          io.out.write('\nLatency: batch 1, one thread; the language model one token per call with its state carried, the tagger per word of a 20-word sentence, G2P per decoder step. Results and commands: docs/RESULTS.md.\n');
+          io.out.write(markdownTable([['task', 'metric', 'integer', 'float32', 'integer file', 'float32 file', 'smaller', 'µs/token integer (native)', 'µs/token integer (TypeScript)', 'µs/token float32 (ORT)', 'hash as shipped'], ...rows]) + '\n');
+          io.out.write('\nLatency: batch 1, one thread; the language model one token per call with its state carried, the tagger per word of a 20-word sentence, G2P per decoder step. Native: the Rust kernels (runtime-native); TypeScript: runtime-core alone.\n* float32 files too large to commit (models/*.md): their slice figure and latency were measured by tools/ship-models.ts on the same slice, not now. Results and commands: docs/RESULTS.md, docs/BENCHMARKS.md.\n');
         }
       }
       io.out.write('\n## Integer piecewise-linear activations (greedy knot search, Algorithm 1 of Sari et al.)\n');

@@ -33,6 +33,9 @@ export class Sampler {
 
   constructor(seed: number) {
     this.rng = xoroshiro128plus(seed);
+    // a small integer seed leaves xoroshiro's state nearly empty: its first outputs are extreme
+    // (seed 7 draws 0.99999988 first), so the first 32 are discarded
+    for (let i = 0; i < 32; i++) this.rng.next();
   }
 
   /** Draw an index from a probability vector. */
