@@ -5,14 +5,12 @@ export const INTRNN_DOMAIN = 'ai.intrnn';
 export const INTRNN_OPSET_VERSION = 1;
 
 /**
- * Names of the ops in the `ai.intrnn` domain. Their integer semantics are defined in
- * docs/integer-semantics.md; the reference kernels in `@intrnn/runtime-core` implement them.
+ * Names of the ops in the `ai.intrnn` domain, version 1 (docs/onnx-format.md). Requantization,
+ * PWL activations and MadNorm are parts of IntLSTM (its tables and optional MadNorm inputs), the
+ * integer softmax part of IntAttention: the three tasks need no standalone form of them. Their
+ * integer semantics are defined in docs/integer-semantics.md.
  */
 export const IntrnnOp = {
-  Requantize: 'Requantize',
-  Pwl: 'Pwl',
-  MadNorm: 'MadNorm',
-  IntSoftmax: 'IntSoftmax',
   IntLstm: 'IntLSTM',
   IntDense: 'IntDense',
   IntAttention: 'IntAttention',

@@ -5,6 +5,7 @@ import { decodeModel, IntrnnError, METADATA_KEY, parseMetadata, readTensor, type
 import { convertCheckpoint, sizeReport } from '@intrnn/converter';
 import { LanguageModel, loadModel, Tagger, Transducer } from '@intrnn/runtime-core';
 import { readModelBytes } from '@intrnn/runtime-core/node';
+import { registerNativeKernels } from '@intrnn/runtime-native';
 import { markdownTable } from 'markdown-table';
 import { ENGINES, openEngine, type EngineName } from '../engines.js';
 import { evaluateModel } from '../evaluate.js';
@@ -150,10 +151,17 @@ export function registerModelCommands(program: Command, io: Io): void {
     .option('--seed <n>', 'language model: sampler seed', parseInteger, 1)
     .option('--sentence <text>', 'tagger: words separated by spaces')
     .option('--word <word...>', 'G2P: words to pronounce')
+    .addOption(new Option('--engine <engine>', 'runtime-core alone, or with the native kernels').choices(['core', 'native']).default('core'))
     .option('--beam <n>', 'G2P: beam width (1: greedy)', parseInteger, 4)
     .option('--json', 'print one JSON object')
-    .action((path: string, o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; json?: boolean }) => {
-      const model = loadModel(readModelBytes(path));
+    .action((path: string, o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native'; json?: boolean }) => {
+      let backends = ['core', 'reference'];
+      if (o.engine === 'native') {
+        const native = registerNativeKernels();
+        if (native.ok) backends = ['native', ...backends];
+        else io.err.write(`intrnn: native kernels unavailable (${native.reason}); runtime-core's kernels serve instead\n`);
+      }
+      const model = loadModel(readModelBytes(path), { backends });
       if (model.metadata.task === 'lm-brown') {
         if (o.prompt === undefined) throw new IntrnnError('ERR_OPTION', '--prompt', 'is required for a language model');
         const lm = new LanguageModel(model);

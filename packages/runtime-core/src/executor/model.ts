@@ -1,4 +1,4 @@
-import { decodeModel, INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnError, METADATA_KEY, parseMetadata, readTensor, toNumber, type IAttributeProto, type ModelMetadata, type Tensor } from '@intrnn/format';
+import { decodeModel, INTRNN_DOMAIN, IntrnnOp, INTRNN_OPSET_VERSION, IntrnnError, METADATA_KEY, parseMetadata, readTensor, toNumber, type IAttributeProto, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { selectKernel, type KernelInstance } from './registry.js';
 import './builtin-kernels.js';
 
@@ -28,7 +28,7 @@ export interface LoadOptions {
 }
 
 const TYPES: Record<number, Tensor['type']> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64' };
-const OPS: Record<string, string[]> = { '': ['Gather', 'Concat'], [INTRNN_DOMAIN]: ['IntLSTM', 'IntDense', 'IntAttention'] };
+const OPS: Record<string, string[]> = { '': ['Gather', 'Concat'], [INTRNN_DOMAIN]: Object.values(IntrnnOp) };
 
 function attributeValue(a: IAttributeProto, where: string): number | string | number[] {
   switch (a.type) {
