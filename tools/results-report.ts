@@ -77,7 +77,7 @@ for (const t of TASKS) {
   const ortSame = core && core.tokens !== ort.tokens ? read<Eval>(join(run, 'onnx-ort-slice.json')) : ort;
   const fmt = t.task === 'lm-brown' ? (v: number) => v.toFixed(2) : pct;
   if (t.task === 'lm-brown') baselines = countBaselines(10000);
-  const diff = t.task === 'lm-brown' ? `${(((ort.value - float.value) / float.value) * 100).toFixed(2)}% relative` : `${(100 * (ort.value - float.value)).toFixed(2)} points`;
+  const diff = t.task === 'lm-brown' ? `${(((ort.value - float.value) / float.value) * 100).toFixed(2)}% relative` : `${(100 * (ort.value - float.value)).toFixed(3)} points`;
   const parity = !core ? 'not run' : ortSame && core.outputsSha256 === ortSame.outputsSha256 && core.tokens === ortSame.tokens ? (core.tokens === ort.tokens ? 'identical' : `identical on the first ${core.tokens.toLocaleString('en-US')}`) : 'DIFFERENT';
   const nativeParity = !native ? 'not run' : native.outputsSha256 === ort.outputsSha256 && native.tokens === ort.tokens ? 'identical' : 'DIFFERENT';
   rows.push([t.title, t.metric, fmt(float.value), fmt(ort.value), diff, t.target, mb(convert.float32.total), mb(convert.integer.total), `${convert.ratio.toFixed(2)}x`, parity, nativeParity]);

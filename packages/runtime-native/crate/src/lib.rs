@@ -257,6 +257,25 @@ mod tests {
         }
     }
 
+    /// The int16 lookup table equals the knot search on every int16 input, for each symmetry.
+    #[test]
+    fn pwl_lookup_matches_search() {
+        use super::pwl::Pwl;
+        for (sym, center, knots) in [(0, 0, vec![-32768, -900, -5, 0, 17, 4000, 32767]), (1, 0, vec![0, 3, 250, 9000, 32767]), (2, 32767, vec![0, 100, 2000, 20000])] {
+            let k = knots.len();
+            let values: Vec<i32> = (0..k as i32).map(|j| j * 4000 - 9000).collect();
+            let slopes: Vec<i32> = (0..k as i32 - 1).map(|j| 3000 - j * 1700).collect();
+            let mut p = vec![k as i32, 12, 16, sym, center];
+            p.extend(&knots);
+            p.extend(&values);
+            p.extend(&slopes);
+            let t = Pwl::unpack(&p).unwrap();
+            for q in -32768i64..=32767 {
+                assert_eq!(t.eval16(q), t.eval_search_for_test(q), "symmetry {} q {}", sym, q);
+            }
+        }
+    }
+
     #[test]
     fn rounding_matches_the_definition() {
         use super::arith::{rdiv, rshr};

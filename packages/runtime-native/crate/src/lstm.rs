@@ -152,13 +152,14 @@ impl Lstm {
                     }
                 }
                 for u in 0..h {
+                    // z is saturated to int16 (MadNorm outputs to its width ≤ int24: the general path)
                     let i = self.sigmoid.eval(z[u]);
                     let f = self.sigmoid.eval(z[h + u]);
                     let g = self.tanh_gate.eval(z[2 * h + u]);
                     let o = self.sigmoid.eval(z[3 * h + u]);
                     let c = sat(rshr(f * cs[u], 15) + rshr(i * g, self.cell_shift), 16);
                     cs[u] = c;
-                    hs[u] = sat(apply_multiplier(rshr(o * self.tanh_cell.eval(c), 15), self.mult_out, self.shift_out), 8) as i8;
+                    hs[u] = sat(apply_multiplier(rshr(o * self.tanh_cell.eval16(c), 15), self.mult_out, self.shift_out), 8) as i8; // c is int16
                 }
                 y[(bi * t + ti) * h..(bi * t + ti + 1) * h].copy_from_slice(&hs);
             }

@@ -4,6 +4,8 @@ use crate::arith::{rshr, sat};
 
 /// A validated PWL table (validated on the JS side by runtime-core before it is packed).
 pub struct Pwl {
+    /// pwlEval of every int16 input, when the outputs fit int16: one load instead of a search.
+    lut: Option<Vec<i16>>,
     knots: Vec<i64>,
     values: Vec<i64>,
     slopes: Vec<i64>,
@@ -31,7 +33,8 @@ impl Pwl {
         if knots.windows(2).any(|w| w[1] <= w[0]) {
             return Err("PWL knots are not strictly increasing".into());
         }
-        Ok(Pwl {
+        let mut t = Pwl {
+            lut: None,
             knots,
             values: p[5 + k..5 + 2 * k].iter().map(|&v| v as i64).collect(),
             slopes: p[5 + 2 * k..].iter().map(|&v| v as i64).collect(),
@@ -39,13 +42,40 @@ impl Pwl {
             out_bits: out_bits as u32,
             symmetric: p[3] != 0,
             center: p[4] as i64,
-        })
+        };
+        if t.out_bits <= 16 {
+            t.lut = Some((-32768i64..=32767).map(|q| t.eval_search(q) as i16).collect());
+        }
+        Ok(t)
     }
 
+    /// pwlEval of an input the caller knows to be within int16 (gate pre-activations, the cell).
+    #[inline(always)]
+    pub fn eval16(&self, q: i64) -> i64 {
+        match &self.lut {
+            Some(l) => l[(q + 32768) as usize] as i64,
+            None => self.eval_search(q),
+        }
+    }
+
+    /// pwlEval of any input.
     #[inline]
     pub fn eval(&self, q: i64) -> i64 {
+        if (-32768..=32767).contains(&q) {
+            self.eval16(q)
+        } else {
+            self.eval_search(q)
+        }
+    }
+
+    /// The knot search alone (tests compare it with the lookup table).
+    pub fn eval_search_for_test(&self, q: i64) -> i64 {
+        self.eval_search(q)
+    }
+
+    fn eval_search(&self, q: i64) -> i64 {
         if self.symmetric && q < 0 {
-            return sat(self.center - self.eval(-q), self.out_bits);
+            return sat(self.center - self.eval_search(-q), self.out_bits);
         }
         let last = self.knots.len() - 1;
         if q <= self.knots[0] {
