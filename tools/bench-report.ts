@@ -169,6 +169,15 @@ ${big && copyGbPerS ? `${((100 * big.gbPerS) / copyGbPerS).toFixed(0)}%` : '-'} 
   dominated by fixed per-call costs (the JavaScript graph executor around the native kernels: the
   embedding gather, feed and shape checks, output allocation; ONNX Runtime's session.run has its own),
   which is why the ratios grow with H in the sweep.
+- Goals (issue 5): native ≥ 3x faster than ONNX Runtime on the float32 file, and ≥ 1.5x faster than
+  its int8-dynamic path; GEMV at ≥ 50% of the binding limit. The tables above say where each stands.
+  Where the time goes beyond the kernels: \`node --cpu-prof\` on \`intrnn bench\` shows the native
+  LSTM and dense calls, the JavaScript executor around them (embedding gather, feed checks, output
+  allocation) and garbage collection; the Rust side spends its time in the int8 products (VNNI, 16-row
+  blocks) and the per-unit gate arithmetic in i64. Tried so far: VNNI with a 16-row blocked layout (no
+  horizontal sums), PWL tables as int16 lookups instead of a knot search (both kept; each tested
+  bit-exact). Not tried yet: fusing the embedding gather and the output layer into one native call
+  per token, and i32 gate arithmetic where the bounds allow.
 `,
 );
 log('docs/BENCHMARKS.md written');

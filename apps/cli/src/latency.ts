@@ -31,7 +31,7 @@ export async function measureLatency(engine: Engine, m: ModelMetadata, ids: read
     return out;
   };
   if (ids.length === 0) throw new IntrnnError('ERR_SHAPE', 'ids', 'is empty');
-  const warm = Math.min(10, Math.ceil(calls / 10));
+  const warm = Math.min(50, Math.ceil(calls / 4)); // the first calls run unoptimized JavaScript around the kernels
   if (m.task === 'lm-brown') {
     const state: Record<string, Tensor> = {};
     for (const l of m.layers) {
