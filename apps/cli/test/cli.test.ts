@@ -100,7 +100,7 @@ describe('intrnn train and eval-qat', () => {
   }, 120_000);
 
   test.each([
-    [['train', '--task', 'g2p-cmudict', '--out', 'x'], /--task: g2p-cmudict training is not built yet/],
+    [['train', '--task', 'g2p-cmudict', '--preset', 'full', '--out', 'x'], /--preset: unknown preset 'full' for g2p-cmudict/],
     [['train', '--task', 'lm-brown', '--preset', 'tiny'], /required option '--out <dir>'/],
     [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/nonexistent-intrnn/x', '--resume'], /no checkpoint to resume/],
     [['eval-qat', '/nonexistent-intrnn'], /checkpoint\.json: no such file/],
