@@ -9,7 +9,7 @@ export interface Latency {
   calls: number;
 }
 
-function median(v: number[]): number {
+export function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
@@ -17,43 +17,59 @@ function median(v: number[]): number {
 const int64 = (ids: number[]): Tensor => ({ type: 'int64', dims: [1, ids.length], data: BigInt64Array.from(ids, BigInt) });
 
 /**
- * Time an engine as a user runs it, batch 1: a language model one token per call with its state
- * carried (streaming); a tagger one sentence per call (time per word); G2P one decoder step per call
- * (time per output phoneme). `ids` are the token, word or letter ids to use. The first calls warm up.
+ * One timed call at a time of an engine, as a user runs it at batch 1: a language model one token
+ * per call with its state carried (streaming); a tagger one 20-word sentence per call (time per
+ * word); G2P one decoder step per call (time per output phoneme). `ids` are the token, word or
+ * letter ids to use. Several steppers can be interleaved call by call, so that a noisy machine
+ * slows every engine alike.
  */
-export async function measureLatency(engine: Engine, m: ModelMetadata, ids: readonly number[], calls = 100): Promise<Latency> {
+export function latencyStepper(engine: Engine, m: ModelMetadata, ids: readonly number[]): { step(): Promise<number> } {
+  if (ids.length === 0) throw new IntrnnError('ERR_SHAPE', 'ids', 'is empty');
   const integer = m.numerics === 'integer';
-  const perCall: number[] = [];
+  let i = 0;
   const time = async (feeds: Record<string, Tensor>, units: number) => {
     const t0 = performance.now();
     const out = await engine.run(feeds);
-    perCall.push(((performance.now() - t0) * 1000) / units);
-    return out;
+    return { us: ((performance.now() - t0) * 1000) / units, out };
   };
-  if (ids.length === 0) throw new IntrnnError('ERR_SHAPE', 'ids', 'is empty');
-  const warm = Math.min(50, Math.ceil(calls / 4)); // the first calls run unoptimized JavaScript around the kernels
   if (m.task === 'lm-brown') {
     const state: Record<string, Tensor> = {};
     for (const l of m.layers) {
       state[`${l.node}.initial_h`] = integer ? { type: 'int8', dims: [1, l.hiddenSize], data: new Int8Array(l.hiddenSize) } : { type: 'float32', dims: [1, l.hiddenSize], data: new Float32Array(l.hiddenSize) };
       state[`${l.node}.initial_c`] = integer ? { type: 'int16', dims: [1, l.hiddenSize], data: new Int16Array(l.hiddenSize) } : { type: 'float32', dims: [1, l.hiddenSize], data: new Float32Array(l.hiddenSize) };
     }
-    for (let i = 0; i < calls + warm; i++) {
-      const out = await time({ tokens: int64([ids[i % ids.length]]), ...state }, 1);
-      for (const l of m.layers) {
-        state[`${l.node}.initial_h`] = out[`${l.node}.final_h`];
-        state[`${l.node}.initial_c`] = out[`${l.node}.final_c`];
-      }
-    }
-  } else if (m.task === 'pos-brown') {
-    const sentence = ids.slice(0, 20);
-    for (let i = 0; i < calls + warm; i++) await time({ tokens: int64(sentence) }, sentence.length);
-  } else {
-    const codec = new G2pCodec(m);
-    const letters = ids.slice(0, 8);
-    const prefix = [3, 4, 5, 6, 7].filter((p) => p < codec.phonemes.length);
-    for (let i = 0; i < calls + warm; i++) await time(codec.feeds(letters, prefix.slice(0, i % (prefix.length + 1))), 1);
+    return {
+      async step() {
+        const { us, out } = await time({ tokens: int64([ids[i++ % ids.length]]), ...state }, 1);
+        for (const l of m.layers) {
+          state[`${l.node}.initial_h`] = out[`${l.node}.final_h`];
+          state[`${l.node}.initial_c`] = out[`${l.node}.final_c`];
+        }
+        return us;
+      },
+    };
   }
-  const us = median(perCall.slice(warm));
+  if (m.task === 'pos-brown') {
+    const sentence = ids.slice(0, 20);
+    return { step: async () => (await time({ tokens: int64(sentence) }, sentence.length)).us };
+  }
+  const codec = new G2pCodec(m);
+  const letters = ids.slice(0, 8);
+  const prefix = [3, 4, 5, 6, 7].filter((p) => p < codec.phonemes.length);
+  return { step: async () => (await time(codec.feeds(letters, prefix.slice(0, i++ % (prefix.length + 1))), 1)).us };
+}
+
+/** Warm-up calls before timing: the first calls run unoptimized JavaScript around the kernels. */
+export const warmupCalls = (calls: number) => Math.min(50, Math.ceil(calls / 4));
+
+/** The median latency of one engine over `calls` timed calls after the warm-up. */
+export async function measureLatency(engine: Engine, m: ModelMetadata, ids: readonly number[], calls = 100): Promise<Latency> {
+  const stepper = latencyStepper(engine, m, ids);
+  const times: number[] = [];
+  for (let i = 0; i < calls + warmupCalls(calls); i++) {
+    const us = await stepper.step();
+    if (i >= warmupCalls(calls)) times.push(us);
+  }
+  const us = median(times);
   return { usPerToken: us, tokensPerSecond: 1e6 / us, calls };
 }

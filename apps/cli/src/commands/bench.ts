@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { decodeModel, IntrnnError, METADATA_KEY, parseMetadata } from '@intrnn/format';
 import { readModelBytes } from '@intrnn/runtime-core/node';
 import { markdownTable } from 'markdown-table';
-import { openEngine, type EngineName } from '../engines.js';
+import { openEngine, type Engine, type EngineName } from '../engines.js';
 import { LATENCY_IDS } from '../demo-slices.js';
-import { measureLatency, type Latency } from '../latency.js';
+import { latencyStepper, median, warmupCalls } from '../latency.js';
 import { parseInteger } from '../parse.js';
 import type { Io } from '../io.js';
 
@@ -18,7 +18,7 @@ export interface BenchResult {
   nativeSpeedup: Record<string, number>;
 }
 
-/** Time every available engine on a model file and its siblings (.float32.onnx, .int8-dynamic.onnx). */
+/** Time every available engine on a model file and its siblings (.float32.onnx, .int8-dynamic.onnx), interleaved call by call. */
 export async function benchModel(path: string, calls: number, onEngine?: (name: string) => void): Promise<BenchResult> {
   const intBytes = readModelBytes(path);
   const meta = parseMetadata(decodeModel(intBytes).metadataProps?.find((e) => e.key === METADATA_KEY)?.value, `${path}: metadata`);
@@ -30,7 +30,8 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
     ['ort-float32', 'ort', path.replace(/\.onnx$/, '.float32.onnx')],
     ['ort-int8-dynamic', 'ort', path.replace(/\.onnx$/, '.int8-dynamic.onnx')],
   ];
-  const engines: BenchResult['engines'] = {};
+  // open every engine first, then time them call by call in turn: noise hits all of them alike
+  const open: { name: string; engine: Engine; stepper: { step(): Promise<number> }; calls: number; times: number[] }[] = [];
   for (const [name, engine, file] of runs) {
     if (!existsSync(file)) continue;
     onEngine?.(name);
@@ -41,9 +42,22 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
       await e.close();
       continue; // the addon is not built here: no native row rather than a mislabeled one
     }
-    const l: Latency = await measureLatency(e, m, LATENCY_IDS[meta.task], name === 'core' ? Math.max(10, Math.floor(calls / 4)) : calls);
-    engines[name] = { usPerToken: l.usPerToken, tokensPerSecond: l.tokensPerSecond };
-    await e.close();
+    // runtime-core is ~50x slower: fewer calls keep the run short, its median stays stable
+    open.push({ name, engine: e, stepper: latencyStepper(e, m, LATENCY_IDS[meta.task]), calls: name === 'core' ? Math.max(10, Math.floor(calls / 4)) : calls, times: [] });
+  }
+  const warm = warmupCalls(calls);
+  for (let i = 0; i < calls + warm; i++) {
+    for (const o of open) {
+      if (i >= o.calls + warm) continue;
+      const us = await o.stepper.step();
+      if (i >= warm) o.times.push(us);
+    }
+  }
+  const engines: BenchResult['engines'] = {};
+  for (const o of open) {
+    const us = median(o.times);
+    engines[o.name] = { usPerToken: us, tokensPerSecond: 1e6 / us };
+    await o.engine.close();
   }
   const nativeSpeedup: Record<string, number> = {};
   if (engines.native) for (const [k, v] of Object.entries(engines)) if (k !== 'native') nativeSpeedup[k] = v.usPerToken / engines.native.usPerToken;
