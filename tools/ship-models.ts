@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_SLICES, evaluateModel, LATENCY_IDS, measureLatency, openEngine, type EvalResult } from '@intrnn/cli';
-import { decodeModel, METADATA_KEY, parseMetadata } from '@intrnn/format';
+import { decodeModel, modelMetadata } from '@intrnn/format';
 
 const root = process.argv[2] ?? 'runs';
 const MODELS = join(import.meta.dirname, '..', 'models');
@@ -31,8 +31,8 @@ for (const task of ['lm-brown', 'pos-brown', 'g2p-cmudict'] as const) {
   const name = `${task}-small`;
   const intBytes = new Uint8Array(readFileSync(join(run, 'model.onnx')));
   const floatBytes = new Uint8Array(readFileSync(join(run, 'model.float32.onnx')));
-  const meta = parseMetadata(decodeModel(intBytes).metadataProps?.find((e) => e.key === METADATA_KEY)?.value);
-  const floatMeta = parseMetadata(decodeModel(floatBytes).metadataProps?.find((e) => e.key === METADATA_KEY)?.value);
+  const meta = modelMetadata(decodeModel(intBytes));
+  const floatMeta = modelMetadata(decodeModel(floatBytes));
   copyFileSync(join(run, 'model.onnx'), join(MODELS, `${name}.onnx`));
   const shipFloat = floatBytes.length < FLOAT_SHIP_LIMIT;
   if (shipFloat) copyFileSync(join(run, 'model.float32.onnx'), join(MODELS, `${name}.float32.onnx`));

@@ -15,21 +15,28 @@ export interface Engine {
 export const ENGINES = ['core', 'ort', 'native'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
+/**
+ * The kernel backends an engine runs on: runtime-core's, preceded by the native ones for `native`
+ * when the addon loads (if it does not, says why once on stderr and runs runtime-core's).
+ */
+export function engineBackends(name: 'core' | 'native'): { backends: string[]; native: boolean } {
+  const backends = ['core', 'reference'];
+  if (name !== 'native') return { backends, native: false };
+  const native = registerNativeKernels();
+  if (native.ok) return { backends: ['native', ...backends], native: true };
+  if (!warned) {
+    warned = true;
+    process.stderr.write(`intrnn: native kernels unavailable (${native.reason}); runtime-core's kernels serve instead\n`);
+  }
+  return { backends, native: false };
+}
+
 /** Open an engine on model bytes. runtime-core runs integer files; ONNX Runtime runs both kinds. */
 export async function openEngine(name: EngineName, bytes: Uint8Array, metadata: ModelMetadata): Promise<Engine> {
   if (name === 'core' || name === 'native') {
     if (metadata.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', '--engine', `${name} runs integer files; run a float32 file with --engine ort`);
-    let backends = ['core', 'reference'];
-    let label: string = name;
-    if (name === 'native') {
-      const native = registerNativeKernels();
-      if (native.ok) backends = ['native', ...backends];
-      else label = 'core (native unavailable)';
-      if (!native.ok && !warned) {
-        warned = true;
-        process.stderr.write(`intrnn: native kernels unavailable (${native.reason}); runtime-core's kernels serve instead\n`);
-      }
-    }
+    const { backends, native } = engineBackends(name);
+    const label = name === 'native' && !native ? 'core (native unavailable)' : name;
     const model = loadModel(bytes, { backends });
     return { name: label, run: async (feeds) => model.run(feeds), close: async () => undefined };
   }

@@ -4,6 +4,18 @@ import { loadBrownLm, loadBrownPos, loadCmudictG2p, scoreG2p } from '@intrnn/qat
 import { argmax, G2pCodec, logSumExp } from '@intrnn/runtime-core';
 import type { Engine } from './engines.js';
 
+/** A language model's zero initial states as feeds, integer (int8 h, int16 c) or float32 by the file. */
+export function zeroLmState(m: ModelMetadata): Record<string, Tensor> {
+  const integer = m.numerics === 'integer';
+  const state: Record<string, Tensor> = {};
+  for (const l of m.layers) {
+    const H = l.hiddenSize;
+    state[`${l.node}.initial_h`] = integer ? { type: 'int8', dims: [1, H], data: new Int8Array(H) } : { type: 'float32', dims: [1, H], data: new Float32Array(H) };
+    state[`${l.node}.initial_c`] = integer ? { type: 'int16', dims: [1, H], data: new Int16Array(H) } : { type: 'float32', dims: [1, H], data: new Float32Array(H) };
+  }
+  return state;
+}
+
 /** Progress of an evaluation: units done of total. */
 export type EvalProgress = (p: { done: number; total: number; unit: string }) => void;
 
@@ -49,13 +61,8 @@ async function evalLm(engine: Engine, m: ModelMetadata, split: 'valid' | 'test',
   if (!same) throw new IntrnnError('ERR_MODEL_INCONSISTENT', 'metadata.vocabularies.input', 'differs from the Brown vocabulary of the same size: the model was not trained on this data');
   const ids = split === 'valid' ? data.valid : data.test;
   const total = Math.min(ids.length - 1, limit > 0 ? limit : Infinity);
-  const integer = m.numerics === 'integer';
-  const scale = integer ? m.scales.logits : 1;
-  const state: Record<string, Tensor> = {};
-  for (const l of m.layers) {
-    state[`${l.node}.initial_h`] = integer ? { type: 'int8', dims: [1, l.hiddenSize], data: new Int8Array(l.hiddenSize) } : { type: 'float32', dims: [1, l.hiddenSize], data: new Float32Array(l.hiddenSize) };
-    state[`${l.node}.initial_c`] = integer ? { type: 'int16', dims: [1, l.hiddenSize], data: new Int16Array(l.hiddenSize) } : { type: 'float32', dims: [1, l.hiddenSize], data: new Float32Array(l.hiddenSize) };
-  }
+  const scale = m.numerics === 'integer' ? m.scales.logits : 1;
+  const state = zeroLmState(m);
   const hash = new OutputHash();
   let nll = 0;
   for (let start = 0; start < total; start += CHUNK) {

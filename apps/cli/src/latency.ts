@@ -1,6 +1,7 @@
 import { IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { G2pCodec } from '@intrnn/runtime-core';
 import type { Engine } from './engines.js';
+import { zeroLmState } from './evaluate.js';
 
 /** Per-token latency of an engine on a model: the median over calls, in microseconds per token. */
 export interface Latency {
@@ -25,7 +26,6 @@ const int64 = (ids: number[]): Tensor => ({ type: 'int64', dims: [1, ids.length]
  */
 export function latencyStepper(engine: Engine, m: ModelMetadata, ids: readonly number[]): { step(): Promise<number> } {
   if (ids.length === 0) throw new IntrnnError('ERR_SHAPE', 'ids', 'is empty');
-  const integer = m.numerics === 'integer';
   let i = 0;
   const time = async (feeds: Record<string, Tensor>, units: number) => {
     const t0 = performance.now();
@@ -33,11 +33,7 @@ export function latencyStepper(engine: Engine, m: ModelMetadata, ids: readonly n
     return { us: ((performance.now() - t0) * 1000) / units, out };
   };
   if (m.task === 'lm-brown') {
-    const state: Record<string, Tensor> = {};
-    for (const l of m.layers) {
-      state[`${l.node}.initial_h`] = integer ? { type: 'int8', dims: [1, l.hiddenSize], data: new Int8Array(l.hiddenSize) } : { type: 'float32', dims: [1, l.hiddenSize], data: new Float32Array(l.hiddenSize) };
-      state[`${l.node}.initial_c`] = integer ? { type: 'int16', dims: [1, l.hiddenSize], data: new Int16Array(l.hiddenSize) } : { type: 'float32', dims: [1, l.hiddenSize], data: new Float32Array(l.hiddenSize) };
-    }
+    const state = zeroLmState(m);
     return {
       async step() {
         const { us, out } = await time({ tokens: int64([ids[i++ % ids.length]]), ...state }, 1);

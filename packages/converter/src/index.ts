@@ -6,7 +6,7 @@
  * by `@intrnn/format`'s zod schema.
  * @packageDocumentation
  */
-export { buildIntegerModel, buildG2pModel, accumulatorBound, pwlTensors } from './integer-graph.js';
+export { buildIntegerModel, buildG2pModel, pwlTensors } from './integer-graph.js';
 export type { IntegerModelSpec, LayerSpec, G2pModelSpec } from './integer-graph.js';
 export { languageModelSpec, taggerSpec, g2pSpec } from './from-model.js';
 export { buildFloatModel, buildFloatG2pModel, floatLanguageModelSpec, floatTaggerSpec, floatG2pSpec } from './float-graph.js';

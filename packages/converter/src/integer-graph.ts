@@ -1,5 +1,5 @@
 import { encodeModel, FORMAT_VERSION, INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnError, makeTensor, METADATA_KEY, encodeMetadata, type INodeProto, type IValueInfoProto, type ModelMetadata, type PwlTable, type TensorProto } from '@intrnn/format';
-import type { LstmCellParams } from '@intrnn/runtime-core';
+import { accumulatorBound, type LstmCellParams } from '@intrnn/runtime-core';
 import { valueInfo } from './onnx/graph-builder.js';
 import { INT_LSTM_INPUTS, INT_LSTM_NORM_INPUTS, intAttentionFunction, intDenseFunction, intLstmFunction, ONNX_OPSET } from './onnx/lstm-function.js';
 
@@ -22,20 +22,6 @@ export interface IntegerModelSpec {
 }
 
 const INT32_LIMIT = 2 ** 31 - 1;
-
-/**
- * Worst-case |accumulator| of an int8 GEMV over every int8 input (|x| ≤ 128): max over rows of
- * |b_r| + 128 Σ_j |w_rj|. Written out because this is the proof the converter signs.
- */
-export function accumulatorBound(w: Int8Array, rows: number, cols: number, bias?: Int32Array): number {
-  let worst = 0;
-  for (let r = 0; r < rows; r++) {
-    let s = bias ? Math.abs(bias[r]) : 0;
-    for (let j = 0; j < cols; j++) s += 128 * Math.abs(w[r * cols + j]);
-    if (s > worst) worst = s;
-  }
-  return worst;
-}
 
 function prove(tensor: string, bound: number): ModelMetadata['overflowProof'][number] {
   if (bound > INT32_LIMIT) {

@@ -15,5 +15,5 @@ export { PwlTableSchema } from './pwl-table.js';
 export type { PwlTable } from './pwl-table.js';
 export { onnx, DataType, decodeModel, encodeModel, makeTensor, readTensor, dataTypeCode, toNumber } from './onnx-io.js';
 export type { ModelProto, TensorProto, Tensor, TensorData, IModelProto, IGraphProto, INodeProto, IAttributeProto, IValueInfoProto, IFunctionProto } from './onnx-io.js';
-export { ModelMetadataSchema, LstmLayerMetaSchema, OverflowBoundSchema, PwlScalesSchema, FORMAT_VERSION, METADATA_KEY, encodeMetadata, parseMetadata } from './metadata.js';
+export { ModelMetadataSchema, LstmLayerMetaSchema, OverflowBoundSchema, PwlScalesSchema, FORMAT_VERSION, METADATA_KEY, encodeMetadata, parseMetadata, modelMetadata } from './metadata.js';
 export type { ModelMetadata, LstmLayerMeta } from './metadata.js';

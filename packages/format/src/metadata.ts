@@ -99,6 +99,11 @@ export function encodeMetadata(meta: ModelMetadata): string {
   return JSON.stringify(raw);
 }
 
+/** The validated metadata of a decoded ONNX model (its metadata_props entry); errors name the field. */
+export function modelMetadata(model: { metadataProps?: { key?: string | null; value?: string | null }[] | null }, where = `metadata_props.${METADATA_KEY}`): ModelMetadata {
+  return parseMetadata((model.metadataProps ?? []).find((e) => e.key === METADATA_KEY)?.value, where);
+}
+
 /** Parse and validate the JSON metadata of a file; errors name the field. */
 export function parseMetadata(json: string | null | undefined, where = `metadata_props.${METADATA_KEY}`): ModelMetadata {
   if (!json) throw new IntrnnError('ERR_MODEL_METADATA', where, 'is missing: not an intrnn model');

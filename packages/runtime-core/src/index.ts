@@ -12,7 +12,7 @@ export { saturate, intMin, intMax } from './arithmetic/saturate.js';
 export { quantizeMultiplier, MULTIPLIER_BITS } from './arithmetic/quantize-multiplier.js';
 export type { QuantizedMultiplier } from './arithmetic/quantize-multiplier.js';
 export { applyMultiplier, requantize } from './arithmetic/requantize.js';
-export { gemvInt8 } from './kernels/gemv-int8.js';
+export { gemvInt8, accumulatorBound } from './kernels/gemv-int8.js';
 export { gemmInt8 } from './kernels/gemm-int8.js';
 export { pwlEval, pwlEvalArray, validatePwlTable } from './kernels/pwl-eval.js';
 export { compilePwl } from './kernels/pwl-eval-fast.js';

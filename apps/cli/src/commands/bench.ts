@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { decodeModel, IntrnnError, METADATA_KEY, parseMetadata } from '@intrnn/format';
+import { decodeModel, IntrnnError, modelMetadata } from '@intrnn/format';
 import { readModelBytes } from '@intrnn/runtime-core/node';
 import { markdownTable } from 'markdown-table';
 import { openEngine, type Engine, type EngineName } from '../engines.js';
@@ -21,7 +21,7 @@ export interface BenchResult {
 /** Time every available engine on a model file and its siblings (.float32.onnx, .int8-dynamic.onnx), interleaved call by call. */
 export async function benchModel(path: string, calls: number, onEngine?: (name: string) => void): Promise<BenchResult> {
   const intBytes = readModelBytes(path);
-  const meta = parseMetadata(decodeModel(intBytes).metadataProps?.find((e) => e.key === METADATA_KEY)?.value, `${path}: metadata`);
+  const meta = modelMetadata(decodeModel(intBytes), `${path}: metadata`);
   if (meta.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', path, 'bench takes the integer file (its .float32.onnx and .int8-dynamic.onnx siblings are found beside it)');
   const runs: [string, EngineName, string][] = [
     ['native', 'native', path],
@@ -36,7 +36,7 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
     if (!existsSync(file)) continue;
     onEngine?.(name);
     const bytes = file === path ? intBytes : readModelBytes(file);
-    const m = file === path ? meta : parseMetadata(decodeModel(bytes).metadataProps?.find((e) => e.key === METADATA_KEY)?.value, `${file}: metadata`);
+    const m = file === path ? meta : modelMetadata(decodeModel(bytes), `${file}: metadata`);
     const e = await openEngine(engine, bytes, m);
     if (name === 'native' && e.name !== 'native') {
       await e.close();

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { decodeModel, METADATA_KEY, parseMetadata } from '@intrnn/format';
+import { decodeModel, modelMetadata } from '@intrnn/format';
 import { LanguageModel, loadModel, Tagger, Transducer } from '@intrnn/runtime-core';
 import { readModelBytes } from '@intrnn/runtime-core/node';
 import { openEngine } from '../engines.js';
@@ -96,7 +96,7 @@ async function demoTask(card: ModelCard, index: number, io: Io): Promise<string[
   if (card.float32File) {
     note('evaluating the float32 file on the same slice (ONNX Runtime)');
     const floatBytes = readModelBytes(join(MODELS_DIR, card.float32File));
-    const floatMeta = parseMetadata(decodeModel(floatBytes).metadataProps?.find((e) => e.key === METADATA_KEY)?.value);
+    const floatMeta = modelMetadata(decodeModel(floatBytes));
     const ort = await openEngine('ort', floatBytes, floatMeta);
     float = (await evaluateModel(ort, floatMeta, 'test', card.demoSlice.units)).value;
     floatLatency = (await measureLatency(ort, floatMeta, LATENCY_IDS[card.task], 60)).usPerToken;

@@ -1,13 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
-import { decodeModel, IntrnnError, METADATA_KEY, parseMetadata, readTensor, type ModelMetadata } from '@intrnn/format';
+import { decodeModel, IntrnnError, METADATA_KEY, modelMetadata, readTensor, type ModelMetadata } from '@intrnn/format';
 import { convertCheckpoint, sizeReport } from '@intrnn/converter';
 import { LanguageModel, loadModel, Tagger, Transducer } from '@intrnn/runtime-core';
 import { readModelBytes } from '@intrnn/runtime-core/node';
-import { registerNativeKernels } from '@intrnn/runtime-native';
 import { markdownTable } from 'markdown-table';
-import { ENGINES, openEngine, type EngineName } from '../engines.js';
+import { ENGINES, engineBackends, openEngine, type EngineName } from '../engines.js';
 import { evaluateModel } from '../evaluate.js';
 import { parseInteger, parseNonNegative } from '../parse.js';
 import { progressReporter } from '../progress.js';
@@ -15,7 +14,7 @@ import type { Io } from '../io.js';
 
 /** Metadata of any intrnn file (integer or float32), validated. */
 function fileMetadata(bytes: Uint8Array, path: string): ModelMetadata {
-  return parseMetadata((decodeModel(bytes).metadataProps ?? []).find((e) => e.key === METADATA_KEY)?.value, `${path}: metadata_props.${METADATA_KEY}`);
+  return modelMetadata(decodeModel(bytes), `${path}: metadata_props.${METADATA_KEY}`);
 }
 
 function writeFile(path: string, bytes: Uint8Array): void {
@@ -155,13 +154,7 @@ export function registerModelCommands(program: Command, io: Io): void {
     .option('--beam <n>', 'G2P: beam width (1: greedy)', parseInteger, 4)
     .option('--json', 'print one JSON object')
     .action((path: string, o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native'; json?: boolean }) => {
-      let backends = ['core', 'reference'];
-      if (o.engine === 'native') {
-        const native = registerNativeKernels();
-        if (native.ok) backends = ['native', ...backends];
-        else io.err.write(`intrnn: native kernels unavailable (${native.reason}); runtime-core's kernels serve instead\n`);
-      }
-      const model = loadModel(readModelBytes(path), { backends });
+      const model = loadModel(readModelBytes(path), { backends: engineBackends(o.engine).backends });
       if (model.metadata.task === 'lm-brown') {
         if (o.prompt === undefined) throw new IntrnnError('ERR_OPTION', '--prompt', 'is required for a language model');
         const lm = new LanguageModel(model);

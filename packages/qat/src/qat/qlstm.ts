@@ -1,5 +1,5 @@
 import { IntrnnError, type PwlTable } from '@intrnn/format';
-import { quantizeMultiplier, type LstmCellParams, type MadNormParams } from '@intrnn/runtime-core';
+import { accumulatorBound, quantizeMultiplier, type LstmCellParams, type MadNormParams } from '@intrnn/runtime-core';
 import { activationTable } from './pwl-cache.js';
 import { disposePwlLookup, disposeRescale, fakeQuantValue, fakeQuantWeights, int8Scale, makePwlLookup, makeRescale, productShift, pwlApply, rescale, type PwlLookup, type Rescale } from './ste-ops.js';
 import { disposeShiftConstants, saturateT, shiftConstants, type ShiftConstants } from './exact-int.js';
@@ -248,15 +248,8 @@ export class QLstm {
    */
   accumulatorBound(k: LstmQatConstants): number {
     const p = this.exportCell(k);
-    let worst = 0;
     const H4 = 4 * this.hiddenSize;
-    for (const [w, cols, bias] of [[p.wx, this.inputSize, p.bias], [p.wh, this.hiddenSize, undefined]] as const) {
-      for (let r = 0; r < H4; r++) {
-        let s = bias ? Math.abs(bias[r]) : 0;
-        for (let j = 0; j < cols; j++) s += 128 * Math.abs(w[r * cols + j]);
-        worst = Math.max(worst, s);
-      }
-    }
+    const worst = Math.max(accumulatorBound(p.wx, H4, this.inputSize, p.bias), accumulatorBound(p.wh, H4, this.hiddenSize));
     if (worst >= ACC_EXACT_LIMIT) {
       throw new IntrnnError('ERR_QAT_BOUND', `${this.name}`, `accumulator bound ${worst} reaches 2^24: the float32 QAT forward would not be exact`);
     }

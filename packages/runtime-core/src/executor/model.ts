@@ -1,4 +1,4 @@
-import { decodeModel, INTRNN_DOMAIN, IntrnnOp, INTRNN_OPSET_VERSION, IntrnnError, METADATA_KEY, parseMetadata, readTensor, toNumber, type IAttributeProto, type ModelMetadata, type Tensor } from '@intrnn/format';
+import { decodeModel, INTRNN_DOMAIN, IntrnnOp, INTRNN_OPSET_VERSION, IntrnnError, modelMetadata, readTensor, toNumber, type IAttributeProto, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { selectKernel, type KernelInstance } from './registry.js';
 import './builtin-kernels.js';
 
@@ -64,7 +64,7 @@ export class IntrnnModel {
     const model = decodeModel(bytes);
     const graph = model.graph;
     if (!graph) throw new IntrnnError('ERR_MODEL_GRAPH', 'graph', 'is missing');
-    this.metadata = parseMetadata((model.metadataProps ?? []).find((e) => e.key === METADATA_KEY)?.value);
+    this.metadata = modelMetadata(model);
     if (this.metadata.numerics !== 'integer') throw new IntrnnError('ERR_MODEL_UNSUPPORTED', 'metadata.numerics', `is '${this.metadata.numerics}': runtime-core runs integer models; run float32 files with ONNX Runtime`);
     const opset = (model.opsetImport ?? []).find((o) => o.domain === INTRNN_DOMAIN);
     if (!opset || toNumber(opset.version) !== INTRNN_OPSET_VERSION) {
@@ -144,7 +144,7 @@ export class IntrnnModel {
    * the declared dims (symbolic dims consistently); returns every graph output.
    */
   run(feeds: Record<string, Tensor>): Record<string, Tensor> {
-    const values = new Map<string, Tensor>(this.initializers);
+    const values = new Map<string, Tensor>(); // runtime values; constants stay in this.initializers
     const symbols = new Map<string, number>();
     for (const name of Object.keys(feeds)) {
       if (!this.inputs.some((i) => i.name === name)) throw new IntrnnError('ERR_FEED_NAME', `feed '${name}'`, `is not an input of this model (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
@@ -169,10 +169,10 @@ export class IntrnnModel {
       values.set(spec.name, t);
     }
     for (const node of this.plan) {
-      const outs = node.kernel.run(node.inputs.map((i) => values.get(i)!));
+      const outs = node.kernel.run(node.inputs.map((i) => values.get(i) ?? this.initializers.get(i)!));
       node.outputs.forEach((o, i) => values.set(o, outs[i]));
     }
-    return Object.fromEntries(this.outputs.map((o) => [o.name, values.get(o.name)!]));
+    return Object.fromEntries(this.outputs.map((o) => [o.name, values.get(o.name) ?? this.initializers.get(o.name)!]));
   }
 }
 

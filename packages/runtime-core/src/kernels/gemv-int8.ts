@@ -1,6 +1,20 @@
 import { checkInt32Accumulator, checkLength } from './check.js';
 
 /**
+ * Worst-case |accumulator| of an int8 GEMV over every int8 input (|x| ≤ 128):
+ * max over rows of |b_r| + 128 · Σ_j |w_rj| (docs/integer-semantics.md §6). The overflow proof.
+ */
+export function accumulatorBound(w: Int8Array, rows: number, cols: number, bias?: ArrayLike<number>): number {
+  let worst = 0;
+  for (let r = 0; r < rows; r++) {
+    let s = bias ? Math.abs(bias[r]) : 0;
+    for (let j = 0; j < cols; j++) s += 128 * Math.abs(w[r * cols + j]);
+    if (s > worst) worst = s;
+  }
+  return worst;
+}
+
+/**
  * Reference int8 GEMV with int32 accumulation (docs/integer-semantics.md §6):
  * `acc[i] = bias[i] + Σ_k w[i·cols + k] · x[k]`, W row-major [rows, cols].
  */

@@ -1,5 +1,5 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
-import { gemvInt8 } from '../../kernels/gemv-int8.js';
+import { accumulatorBound, gemvInt8 } from '../../kernels/gemv-int8.js';
 import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
 import { expectTensor } from '../tensor-checks.js';
 
@@ -46,11 +46,8 @@ export const intDenseCore: KernelEntry = {
   priority: 10,
   create(node): KernelInstance {
     const { w, bias, N, K } = denseParams(node);
-    for (let n = 0; n < N; n++) {
-      let s = Math.abs(bias[n]);
-      for (let k = 0; k < K; k++) s += 128 * Math.abs(w[n * K + k]);
-      if (s > 2 ** 31 - 1) throw new IntrnnError('ERR_OVERFLOW', `${node.name}.W`, `row ${n}: worst-case accumulator ${s} exceeds int32`);
-    }
+    const bound = accumulatorBound(w, N, K, bias);
+    if (bound > 2 ** 31 - 1) throw new IntrnnError('ERR_OVERFLOW', `${node.name}.W`, `worst-case accumulator ${bound} exceeds int32`);
     let xs = new Int32Array(0);
     return {
       run([x]) {

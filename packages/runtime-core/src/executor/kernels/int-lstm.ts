@@ -1,4 +1,5 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
+import { accumulatorBound } from '../../kernels/gemv-int8.js';
 import { compilePwl } from '../../kernels/pwl-eval-fast.js';
 import { lstmStepReference, type LstmCellParams } from '../../kernels/lstm-step.js';
 import { madNormReference } from '../../kernels/mad-norm.js';
@@ -106,11 +107,8 @@ export const intLstmCore: KernelEntry = {
       const { inputSize: D, hiddenSize: H } = p;
       const H4 = 4 * H;
       for (const [w, cols, bias, name] of [[p.wx, D, p.bias, 'W'], [p.wh, H, undefined, 'R']] as const) {
-        for (let r = 0; r < H4; r++) {
-          let s = bias ? abs(bias[r]) : 0;
-          for (let j = 0; j < cols; j++) s += 128 * abs(w[r * cols + j]);
-          if (s > 2 ** 31 - 1) throw new IntrnnError('ERR_OVERFLOW', `${node.name}.${name}`, `row ${r}: worst-case accumulator ${s} exceeds int32`);
-        }
+        const bound = accumulatorBound(w, H4, cols, bias);
+        if (bound > 2 ** 31 - 1) throw new IntrnnError('ERR_OVERFLOW', `${node.name}.${name}`, `worst-case accumulator ${bound} exceeds int32`);
       }
       const powX = Float64Array.from(p.shiftX, (s) => 2 ** s);
       const powH = Float64Array.from(p.shiftH, (s) => 2 ** s);
