@@ -5,6 +5,7 @@ import { registerPwl } from './commands/pwl.js';
 import { registerTrain } from './commands/train.js';
 import { registerModelCommands } from './commands/model.js';
 import { registerBench } from './commands/bench.js';
+import { registerWeb } from './commands/web.js';
 import { processIo, type Io } from './io.js';
 
 /**
@@ -23,6 +24,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   registerTrain(program, io);
   registerModelCommands(program, io);
   registerBench(program, io);
+  registerWeb(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
