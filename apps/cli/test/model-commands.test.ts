@@ -121,6 +121,10 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
       expect(e.usPerToken).toBeGreaterThan(0);
       expect(e.tokensPerSecond).toBeCloseTo(1e6 / e.usPerToken, 6);
     }
+    // alternating every call is the other protocol; a block below 1 is refused
+    expect(Object.keys(JSON.parse(ok('bench', dir('lm.onnx'), '--calls', '5', '--block', '1', '--json')).engines).sort()).toEqual(engines.sort());
+    const r = intrnn('bench', dir('lm.onnx'), '--block', '0');
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/--block/)]);
   });
 
   test('inspect lists the ai.intrnn ops, their functions, tensors and PWL tables', () => {

@@ -155,3 +155,38 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     tf.dispose([letters, decoderIn]);
   });
 });
+
+describe('the executor arena: one slab per run, never shared between runs', () => {
+  test('outputs of an earlier run stay intact after later runs, on every backend; profile times every node', () => {
+    const [V, E, H] = [50, 8, 16];
+    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: 2, seed: 9 });
+    const ids = tf.randomUniformInt([1, 6], 0, V, 9) as tf.Tensor2D;
+    model.calibrate([ids]);
+    const { bytes } = buildIntegerModel(languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source));
+    const feeds = (t: number[]): Record<string, Tensor> => {
+      const f: Record<string, Tensor> = { tokens: tokens([t]) };
+      for (let l = 0; l < 2; l++) {
+        f[`lstm${l}.initial_h`] = { type: 'int8', dims: [1, H], data: new Int8Array(H) };
+        f[`lstm${l}.initial_c`] = { type: 'int16', dims: [1, H], data: new Int16Array(H) };
+      }
+      return f;
+    };
+    for (const backends of [['reference'], ['core', 'reference'], ...(native.ok ? [['native', 'reference']] : [])]) {
+      const m = loadModel(bytes, { backends });
+      const first = m.run(feeds([1, 2, 3]));
+      const kept = Object.fromEntries(Object.entries(first).map(([k, v]) => [k, Array.from(v.data as Int32Array)]));
+      // later runs of other lengths (a smaller, then a larger arena) must not write into the first run's tensors
+      const second = m.run(feeds([4]));
+      m.run(feeds([5, 6, 7, 8, 9, 10, 11]));
+      for (const [k, v] of Object.entries(first)) expect([backends[0], k, Array.from(v.data as Int32Array)]).toEqual([backends[0], k, kept[k]]);
+      expect(second.logits.data.buffer === first.logits.data.buffer).toBe(false);
+      // from the second run on, the tensors of one run share one slab (the first run sizes it)
+      expect(second['lstm0.final_h'].data.buffer === second.logits.data.buffer).toBe(true);
+      const p = m.profile(feeds([1, 2, 3]), 5);
+      expect(p.nodes.map((n) => n.name)).toEqual(['embed', 'lstm0', 'lstm1', 'output']);
+      expect(p.nodes.every((n) => n.us > 0 && n.backend === (n.op === 'Gather' ? 'reference' : backends[0]))).toBe(true);
+    }
+    model.dispose();
+    ids.dispose();
+  });
+});

@@ -25,6 +25,8 @@ export { loadModel, IntrnnModel } from './executor/model.js';
 export type { ValueSpec, LoadOptions } from './executor/model.js';
 export { registerKernel, useReference, isReferenceOnly, kernelsFor, selectKernel } from './executor/registry.js';
 export type { KernelEntry, KernelInstance, NodeSpec } from './executor/registry.js';
+export { HEAP_ALLOCATOR } from './executor/arena.js';
+export type { OutputAllocator } from './executor/arena.js';
 export type { Tensor, TensorData, ModelMetadata } from '@intrnn/format';
 export { LanguageModel } from './sdk/language-model.js';
 export type { LmStreamState, GenerateOptions } from './sdk/language-model.js';

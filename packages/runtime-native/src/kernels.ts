@@ -1,5 +1,5 @@
 import { IntrnnError, type PwlTable, type Tensor } from '@intrnn/format';
-import { attentionParamsFromTensors, checkAttentionInputs, checkDenseInput, checkLstmInputs, denseParams, lstmDirection, lstmParamsFromTensors, LSTM_INPUT, type KernelEntry, type KernelInstance } from '@intrnn/runtime-core';
+import { HEAP_ALLOCATOR, attentionParamsFromTensors, checkAttentionInputs, checkDenseInput, checkLstmInputs, denseParams, lstmDirection, lstmParamsFromTensors, LSTM_INPUT, type KernelEntry, type KernelInstance } from '@intrnn/runtime-core';
 import type { NativeAddon } from './addon.js';
 
 const SYMMETRY = { none: 0, odd: 1, point: 2 } as const;
@@ -55,11 +55,11 @@ export function nativeKernels(addon: NativeAddon): KernelEntry[] {
         }
         const handle = native(node.name, () => addon.lstmCreate(p.wx, p.wh, p.bias, mults, shifts, Int32Array.from([p.multOut, p.shiftOut, p.cellFracBits]), D, H, packPwl(p.sigmoid), packPwl(p.tanhGate), packPwl(p.tanhCell), norm));
         return owned(addon, handle, {
-          run(inputs: Tensor[]) {
+          run(inputs: Tensor[], alloc = HEAP_ALLOCATOR) {
             const { B, T } = checkLstmInputs(inputs, node.name, D, H);
-            const y = new Int8Array(B * T * H);
-            const hT = new Int8Array(B * H);
-            const cT = new Int16Array(B * H);
+            const y = alloc.alloc(Int8Array, B * T * H);
+            const hT = alloc.alloc(Int8Array, B * H);
+            const cT = alloc.alloc(Int16Array, B * H);
             native(node.name, () => addon.lstmRun(handle, inputs[LSTM_INPUT.X].data as Int8Array, B, T, reverse, inputs[LSTM_INPUT.h0].data as Int8Array, inputs[LSTM_INPUT.c0].data as Int16Array, y, hT, cT));
             return [
               { type: 'int8', dims: [B, T, H], data: y },
@@ -78,9 +78,9 @@ export function nativeKernels(addon: NativeAddon): KernelEntry[] {
         const { w, bias, N, K } = denseParams(node);
         const handle = native(node.name, () => addon.denseCreate(w, N, K, bias));
         return owned(addon, handle, {
-          run([x]) {
+          run([x], alloc = HEAP_ALLOCATOR) {
             const rows = checkDenseInput(x, `${node.name}.X`, K);
-            const out = new Int32Array(rows * N);
+            const out = alloc.alloc(Int32Array, rows * N);
             native(node.name, () => addon.denseRun(handle, x.data as Int8Array, rows, out));
             return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];
           },
@@ -95,9 +95,9 @@ export function nativeKernels(addon: NativeAddon): KernelEntry[] {
         const p = attentionParamsFromTensors(node.constants, node.name);
         const handle = native(node.name, () => addon.attentionCreate(p.scoreMultiplier, p.scoreShift, packPwl(p.expTable)));
         return owned(addon, handle, {
-          run([q, k]) {
+          run([q, k], alloc = HEAP_ALLOCATOR) {
             const { B, T, S, D } = checkAttentionInputs(q, k, node.name);
-            const out = new Int8Array(B * T * D);
+            const out = alloc.alloc(Int8Array, B * T * D);
             native(node.name, () => addon.attentionRun(handle, q.data as Int8Array, k.data as Int8Array, B, T, S, D, out));
             return [{ type: 'int8', dims: [B, T, D], data: out }];
           },

@@ -19,7 +19,7 @@ export interface BenchResult {
 }
 
 /** Time every available engine on a model file and its siblings (.float32.onnx, .int8-dynamic.onnx), interleaved call by call. */
-export async function benchModel(path: string, calls: number, onEngine?: (name: string) => void): Promise<BenchResult> {
+export async function benchModel(path: string, calls: number, onEngine?: (name: string) => void, block = 1): Promise<BenchResult> {
   const intBytes = readModelBytes(path);
   const meta = modelMetadata(decodeModel(intBytes), `${path}: metadata`);
   if (meta.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', path, 'bench takes the integer file (its .float32.onnx and .int8-dynamic.onnx siblings are found beside it)');
@@ -45,12 +45,19 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
     // runtime-core is ~50x slower: fewer calls keep the run short, its median stays stable
     open.push({ name, engine: e, stepper: latencyStepper(e, m, LATENCY_IDS[meta.task]), calls: name === 'core' ? Math.max(10, Math.floor(calls / 4)) : calls, times: [] });
   }
+  // Engines take turns in blocks of `block` calls. Within a block an engine runs as a streaming user's
+  // would, its weights warm in cache; the first call of each block (after another engine ran) is not
+  // timed. block = 1 alternates every call: each engine then finds the others' data in the caches.
   const warm = warmupCalls(calls);
-  for (let i = 0; i < calls + warm; i++) {
+  for (const o of open) for (let i = 0; i < warm; i++) await o.stepper.step();
+  let left = open.length;
+  while (left > 0) {
+    left = 0;
     for (const o of open) {
-      if (i >= o.calls + warm) continue;
-      const us = await o.stepper.step();
-      if (i >= warm) o.times.push(us);
+      if (o.times.length >= o.calls) continue;
+      if (block > 1) await o.stepper.step();
+      for (let i = 0; i < block && o.times.length < o.calls; i++) o.times.push(await o.stepper.step());
+      if (o.times.length < o.calls) left++;
     }
   }
   const engines: BenchResult['engines'] = {};
@@ -71,10 +78,12 @@ export function registerBench(program: Command, io: Io): void {
     .description('per-token latency of runtime-native, runtime-core and ONNX Runtime (integer file, float32 file, its int8-dynamic form) on one model')
     .argument('<model>', 'integer .onnx file (siblings .float32.onnx and .int8-dynamic.onnx are used when present)')
     .option('--calls <n>', 'timed calls per engine (median)', parseInteger, 200)
+    .option('--block <n>', 'engines take turns in blocks of n calls (the first of each block untimed); 1: alternate every call, so each engine meets the others\' data in the caches', parseInteger, 32)
     .option('--json', 'print one JSON object')
-    .action(async (path: string, o: { calls: number; json?: boolean }) => {
+    .action(async (path: string, o: { calls: number; block: number; json?: boolean }) => {
       if (o.calls < 5) throw new IntrnnError('ERR_OPTION', '--calls', 'must be at least 5');
-      const r = await benchModel(path, o.calls, (name) => io.err.write(`[bench] ${name}\n`));
+      if (o.block < 1) throw new IntrnnError('ERR_OPTION', '--block', 'must be at least 1');
+      const r = await benchModel(path, o.calls, (name) => io.err.write(`[bench] ${name}\n`), o.block);
       if (o.json) {
         io.out.write(JSON.stringify(r) + '\n');
         return;

@@ -1,5 +1,6 @@
 import { decodeModel, INTRNN_DOMAIN, IntrnnOp, INTRNN_OPSET_VERSION, IntrnnError, modelMetadata, readTensor, toNumber, type IAttributeProto, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { selectKernel, type KernelInstance } from './registry.js';
+import { RunArena } from './arena.js';
 import './builtin-kernels.js';
 
 /** A graph input or output: name, element type and dims (numbers fixed, strings symbolic). */
@@ -59,6 +60,8 @@ export class IntrnnModel {
   /** Constant tensors by name. */
   readonly initializers: ReadonlyMap<string, Tensor>;
   private readonly plan: PlannedNode[];
+  /** Bytes of outputs the last run allocated: the size of the next run's arena. */
+  private arenaBytes = 0;
 
   constructor(bytes: Uint8Array, options: LoadOptions = {}) {
     const model = decodeModel(bytes);
@@ -144,6 +147,13 @@ export class IntrnnModel {
    * the declared dims (symbolic dims consistently); returns every graph output.
    */
   run(feeds: Record<string, Tensor>): Record<string, Tensor> {
+    const values = this.checkFeeds(feeds);
+    this.execute(values);
+    return Object.fromEntries(this.outputs.map((o) => [o.name, values.get(o.name) ?? this.initializers.get(o.name)!]));
+  }
+
+  /** The feeds as the first runtime values, after checking names, types and shapes. */
+  private checkFeeds(feeds: Record<string, Tensor>): Map<string, Tensor> {
     const values = new Map<string, Tensor>(); // runtime values; constants stay in this.initializers
     const symbols = new Map<string, number>();
     for (const name of Object.keys(feeds)) {
@@ -168,11 +178,46 @@ export class IntrnnModel {
       });
       values.set(spec.name, t);
     }
+    return values;
+  }
+
+  private execute(values: Map<string, Tensor>): void {
+    const arena = new RunArena(this.arenaBytes);
     for (const node of this.plan) {
-      const outs = node.kernel.run(node.inputs.map((i) => values.get(i) ?? this.initializers.get(i)!));
+      const outs = node.kernel.run(node.inputs.map((i) => values.get(i) ?? this.initializers.get(i)!), arena);
       node.outputs.forEach((o, i) => values.set(o, outs[i]));
     }
-    return Object.fromEntries(this.outputs.map((o) => [o.name, values.get(o.name) ?? this.initializers.get(o.name)!]));
+    this.arenaBytes = arena.requested;
+  }
+
+  /**
+   * Where a run's time goes: each node's kernel timed alone on the inputs this run gives it (median
+   * of `calls`), beside the median of whole runs. For benchmarks and tuning; feeds are checked as in run.
+   */
+  profile(feeds: Record<string, Tensor>, calls = 200): { nodes: { name: string; op: string; backend: string; us: number }[]; runUs: number } {
+    const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+    const values = this.checkFeeds(feeds);
+    this.execute(values);
+    // Outputs of the timed calls are dropped, so one arena is rewound and reused: a node's time is its kernel's.
+    const scratch = new RunArena(this.arenaBytes);
+    const nodes = this.plan.map((node) => {
+      const inputs = node.inputs.map((i) => values.get(i) ?? this.initializers.get(i)!);
+      const times: number[] = [];
+      for (let i = 0; i < calls; i++) {
+        scratch.rewind();
+        const t0 = performance.now();
+        node.kernel.run(inputs, scratch);
+        times.push((performance.now() - t0) * 1000);
+      }
+      return { name: node.name, op: node.op, backend: node.backend, us: median(times) };
+    });
+    const runs: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const t0 = performance.now();
+      this.run(feeds);
+      runs.push((performance.now() - t0) * 1000);
+    }
+    return { nodes, runUs: median(runs) };
   }
 }
 

@@ -1,5 +1,6 @@
 import { IntrnnError } from '@intrnn/format';
 import type { Tensor } from '@intrnn/format';
+import type { OutputAllocator } from './arena.js';
 
 /** A node as the executor hands it to a kernel factory: constant inputs resolved, attributes decoded. */
 export interface NodeSpec {
@@ -12,7 +13,8 @@ export interface NodeSpec {
 
 /** A kernel instance, built once per node at load time (weights packed), run per call. */
 export interface KernelInstance {
-  run(inputs: Tensor[]): Tensor[];
+  /** Run on the inputs; returned tensors are allocated from `out` (the executor's per-run arena) when given. */
+  run(inputs: Tensor[], out?: OutputAllocator): Tensor[];
 }
 
 /** A registered kernel: which op it serves on which backend, and how much it is preferred. */

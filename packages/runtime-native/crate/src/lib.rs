@@ -4,6 +4,7 @@
 //! a handle table, so JavaScript never holds a raw pointer.
 
 pub mod arith;
+pub mod gates;
 pub mod gemv;
 pub mod lstm;
 mod napi;
@@ -229,7 +230,8 @@ mod tests {
         let lengths = [1usize, 2, 3, 5, 7, 8, 15, 16, 17, 31, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1000];
         let mut seed = 7u64;
         for &cols in &lengths {
-            for &rows in &[1usize, 3, 17] {
+            // 1-2 blocks of 16 rows, and odd and even block counts past the pair loop
+            for &rows in &[1usize, 3, 17, 33, 64, 65] {
                 for extreme in [false, true] {
                     let w: Vec<i8> = (0..rows * cols).map(|i| if extreme { if i % 2 == 0 { -128 } else { 127 } } else { lcg(&mut seed) }).collect();
                     let x: Vec<i8> = (0..cols).map(|i| if extreme { if i % 3 == 0 { 127 } else { -128 } } else { lcg(&mut seed) }).collect();
@@ -258,6 +260,60 @@ mod tests {
     }
 
     /// The int16 lookup table equals the knot search on every int16 input, for each symmetry.
+    /// The gate requantization on every path equals sat16(sat24(applyMultiplier) + sat24(applyMultiplier))
+    /// written with the reference helpers, on random and extreme accumulators, multipliers and shifts.
+    #[test]
+    fn gate_requantization_paths_match_the_definition() {
+        use super::arith::{apply_multiplier, sat};
+        use super::gates::gates;
+        let mut seed = 11u64;
+        let mut big = |seed: &mut u64| -> i64 {
+            *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (*seed >> 11) as i64
+        };
+        for &n in &[1usize, 7, 8, 9, 16, 17, 63, 64, 65, 1024, 1029] {
+            let acc = |i: usize, seed: &mut u64, big: &mut dyn FnMut(&mut u64) -> i64| -> i32 {
+                match i % 5 {
+                    0 => i32::MAX,
+                    1 => i32::MIN,
+                    _ => (big(seed) % (1i64 << 32) - (1i64 << 31)) as i32,
+                }
+            };
+            let ax: Vec<i32> = (0..n).map(|i| acc(i, &mut seed, &mut big)).collect();
+            let ah: Vec<i32> = (0..n).map(|i| acc(i + 2, &mut seed, &mut big)).collect();
+            let mult = |i: usize, seed: &mut u64, big: &mut dyn FnMut(&mut u64) -> i64| -> i64 {
+                match i % 4 {
+                    0 => (1 << 21) - 1,
+                    1 => -((1 << 21) - 1),
+                    _ => big(seed) % (1 << 21),
+                }
+            };
+            let mx: Vec<i64> = (0..n).map(|i| mult(i, &mut seed, &mut big)).collect();
+            let mh: Vec<i64> = (0..n).map(|i| mult(i + 1, &mut seed, &mut big)).collect();
+            let shift = |i: usize, seed: &mut u64, big: &mut dyn FnMut(&mut u64) -> i64| -> u64 {
+                match i % 6 {
+                    0 => 0,
+                    1 => 1,
+                    2 => 63,
+                    _ => (big(seed) % 60) as u64,
+                }
+            };
+            let sx: Vec<u64> = (0..n).map(|i| shift(i, &mut seed, &mut big)).collect();
+            let sh: Vec<u64> = (0..n).map(|i| shift(i + 3, &mut seed, &mut big)).collect();
+            let want: Vec<i64> = (0..n)
+                .map(|r| sat(sat(apply_multiplier(ax[r] as i64, mx[r], sx[r] as u32), 24) + sat(apply_multiplier(ah[r] as i64, mh[r], sh[r] as u32), 24), 16))
+                .collect();
+            for path in [Path::Scalar, Path::Avx2, Path::Vnni, Path::Neon] {
+                if !path.available() {
+                    continue;
+                }
+                let mut z = vec![0i64; n];
+                gates(path, &ax, &ah, &mx, &sx, &mh, &sh, &mut z);
+                assert_eq!(z, want, "{} n {}", path.name(), n);
+            }
+        }
+    }
+
     #[test]
     fn pwl_lookup_matches_search() {
         use super::pwl::Pwl;

@@ -1,6 +1,7 @@
 //! The integer LSTM layer (§10), MadNorm (§8) and the dense output layer, over packed weights.
 
 use crate::arith::{apply_multiplier, rdiv, rshr, sat};
+use crate::gates::gates;
 use crate::gemv::{pad_into, Packed, Path};
 use crate::pwl::Pwl;
 
@@ -40,9 +41,9 @@ pub struct Lstm {
     wh: Packed,
     bias: Vec<i32>,
     mult_x: Vec<i64>,
-    shift_x: Vec<u32>,
+    shift_x: Vec<u64>,
     mult_h: Vec<i64>,
-    shift_h: Vec<u32>,
+    shift_h: Vec<u64>,
     mult_out: i64,
     shift_out: u32,
     cell_shift: u32,
@@ -105,8 +106,8 @@ impl Lstm {
             bias: bias.to_vec(),
             mult_x: mults[..h4].iter().map(|&v| v as i64).collect(),
             mult_h: mults[h4..].iter().map(|&v| v as i64).collect(),
-            shift_x: shifts[..h4].iter().map(|&v| shift(v, "input")).collect::<Result<_, _>>()?,
-            shift_h: shifts[h4..].iter().map(|&v| shift(v, "recurrent")).collect::<Result<_, _>>()?,
+            shift_x: shifts[..h4].iter().map(|&v| shift(v, "input").map(u64::from)).collect::<Result<_, _>>()?,
+            shift_h: shifts[h4..].iter().map(|&v| shift(v, "recurrent").map(u64::from)).collect::<Result<_, _>>()?,
             mult_out: out[0] as i64,
             shift_out: shift(out[1], "output")?,
             cell_shift: (30 - out[2]) as u32,
@@ -141,11 +142,7 @@ impl Lstm {
                 pad_into(&hs, &mut hb, self.wh.stride);
                 self.wx.gemv(path, &xb, Some(&self.bias), &mut ax);
                 self.wh.gemv(path, &hb, None, &mut ah);
-                for r in 0..h4 {
-                    let tx = sat(apply_multiplier(ax[r] as i64, self.mult_x[r], self.shift_x[r]), 24);
-                    let th = sat(apply_multiplier(ah[r] as i64, self.mult_h[r], self.shift_h[r]), 24);
-                    z[r] = sat(tx + th, 16);
-                }
+                gates(path, &ax, &ah, &self.mult_x, &self.shift_x, &self.mult_h, &self.shift_h, &mut z);
                 if let Some(norm) = &self.norm {
                     for (g, n) in norm.iter().enumerate() {
                         n.apply(&mut z[g * h..(g + 1) * h]);

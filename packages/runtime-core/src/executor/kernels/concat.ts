@@ -1,5 +1,6 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
 import type { KernelEntry } from '../registry.js';
+import { HEAP_ALLOCATOR } from '../arena.js';
 
 /** ONNX Concat of runtime tensors of one type along an axis. */
 export const concatKernel: KernelEntry = {
@@ -10,7 +11,7 @@ export const concatKernel: KernelEntry = {
     const axisAttr = node.attributes.axis;
     if (typeof axisAttr !== 'number') throw new IntrnnError('ERR_MODEL_GRAPH', node.name, 'Concat needs an integer axis attribute');
     return {
-      run(inputs) {
+      run(inputs, alloc = HEAP_ALLOCATOR) {
         const rank = inputs[0].dims.length;
         const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
         if (axis < 0 || axis >= rank) throw new IntrnnError('ERR_SHAPE', node.name, `axis ${axisAttr} is outside rank ${rank}`);
@@ -23,7 +24,7 @@ export const concatKernel: KernelEntry = {
         const inner = inputs[0].dims.slice(axis + 1).reduce((a, b) => a * b, 1);
         const dims = [...inputs[0].dims];
         dims[axis] = inputs.reduce((s, t) => s + t.dims[axis], 0);
-        const out = new (inputs[0].data.constructor as new (n: number) => Tensor['data'])(dims.reduce((a, b) => a * b, 1));
+        const out = alloc.alloc(inputs[0].data.constructor as Int8ArrayConstructor, dims.reduce((a, b) => a * b, 1));
         let offset = 0;
         for (let o = 0; o < outer; o++) {
           for (const t of inputs) {

@@ -1,5 +1,6 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
 import type { KernelEntry } from '../registry.js';
+import { HEAP_ALLOCATOR } from '../arena.js';
 
 /** ONNX Gather along axis 0 of a constant table (the embedding): ids outside the table are a typed error. */
 export const gatherKernel: KernelEntry = {
@@ -13,10 +14,10 @@ export const gatherKernel: KernelEntry = {
     const rows = table.dims[0];
     const width = table.dims.slice(1).reduce((a, b) => a * b, 1);
     return {
-      run([, indices]) {
+      run([, indices], alloc = HEAP_ALLOCATOR) {
         if (indices.type !== 'int64' && indices.type !== 'int32') throw new IntrnnError('ERR_FEED_TYPE', `${node.name}.indices`, `is ${indices.type}, expected int64`);
         const n = indices.data.length;
-        const out = new (table.data.constructor as new (n: number) => Tensor['data'])(n * width);
+        const out = alloc.alloc(table.data.constructor as Int8ArrayConstructor, n * width);
         for (let i = 0; i < n; i++) {
           const id = Number(indices.data[i]);
           if (!(id >= 0 && id < rows)) throw new IntrnnError('ERR_FEED_RANGE', `${node.name}.indices[${i}]`, `id ${id} is outside the vocabulary [0, ${rows})`);

@@ -1,6 +1,7 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
 import { attentionReference, type AttentionParams } from '../../kernels/attention.js';
 import type { KernelEntry } from '../registry.js';
+import { HEAP_ALLOCATOR } from '../arena.js';
 import { expectTensor, pwlFromTensors } from '../tensor-checks.js';
 
 /** Attention parameters from an IntAttention node's constant inputs (2: score rescale, 3-4: the exp table). */
@@ -35,9 +36,9 @@ export const intAttentionReference: KernelEntry = {
   create(node) {
     const p = attentionParamsFromTensors(node.constants, node.name);
     return {
-      run([q, k]) {
+      run([q, k], alloc = HEAP_ALLOCATOR) {
         const { B, T, S, D } = checkAttentionInputs(q, k, node.name);
-        const out = new Int8Array(B * T * D);
+        const out = alloc.alloc(Int8Array, B * T * D);
         const qd = q.data as Int8Array;
         const kd = k.data as Int8Array;
         for (let b = 0; b < B; b++) {

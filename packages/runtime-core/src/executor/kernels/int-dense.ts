@@ -1,6 +1,7 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
 import { accumulatorBound, gemvInt8 } from '../../kernels/gemv-int8.js';
 import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
+import { HEAP_ALLOCATOR } from '../arena.js';
 import { expectTensor } from '../tensor-checks.js';
 
 /** An IntDense node's weights and bias, checked. */
@@ -26,9 +27,9 @@ export const intDenseReference: KernelEntry = {
   create(node): KernelInstance {
     const { w, bias, N, K } = denseParams(node);
     return {
-      run([x]) {
+      run([x], alloc = HEAP_ALLOCATOR) {
         const rows = checkDenseInput(x, `${node.name}.X`, K);
-        const out = new Int32Array(rows * N);
+        const out = alloc.alloc(Int32Array, rows * N);
         for (let r = 0; r < rows; r++) out.set(gemvInt8(w, N, K, (x.data as Int8Array).subarray(r * K, (r + 1) * K), bias), r * N);
         return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];
       },
@@ -50,9 +51,9 @@ export const intDenseCore: KernelEntry = {
     if (bound > 2 ** 31 - 1) throw new IntrnnError('ERR_OVERFLOW', `${node.name}.W`, `worst-case accumulator ${bound} exceeds int32`);
     let xs = new Int32Array(0);
     return {
-      run([x]) {
+      run([x], alloc = HEAP_ALLOCATOR) {
         const rows = checkDenseInput(x, `${node.name}.X`, K);
-        const out = new Int32Array(rows * N);
+        const out = alloc.alloc(Int32Array, rows * N);
         if (xs.length < rows * K) xs = new Int32Array(rows * K); // reused across calls
         xs.set(x.data as Int8Array);
         // weight row outermost: each row is read once per call and dotted with every input row,

@@ -4,6 +4,7 @@ import { compilePwl } from '../../kernels/pwl-eval-fast.js';
 import { lstmStepReference, type LstmCellParams } from '../../kernels/lstm-step.js';
 import { madNormReference } from '../../kernels/mad-norm.js';
 import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
+import { HEAP_ALLOCATOR } from '../arena.js';
 import { LSTM_INPUT, lstmParamsFromTensors } from '../tensor-checks.js';
 
 type Step = (x: Int8Array, h: Int8Array, c: Int16Array) => void;
@@ -37,15 +38,16 @@ function lstmKernel(node: NodeSpec, makeStep: (p: LstmCellParams) => Step): Kern
   const direction = lstmDirection(node);
   const step = makeStep(p);
   const { inputSize: D, hiddenSize: H } = p;
+  // the running state: scratch of this instance (runs are synchronous, never re-entered)
+  const h = new Int8Array(H);
+  const c = new Int16Array(H);
   return {
-    run(inputs) {
+    run(inputs, alloc = HEAP_ALLOCATOR) {
       const X = inputs[LSTM_INPUT.X];
       const { B, T } = checkLstmInputs(inputs, node.name, D, H);
-      const y = new Int8Array(B * T * H);
-      const hT = new Int8Array(B * H);
-      const cT = new Int16Array(B * H);
-      const h = new Int8Array(H);
-      const c = new Int16Array(H);
+      const y = alloc.alloc(Int8Array, B * T * H);
+      const hT = alloc.alloc(Int8Array, B * H);
+      const cT = alloc.alloc(Int16Array, B * H);
       for (let b = 0; b < B; b++) {
         h.set((inputs[LSTM_INPUT.h0].data as Int8Array).subarray(b * H, (b + 1) * H));
         c.set((inputs[LSTM_INPUT.c0].data as Int16Array).subarray(b * H, (b + 1) * H));
