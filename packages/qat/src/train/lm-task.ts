@@ -147,6 +147,8 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
   const mode = trainingMode(opts);
   const data: BrownLmData = loadBrownLm({ vocabSize: p.train.vocabSize });
   const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size });
+  // a fresh float start begins at the unigram model; a resume or a QAT start loads its weights over it
+  if (mode === 'float') model.initOutputBiasFromCounts(data.train);
   const stream = new StreamBatches(data.train, p.train.batch, p.train.bptt);
   const sampler = mode === 'float' && p.train.sampledSoftmax > 0 ? new CandidateSampler(data.train, data.vocab.size, p.train.sampledSoftmax, p.model.seed) : null;
   let state = zeroState(model, p.train.batch);
