@@ -20,6 +20,7 @@ const shots = process.env.INTRNN_SCREENSHOT_DIR;
 let server: ChildProcess;
 let browser: Browser;
 let page: Page;
+let appUrl: string;
 const pageErrors: string[] = [];
 
 function startServer(): Promise<string> {
@@ -40,6 +41,7 @@ function startServer(): Promise<string> {
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium package; or set CHROMIUM_PATH`);
   const url = await startServer();
+  appUrl = url;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   page = await browser.newPage({ viewport: { width: 1040, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -179,3 +181,20 @@ test('PWL view: one chart pair per table of the model, drawn', async () => {
     }
   }
 }, 60_000);
+
+test('a shipped model that cannot be fetched: its view says so, the other views work', async () => {
+  const p = await browser.newPage();
+  const errors: string[] = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  await p.route(/lm-brown-small.*\.onnx$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await p.goto(appUrl);
+  await p.waitForSelector('#lm-error[data-code="ERR_MODEL_FILE"]', { timeout: 60_000 });
+  expect(await p.textContent('#lm-error')).toContain('HTTP 404');
+  expect(await p.textContent('#lm-model')).toBe('no model');
+  expect(await p.isDisabled('#lm-run')).toBe(true);
+  await p.waitForSelector('#tagger-model[data-bytes]', { timeout: 60_000 });
+  await p.click('#tagger-run');
+  await p.waitForSelector('#tagger-output[data-tags]');
+  expect(errors).toEqual([]);
+  await p.close();
+}, 90_000);
