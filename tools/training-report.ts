@@ -29,7 +29,7 @@ const TASKS: TaskReport[] = [
     task: 'lm-brown',
     title: 'Brown language model',
     about:
-      '2 LSTM layers, H = 256, embedding 256, vocabulary of the 10,000 most frequent training words. Float pretraining with the full softmax and dropout 0.3, then QAT fine-tuning. Perplexities over whole splits, streaming with the state carried. The output bias starts at the training words' log-frequencies, so training begins at the unigram model and spends its steps on context (from a zero bias, Adam at this learning rate had needed a whole epoch just to reach unigram frequencies). docs/RESULTS.md sets the test perplexity beside add-one unigram and bigram models on the same split.',
+      '2 LSTM layers, H = 256, embedding 256, vocabulary of the 10,000 most frequent training words. Float pretraining with the full softmax and dropout 0.3, then QAT fine-tuning. Perplexities over whole splits, streaming with the state carried. The output bias starts at the log-frequencies of the training words, so training begins at the unigram model and spends its steps on context (from a zero bias, Adam at this learning rate had needed a whole epoch just to reach unigram frequencies). docs/RESULTS.md sets the test perplexity beside add-one unigram and bigram models on the same split.',
     metrics: [{ label: 'perplexity', key: 'perplexity', format: (v) => v.toFixed(2) }],
   },
   {
