@@ -218,7 +218,7 @@ ${big ? big.gbPerS.toFixed(1) : '-'} GB/s, ${big && copyGbPerS ? `${((100 * big.
   3.6 M MACs and 3.6 MB of int8 weights at H = 256. The output layer's 2.6 MB do not fit in L2, so it
   runs at the L3's bandwidth (the profile above); the LSTM layers' 0.5 MB each stay in L2.
 - Alternating every call, every engine reads its weights from memory on each token. native and the int8
-  path then read the same 3.6 MB per token and come out close; the float32 file reads 14 MB. That case is
+  path then read the same 3.6 MB per token and come out much closer than when warm; the float32 file reads 14 MB. That case is
   bound by memory, not by arithmetic, and it is where the int8 formats' 4x smaller weights pay most
   against float.
 - Tried, with their effect (A/B on this machine, bit-exactness kept by the tests):
