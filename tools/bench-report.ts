@@ -11,7 +11,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchModel, type BenchResult } from '@intrnn/cli';
+import { benchModel, median, zeroLmState, type BenchResult } from '@intrnn/cli';
 import { buildFloatModel, buildIntegerModel, floatLanguageModelSpec, languageModelSpec } from '@intrnn/converter';
 import { loadLmCheckpoint, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
 import { loadAddon, registerNativeKernels } from '@intrnn/runtime-native';
@@ -33,7 +33,6 @@ const WHAT: Record<string, string> = {
   'tfjs-float': 'float model, TensorFlow.js (wasm)',
 };
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 /** TensorFlow.js float forward (wasm, one thread), one token per call with the state carried. */
@@ -70,11 +69,7 @@ const intBytes = readFileSync(join(run, 'model.onnx'));
 let profile: ReturnType<IntrnnModel['profile']> | undefined;
 if (registerNativeKernels().ok) {
   const m = loadModel(intBytes, { backends: ['native', 'core', 'reference'] });
-  const feeds: Record<string, Tensor> = { tokens: { type: 'int64', dims: [1, 1], data: BigInt64Array.from([5n]) } };
-  for (const l of m.metadata.layers) {
-    feeds[`${l.node}.initial_h`] = { type: 'int8', dims: [1, l.hiddenSize], data: new Int8Array(l.hiddenSize) };
-    feeds[`${l.node}.initial_c`] = { type: 'int16', dims: [1, l.hiddenSize], data: new Int16Array(l.hiddenSize) };
-  }
+  const feeds: Record<string, Tensor> = { tokens: { type: 'int64', dims: [1, 1], data: BigInt64Array.from([5n]) }, ...zeroLmState(m.metadata) };
   profile = m.profile(feeds, 2000);
 }
 

@@ -4,11 +4,11 @@
  */
 export { main } from './main.js';
 export type { Io } from './io.js';
-export { evaluateModel } from './evaluate.js';
+export { evaluateModel, zeroLmState } from './evaluate.js';
 export type { EvalResult, EvalProgress } from './evaluate.js';
 export { openEngine, ENGINES } from './engines.js';
 export type { Engine, EngineName } from './engines.js';
-export { measureLatency } from './latency.js';
+export { measureLatency, median } from './latency.js';
 export type { Latency } from './latency.js';
 export { DEMO_SLICES, LATENCY_IDS } from './demo-slices.js';
 export { benchModel } from './commands/bench.js';

@@ -1,4 +1,5 @@
 /** Messages between the page and the runtime worker. Every request carries an id its replies echo. */
+import type { PwlFunction } from '@intrnn/runtime-core';
 
 export type Slot = 'lm' | 'tagger' | 'g2p';
 
@@ -51,7 +52,7 @@ export interface PronounceResult {
 /** One PWL table of a model, sampled for plotting; the error is measured on every integer input. */
 export interface PwlCurve {
   name: string;
-  fn: 'sigmoid' | 'tanh' | 'exp';
+  fn: PwlFunction;
   knots: number;
   inMin: number;
   inMax: number;

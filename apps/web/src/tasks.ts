@@ -3,7 +3,7 @@
  * holds one model per slot and serves the four views through the runtime-core SDK.
  */
 import { IntrnnError, isIntrnnError } from '@intrnn/format';
-import { LanguageModel, Tagger, Transducer, loadModel, compilePwl, pwlFromTensors, type IntrnnModel } from '@intrnn/runtime-core';
+import { LanguageModel, Tagger, Transducer, loadModel, compilePwl, modelPwlTables, type IntrnnModel } from '@intrnn/runtime-core';
 import { LIMITS, type ErrorInfo, type GenerateResult, type ModelInfo, type PronounceResult, type PwlCurve, type Slot, type TagResult } from './protocol.js';
 
 const TASK_OF_SLOT: Record<Slot, string> = { lm: 'lm-brown', tagger: 'pos-brown', g2p: 'g2p-cmudict' };
@@ -34,6 +34,8 @@ interface Loaded {
 export class WebRuntime {
   private readonly slots = new Map<Slot, Loaded>();
   private lmSdk?: LanguageModel;
+  /** The language model's vocabulary as a set, to name the prompt words it does not know. */
+  private lmWords = new Set<string>();
   private taggerSdk?: Tagger;
   private g2pSdk?: Transducer;
 
@@ -67,7 +69,10 @@ export class WebRuntime {
       return run(feeds);
     };
     this.slots.set(slot, loaded);
-    if (sdk instanceof LanguageModel) this.lmSdk = sdk;
+    if (sdk instanceof LanguageModel) {
+      this.lmSdk = sdk;
+      this.lmWords = new Set(sdk.vocabulary);
+    }
     else if (sdk instanceof Tagger) this.taggerSdk = sdk;
     else this.g2pSdk = sdk;
     info.loadMs = performance.now() - t0;
@@ -87,13 +92,12 @@ export class WebRuntime {
     if (w.length > LIMITS.promptWords) throw new IntrnnError('ERR_INPUT', 'prompt', `has ${w.length} words; at most ${LIMITS.promptWords}`);
     checkInteger(tokens, 'tokens', 1, LIMITS.generateTokens);
     checkInteger(seed, 'seed', 0, 2 ** 31 - 1);
-    const known = new Set(lm.vocabulary);
     let n = 0;
     const t0 = performance.now();
     const out = lm.generate(w.join(' '), { tokens, temperature, seed, onToken: (t) => onToken(t, n++) });
     // Per token: the prompt is fed once, then one call per produced token.
     const us = ((performance.now() - t0) * 1000) / (w.length + tokens - 1);
-    return { prompt: w.join(' '), unknownWords: w.filter((x) => !known.has(x)), tokens: out, usPerToken: us };
+    return { prompt: w.join(' '), unknownWords: w.filter((x) => !this.lmWords.has(x)), tokens: out, usPerToken: us };
   }
 
   tag(sentence: string): TagResult {
@@ -134,10 +138,7 @@ export class WebRuntime {
   pwl(slot: Slot): PwlCurve[] {
     const loaded = this.slots.get(slot);
     if (!loaded) throw new IntrnnError('ERR_MODEL_MISSING', slot, 'no model is loaded for this view');
-    const { model } = loaded;
-    return Object.entries(model.metadata.pwlTables).map(([name, scales]) => {
-      const table = pwlFromTensors(model.initializers.get(name) ?? null, model.initializers.get(`${name}_params`) ?? null, name);
-      const fn = name.endsWith('.sigmoid') ? 'sigmoid' : name.endsWith('.exp') ? 'exp' : 'tanh';
+    return modelPwlTables(loaded.model).map(({ name, fn, table, scales }) => {
       const f = fn === 'sigmoid' ? (x: number) => 1 / (1 + Math.exp(-x)) : fn === 'exp' ? Math.exp : Math.tanh;
       const evalQ = compilePwl(table);
       const { inMin, inMax, inScale, outScale } = scales;

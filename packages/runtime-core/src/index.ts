@@ -26,6 +26,8 @@ export type { ValueSpec, LoadOptions } from './executor/model.js';
 export { registerKernel, useReference, isReferenceOnly, kernelsFor, selectKernel } from './executor/registry.js';
 export type { KernelEntry, KernelInstance, NodeSpec } from './executor/registry.js';
 export { HEAP_ALLOCATOR } from './executor/arena.js';
+export { modelPwlTables, pwlFunctionOf } from './executor/pwl-tables.js';
+export type { ModelPwlTable, PwlFunction } from './executor/pwl-tables.js';
 export type { OutputAllocator } from './executor/arena.js';
 export type { Tensor, TensorData, ModelMetadata } from '@intrnn/format';
 export { LanguageModel } from './sdk/language-model.js';

@@ -1,6 +1,7 @@
 import { decodeModel, INTRNN_DOMAIN, IntrnnOp, INTRNN_OPSET_VERSION, IntrnnError, modelMetadata, readTensor, toNumber, type IAttributeProto, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { selectKernel, type KernelInstance } from './registry.js';
 import { RunArena } from './arena.js';
+import { pwlFunctionOf } from './pwl-tables.js';
 import './builtin-kernels.js';
 
 /** A graph input or output: name, element type and dims (numbers fixed, strings symbolic). */
@@ -123,7 +124,7 @@ export class IntrnnModel {
     const out = this.initializers.get('output.W');
     const labels = m.vocabularies.output ?? m.vocabularies.input;
     if (!out || out.dims[0] !== labels.length) throw new IntrnnError('ERR_MODEL_INCONSISTENT', 'metadata.vocabularies', `${labels.length} output labels; output.W has ${out?.dims[0] ?? 'no'} rows`);
-    const tables = new Set([...this.initializers.keys()].filter((k) => /\.(sigmoid|tanh_gate|tanh_cell|exp)$/.test(k)));
+    const tables = new Set([...this.initializers.keys()].filter((k) => pwlFunctionOf(k) !== null));
     for (const name of tables) if (!m.pwlTables[name]) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'is missing for a table the graph evaluates');
     for (const name of Object.keys(m.pwlTables)) if (!tables.has(name)) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'names no PWL tensor of the graph');
     for (const l of m.layers) {
