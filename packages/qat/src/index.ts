@@ -27,6 +27,7 @@ export { madNormFloat, madNormQat, madNormExact, madNormConstants } from './qat/
 export type { MadNormQuant, MadNormConstants } from './qat/mad-norm.js';
 export type { LstmQuantState, LstmRanges, LstmQatConstants } from './qat/qlstm.js';
 export { useWasmBackend, tf } from './qat/tf-backend.js';
+export { trainingBackend, setTrainingThreads, useNativeTraining } from './qat/native-ops.js';
 export { LstmLanguageModel, crossEntropy } from './models/language-model.js';
 export type { LmConfig, LmQuantState, LmState, LmIntegers } from './models/language-model.js';
 export { trainLm, evalLmCheckpoint, evaluateLm, loadLmCheckpoint, LM_PRESETS, StreamBatches } from './train/lm-task.js';

@@ -1,6 +1,7 @@
 import { gemvInt8, lstmStepReference } from '@intrnn/runtime-core';
 import { LstmLanguageModel } from '../src/index.js';
 import { tf, useWasmBackend } from '../src/qat/tf-backend.js';
+import { useNativeTraining } from '../src/qat/native-ops.js';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -23,7 +24,9 @@ function referenceLogits(m: ReturnType<LstmLanguageModel['exportIntegers']>, E: 
   });
 }
 
-describe('the QAT language model computes exactly what runtime-core kernels compute', () => {
+describe.each([['native kernels', true], ['tfjs ops', false]])('the QAT language model computes exactly what runtime-core kernels compute (%s)', (_, native) => {
+  beforeAll(() => useNativeTraining(native as boolean));
+  afterAll(() => useNativeTraining(true));
   test.each([
     [40, 8, 8, 1, 5],
     [50, 16, 12, 2, 6],

@@ -4,6 +4,7 @@ import { disposeLstmQatConstants, QLstm } from '../src/qat/qlstm.js';
 import { fakeQuantWeights, makeRescale, productShift, rescale } from '../src/qat/ste-ops.js';
 import { shiftConstants } from '../src/qat/exact-int.js';
 import { tf, useWasmBackend } from '../src/qat/tf-backend.js';
+import { useNativeTraining } from '../src/qat/native-ops.js';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -57,7 +58,10 @@ function parity(D: number, H: number, B: number, T: number, seed: number, weight
   return { mismatches, compared, state };
 }
 
-describe('QLstm in QAT mode computes exactly what runtime-core computes', () => {
+// every case runs on both training backends: the native kernels (when the addon is built) and the tfjs ops
+describe.each([['native kernels', true], ['tfjs ops', false]])('QLstm in QAT mode computes exactly what runtime-core computes (%s)', (_, native) => {
+  beforeAll(() => useNativeTraining(native as boolean));
+  afterAll(() => useNativeTraining(true));
   test.each([
     [1, 1, 2, 3, 1, 1],
     [3, 2, 2, 5, 2, 1],

@@ -1,5 +1,7 @@
+import { IntrnnError } from '@intrnn/format';
 import { disposeLstmQatConstants, QLstm, type LstmQatConstants, type LstmQuantState, type LstmRanges } from '../qat/qlstm.js';
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
+import { denseCrossEntropyNative, denseCrossEntropyValueNative } from '../qat/native-ops.js';
 import { fakeQuantValue, fakeQuantWeights, int8Scale } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
 import type { AttentionQuant } from '../qat/attention.js';
@@ -14,6 +16,11 @@ export interface LmConfig {
   hiddenSize: number;
   layers: number;
   seed: number;
+  /**
+   * 1: the output layer's weights are the embedding (tied, as in the paper's language model; needs
+   * embedSize = hiddenSize): one V × H int8 matrix at one scale serves the lookup and the logits.
+   */
+  tied?: number;
 }
 
 /** Frozen quantization of the whole model: the embedding's int8 scale and each layer's state. */
@@ -66,9 +73,10 @@ export class LstmLanguageModel {
     const { vocabSize: V, embedSize: E, hiddenSize: H, layers, seed } = config;
     this.embedding = tf.variable(tf.randomUniform([V, E], -0.1, 0.1, 'float32', seed), true, `${this.prefix}embedding`);
     this.lstms = Array.from({ length: layers }, (_, l) => new QLstm(l === 0 ? E : H, H, seed + 10 * (l + 1), `${this.prefix}lstm${l}`));
+    if (config.tied && E !== H) throw new IntrnnError('ERR_CONFIG', 'tied', `tied embeddings need embedSize = hiddenSize (${E} ≠ ${H})`);
     const lim = Math.sqrt(6 / (H + V));
     // one row per word, like the embedding: a sampled softmax gathers the rows of its candidates
-    this.outW = tf.variable(tf.randomUniform([V, H], -lim, lim, 'float32', seed + 99), true, `${this.prefix}out/w`);
+    this.outW = config.tied ? this.embedding : tf.variable(tf.randomUniform([V, H], -lim, lim, 'float32', seed + 99), true, `${this.prefix}out/w`);
     this.outB = tf.variable(tf.zeros([V]), true, `${this.prefix}out/b`);
   }
 
@@ -90,12 +98,17 @@ export class LstmLanguageModel {
 
   /** Every trainable variable, in a fixed order (checkpoints rely on it). */
   get variables(): tf.Variable[] {
-    return [this.embedding, ...this.lstms.flatMap((l) => l.variables), this.outW, this.outB];
+    return [this.embedding, ...this.lstms.flatMap((l) => l.variables), ...(this.config.tied ? [] : [this.outW]), this.outB];
   }
 
   /** The variables with their names inside the model (`embedding`, `lstm0/wx`, …): checkpoint names. */
   namedVariables(): { name: string; variable: tf.Variable }[] {
     return this.variables.map((v) => ({ name: v.name.slice(this.prefix.length), variable: v }));
+  }
+
+  /** Whether the output layer is the embedding. */
+  get tied(): boolean {
+    return !!this.config.tied;
   }
 
   /** Free the model's variables. */
@@ -160,13 +173,45 @@ export class LstmLanguageModel {
     const q = this.quant;
     const lstm = this.lstms.map((layer, l) => layer.qatConstants(q.lstm[l], previous?.lstm[l]));
     if (previous) previous.outScale.dispose();
-    return { lstm, outScale: int8Scale(this.outW) };
+    // tied: the one table keeps the embedding's frozen scale, for the lookup and the logits alike
+    return { lstm, outScale: this.config.tied ? tf.scalar(q.embedScale) : int8Scale(this.outW) };
   }
 
-  /** QAT forward: integer logits [B·T, V] (int32-valued), their real value, and the integer state. */
-  forwardQat(ids: T, k: LmQatConstants, state?: LmState): { logitsInt: T; logits: T; state: LmState } {
+  /**
+   * Mean cross-entropy of the output layer over hidden states [N, H] against targets: the float
+   * layer, or with `k` the integer one (int8 weights, int32 logits at their scale) over integer
+   * states. The fused native kernel when it is in use (with gradients unless `valueOnly`).
+   */
+  outputLoss(hidden: T, targets: T, k?: LmQatConstants): tf.Scalar;
+  outputLoss(hidden: T, targets: T, k: LmQatConstants | undefined, valueOnly: true): number;
+  outputLoss(hidden: T, targets: T, k?: LmQatConstants, valueOnly = false): tf.Scalar | number {
+    return tf.tidy(() => {
+      const out = k ? this.integerOutput(k) : { w: this.outW, b: this.outB, scale: 1 };
+      const flat = targets.reshape([-1]);
+      const native = valueOnly ? denseCrossEntropyValueNative(hidden, out.w, out.b, flat, out.scale) : denseCrossEntropyNative(hidden, out.w, out.b, flat, out.scale);
+      if (native !== null) return native as tf.Scalar;
+      const loss = crossEntropy(mm(hidden, tf.transpose(out.w)).add(out.b).mul(out.scale), flat);
+      return valueOnly ? (loss.dataSync()[0] as unknown as tf.Scalar) : loss;
+    }) as tf.Scalar | number;
+  }
+
+  /** The integer output layer: int8-valued weights [V, H], int24-valued bias and the logits' scale. */
+  private integerOutput(k: LmQatConstants): { w: T; b: T; scale: number } {
     const q = this.quant!;
-    let x: T = fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, 8);
+    const logitScale = k.outScale.mul(q.lstm[q.lstm.length - 1].hiddenScale);
+    return { w: fakeQuantWeights(this.outW, k.outScale), b: fakeQuantValue(this.outB, logitScale, 24), scale: logitScale.dataSync()[0] };
+  }
+
+  /** The int8 embedding of ids in QAT mode (tied: rows of the output layer's int8 matrix, within ±127). */
+  private embeddedQat(ids: T, k: LmQatConstants): T {
+    const q = this.quant!;
+    return this.config.tied ? embeddingLookup(fakeQuantWeights(this.embedding, k.outScale), ids) : fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, 8);
+  }
+
+  /** QAT forward up to the last LSTM layer: integer hidden states [B·T, H] and the integer state. */
+  hiddenQat(ids: T, k: LmQatConstants, state?: LmState): { hidden: T; state: LmState } {
+    const q = this.quant!;
+    let x: T = this.embeddedQat(ids, k);
     const next: LmState = { h: [], c: [] };
     this.lstms.forEach((layer, l) => {
       const r = layer.forwardQat(x, k.lstm[l], state && { h: state.h[l], c: state.c[l] });
@@ -175,10 +220,15 @@ export class LstmLanguageModel {
       next.c.push(r.c);
     });
     const [B, Tn, H] = x.shape;
-    const hiddenScale = q.lstm[q.lstm.length - 1].hiddenScale;
-    const logitScale = k.outScale.mul(hiddenScale);
-    const logitsInt = mm(x.reshape([B * Tn, H]), tf.transpose(fakeQuantWeights(this.outW, k.outScale))).add(fakeQuantValue(this.outB, logitScale, 24));
-    return { logitsInt, logits: logitsInt.mul(logitScale), state: next };
+    return { hidden: x.reshape([B * Tn, H]), state: next };
+  }
+
+  /** QAT forward: integer logits [B·T, V] (int32-valued), their real value, and the integer state. */
+  forwardQat(ids: T, k: LmQatConstants, state?: LmState): { logitsInt: T; logits: T; state: LmState } {
+    const r = this.hiddenQat(ids, k, state);
+    const out = this.integerOutput(k);
+    const logitsInt = mm(r.hidden, tf.transpose(out.w)).add(out.b);
+    return { logitsInt, logits: logitsInt.mul(out.scale), state: r.state };
   }
 
   /**
@@ -193,7 +243,7 @@ export class LstmLanguageModel {
       const hiddenScale = q.lstm[q.lstm.length - 1].hiddenScale;
       const logitScale = k.outScale.mul(hiddenScale);
       out = {
-        embedding: Int8Array.from(fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, 8).dataSync()),
+        embedding: Int8Array.from(this.embeddedQat(ids, k).dataSync()),
         layers: this.lstms.map((layer, l) => layer.exportCell(k.lstm[l])),
         outWeights: Int8Array.from(fakeQuantWeights(this.outW, k.outScale).dataSync()),
         outBias: Int32Array.from(fakeQuantValue(this.outB, logitScale, 24).dataSync()),

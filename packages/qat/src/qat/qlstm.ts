@@ -4,6 +4,7 @@ import { activationTable } from './pwl-cache.js';
 import { disposePwlLookup, disposeRescale, fakeQuantValue, fakeQuantWeights, int8Scale, makePwlLookup, makeRescale, productShift, pwlApply, rescale, type PwlLookup, type Rescale } from './ste-ops.js';
 import { disposeShiftConstants, saturateT, shiftConstants, type ShiftConstants } from './exact-int.js';
 import { mm } from './fast-ops.js';
+import { lstmSequenceNative } from './native-ops.js';
 import { disposeMadNormConstants, madNormConstants, madNormFloat, madNormQat, type MadNormConstants, type MadNormQuant } from './mad-norm.js';
 import { tf } from './tf-backend.js';
 
@@ -109,6 +110,9 @@ export class QLstm {
 
   /** Float forward over [B, T, D] real inputs. Returns outputs [B, T, H] and the last state. */
   forwardFloat(x: T, init?: { h: T; c: T }, ranges?: LstmRanges): { ys: T; h: T; c: T } {
+    // calibration (ranges) and MadNorm layers take the tfjs ops
+    const fast = !ranges && !this.madNorm ? lstmSequenceNative(x, this.wx, this.wh, this.bias, init, null) : null;
+    if (fast) return fast;
     const [B, Tn] = x.shape;
     const H = this.hiddenSize;
     const ax = mm(x.reshape([B * Tn, this.inputSize]), this.wx).add(this.bias).reshape([B, Tn, 4 * H]);
@@ -209,9 +213,15 @@ export class QLstm {
    * runtime-core's lstmStepReference computes; gradients flow by straight-through estimates.
    */
   forwardQat(xInt: T, k: LstmQatConstants, init?: { h: T; c: T }): { ys: T; h: T; c: T } {
+    const w = this.integerWeights(k);
+    if (!k.norm) {
+      const h = k.host;
+      const cell = { multX: h.multX, shiftX: h.shiftX, multH: h.multH, shiftH: h.shiftH, multOut: h.multOut, shiftOut: h.shiftOut, cellFracBits: k.state.cellFracBits, ...k.lookups };
+      const fast = lstmSequenceNative(xInt, w.wx, w.wh, w.bias, init, cell);
+      if (fast) return fast;
+    }
     const [B, Tn] = xInt.shape;
     const H = this.hiddenSize;
-    const w = this.integerWeights(k);
     const ax = mm(xInt.reshape([B * Tn, this.inputSize]), w.wx).add(w.bias);
     const tx = timeSteps(rescale(ax, k.rescaleX).reshape([B, Tn, 4 * H]));
     let h = init?.h ?? tf.zeros([B, H]);

@@ -61,6 +61,9 @@ export function productShift(a: T, b: T, shift: ShiftConstants, n: number): T {
 export interface PwlLookup {
   values: T;
   slopes: T;
+  /** The same on the host, for the native training kernels. */
+  hostValues: Float32Array;
+  hostSlopes: Float32Array;
   table: PwlTable;
 }
 
@@ -72,7 +75,7 @@ export function makePwlLookup(table: PwlTable): PwlLookup {
   for (let i = 0; i < 65536; i++) values[i] = evaluate(i - INT16_OFFSET);
   const slopes = new Float32Array(65536);
   for (let i = 0; i < 65536; i++) slopes[i] = (values[Math.min(i + 1, 65535)] - values[Math.max(i - 1, 0)]) / (i === 0 || i === 65535 ? 1 : 2);
-  return { values: tf.tensor1d(values), slopes: tf.tensor1d(slopes), table };
+  return { values: tf.tensor1d(values), slopes: tf.tensor1d(slopes), hostValues: values, hostSlopes: slopes, table };
 }
 
 export function disposePwlLookup(p: PwlLookup): void {

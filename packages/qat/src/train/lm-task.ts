@@ -1,7 +1,6 @@
 import { IntrnnError } from '@intrnn/format';
 import { loadBrownLm, type BrownLmData } from '../data/lm-brown.js';
-import { crossEntropy, LstmLanguageModel, type LmConfig, type LmQatConstants, type LmState } from '../models/language-model.js';
-import { mm } from '../qat/fast-ops.js';
+import { LstmLanguageModel, type LmConfig, type LmQatConstants, type LmState } from '../models/language-model.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
@@ -29,6 +28,9 @@ export interface LmTrainSettings {
   sampledSoftmax: number;
   /** Dropout rate of float pretraining (seeded per step; QAT fine-tuning uses none). */
   dropout: number;
+  /** Float pretraining: cosine decay of the learning rate over this many steps, to lrFloor × the rate, then flat (0: constant). */
+  lrDecaySteps?: number;
+  lrFloor?: number;
 }
 
 /** Presets of the Brown language model: `tiny` for tests (seconds), `small` for the shipped model. */
@@ -40,6 +42,11 @@ export const LM_PRESETS: Record<string, { model: Omit<LmConfig, 'vocabSize'>; tr
   small: {
     model: { embedSize: 256, hiddenSize: 256, layers: 2, seed: 1 },
     train: { batch: 32, steps: 1000, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 10000, qatSteps: 200, qatLearningRate: 0.0005, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 0, dropout: 0.3 },
+  },
+  // the shipped model: tied embeddings (one 10,000 × 512 int8 table), about 20 epochs of Brown
+  medium: {
+    model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1, tied: 1 },
+    train: { batch: 32, steps: 14000, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 10000, qatSteps: 1500, qatLearningRate: 0.0002, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 0, dropout: 0.5, lrDecaySteps: 14000, lrFloor: 0.1 },
   },
   full: {
     model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1 },
@@ -118,14 +125,13 @@ export function evaluateLm(model: LstmLanguageModel, ids: Int32Array, opts: { ba
   for (let s = 0; s < stream.windows; s++) {
     const { inputs, targets } = stream.window(s);
     const [loss, next] = tf.tidy(() => {
-      const r = k ? model.forwardQat(inputs, k, state) : model.forwardFloat(inputs, state);
-      const l = crossEntropy(r.logits, targets);
-      return [l, [...r.state.h, ...r.state.c].map((t) => tf.keep(t))] as const;
+      const r = k ? model.hiddenQat(inputs, k, state) : model.hiddenFloat(inputs, state);
+      return [model.outputLoss(r.hidden, targets, k ?? undefined, true), [...r.state.h, ...r.state.c].map((t) => tf.keep(t))] as const;
     });
     const n = inputs.size;
-    nll += loss.dataSync()[0] * n;
+    nll += loss * n;
     count += n;
-    tf.dispose([loss, inputs, targets, ...state.h, ...state.c]);
+    tf.dispose([inputs, targets, ...state.h, ...state.c]);
     const L = model.lstms.length;
     state = { h: next.slice(0, L), c: next.slice(L) };
     opts.onProgress?.({ phase: 'eval', step: s + 1, totalSteps: stream.windows });
@@ -187,16 +193,16 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
         const { inputs, targets } = batch;
         const keep = (st: LmState) => ({ h: st.h.map((t) => tf.keep(t)), c: st.c.map((t) => tf.keep(t)) });
         if (mode === 'qat') {
-          const q = model.forwardQat(inputs, k!, state);
+          const q = model.hiddenQat(inputs, k!, state);
           next = keep(q.state);
-          return crossEntropy(q.logits, targets);
+          return model.outputLoss(q.hidden, targets, k);
         }
         const f = model.hiddenFloat(inputs, state, undefined, p.train.dropout, step + 1);
         next = keep(f.state);
         if (sampler) {
           return model.sampledLoss(f.hidden, targets, sampler.sample(step, targets.dataSync() as Int32Array));
         }
-        return crossEntropy(mm(f.hidden, tf.transpose(model.outW)).add(model.outB), targets);
+        return model.outputLoss(f.hidden, targets);
       },
       tokens: () => p.train.batch * p.train.bptt,
       commit: () => {
@@ -227,7 +233,7 @@ export function loadLmCheckpoint(dir: string): { model: LstmLanguageModel; meta:
   const ck = loadCheckpoint(dir);
   if (ck.meta.task !== 'lm-brown') throw new IntrnnError('ERR_CHECKPOINT', dir, `holds task ${ck.meta.task}, not lm-brown`);
   const c = ck.meta.config;
-  const model = new LstmLanguageModel({ vocabSize: c.vocabSize, embedSize: c.embedSize, hiddenSize: c.hiddenSize, layers: c.layers, seed: c.seed });
+  const model = new LstmLanguageModel({ vocabSize: c.vocabSize, embedSize: c.embedSize, hiddenSize: c.hiddenSize, layers: c.layers, seed: c.seed, tied: c.tied ?? 0 });
   loadWeights(model, ck);
   model.quant = ck.meta.quant;
   disposeCheckpoint(ck);

@@ -9,6 +9,8 @@ pub mod gemv;
 pub mod lstm;
 mod napi;
 pub mod pwl;
+pub mod train;
+mod train_api;
 
 use gemv::{pad_into, Packed, Path};
 use lstm::{Attention, Dense, Lstm};
@@ -212,6 +214,10 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     export(env, exports, "attentionCreate", attention_create);
     export(env, exports, "attentionRun", attention_run);
     export(env, exports, "release", release);
+    export(env, exports, "trainInfo", train_api::train_info);
+    export(env, exports, "lstmTrainForward", train_api::lstm_train_forward);
+    export(env, exports, "lstmTrainBackward", train_api::lstm_train_backward);
+    export(env, exports, "denseXentTrain", train_api::dense_xent_train);
     exports
 }
 

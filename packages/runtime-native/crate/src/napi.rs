@@ -32,6 +32,7 @@ const T_NUMBER: i32 = 3;
 pub const INT8: i32 = 0;
 pub const INT16: i32 = 3;
 pub const INT32: i32 = 5;
+pub const FLOAT32: i32 = 7;
 
 extern "C" {
     fn napi_get_cb_info(env: napi_env, info: napi_callback_info, argc: *mut usize, argv: *mut napi_value, this_arg: *mut napi_value, data: *mut *mut c_void) -> napi_status;
@@ -44,6 +45,8 @@ extern "C" {
     fn napi_throw_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status;
     fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
     fn napi_create_int32(env: napi_env, value: i32, result: *mut napi_value) -> napi_status;
+    fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status;
+    fn napi_create_double(env: napi_env, value: f64, result: *mut napi_value) -> napi_status;
     fn napi_create_string_utf8(env: napi_env, s: *const c_char, length: usize, result: *mut napi_value) -> napi_status;
 }
 
@@ -99,6 +102,16 @@ impl Call {
         // SAFETY: the value is a number (checked above).
         if unsafe { napi_get_value_int32(self.env, self.args[i], &mut v) } != NAPI_OK {
             return Err(format!("{} is not an int32", name));
+        }
+        Ok(v)
+    }
+
+    /// A finite number argument.
+    pub fn number(&self, i: usize, name: &str) -> R<f64> {
+        let mut v = 0.0;
+        // SAFETY: a valid env and value; the status says whether it was a number.
+        if self.kind(i) != T_NUMBER || unsafe { napi_get_value_double(self.env, self.args[i], &mut v) } != NAPI_OK || !v.is_finite() {
+            return Err(format!("{} must be a finite number", name));
         }
         Ok(v)
     }
@@ -193,6 +206,13 @@ impl Call {
         out
     }
 
+    pub fn double(&self, v: f64) -> napi_value {
+        let mut out = ptr::null_mut();
+        // SAFETY: valid env.
+        unsafe { napi_create_double(self.env, v, &mut out) };
+        out
+    }
+
     pub fn string(&self, s: &str) -> napi_value {
         let mut out = ptr::null_mut();
         // SAFETY: valid env; the pointer and length describe `s`.
@@ -221,13 +241,20 @@ impl Elem for i16 {
 impl Elem for i32 {
     const KIND: i32 = INT32;
 }
+impl Elem for f32 {
+    const KIND: i32 = FLOAT32;
+}
 
 /// Run a callback body; an Err becomes a thrown JS Error with code ERR_NATIVE.
 ///
 /// # Safety
 /// `env` and `info` must be the ones Node passed to the callback.
 pub unsafe fn guard(env: napi_env, info: napi_callback_info, argc: usize, body: impl FnOnce(&mut Call) -> R<napi_value>) -> napi_value {
-    let result = Call::new(env, info, argc).and_then(|mut c| body(&mut c));
+    // a panic is a bug, but it must reach JS as an error: unwinding across the C boundary would abort
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Call::new(env, info, argc).and_then(|mut c| body(&mut c)))).unwrap_or_else(|p| {
+        let what = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+        Err(format!("internal error (please report): {}", what))
+    });
     match result {
         Ok(v) => v,
         Err(msg) => {
