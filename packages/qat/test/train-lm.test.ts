@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crossEntropy, loadCheckpoint, loadLmCheckpoint, LstmLanguageModel, tf, trainLm, useWasmBackend } from '../src/index.js';
+import { crossEntropy, loadCheckpoint, loadLmCheckpoint, LstmLanguageModel, readCheckpointMeta, tf, trainLm, useWasmBackend } from '../src/index.js';
 
 // Real training of the `tiny` preset on the Brown corpus (wasm backend, one core).
 const root = mkdtempSync(join(tmpdir(), 'intrnn-train-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const weightsOf = (dir: string) => readFileSync(join(dir, 'weights.bin'));
+const weightsOf = (dir: string) => readFileSync(join(dir, readCheckpointMeta(dir).weights));
 
 test('the language model learns context: next = current + 1 (mod V) from the unigram start to near zero loss', async () => {
   await useWasmBackend();
@@ -89,20 +89,83 @@ describe('lm-brown tiny preset', () => {
 
 describe('checkpoint files', () => {
   const dir = join(root, 'bad');
+  let manifest = '';
+  let weightsName = '';
+  let weights: Buffer;
+  const restore = () => {
+    writeFileSync(join(dir, 'checkpoint.json'), manifest);
+    writeFileSync(join(dir, weightsName), weights);
+  };
 
   beforeAll(async () => {
     await trainLm({ preset: 'tiny', outDir: dir, steps: 2 });
+    manifest = readFileSync(join(dir, 'checkpoint.json'), 'utf8');
+    weightsName = JSON.parse(manifest).weights;
+    weights = readFileSync(join(dir, weightsName));
   }, 60_000);
+  afterEach(restore);
+
+  test('one manifest and one weights file, named by the step', () => {
+    expect(weightsName).toBe('weights.2.bin');
+    expect(readdirSync(dir).sort()).toEqual(['checkpoint.json', 'weights.2.bin']);
+    expect(loadCheckpoint(dir).meta.step).toBe(2);
+  });
 
   test('a missing file, broken JSON, a wrong schema and a truncated weights file are typed errors', () => {
-    const meta = readFileSync(join(dir, 'checkpoint.json'), 'utf8');
     expect(() => loadCheckpoint(join(root, 'nowhere'))).toThrow(/checkpoint\.json: no such file/);
-    writeFileSync(join(dir, 'checkpoint.json'), meta.slice(0, 40));
+    writeFileSync(join(dir, 'checkpoint.json'), manifest.slice(0, 40));
     expect(() => loadCheckpoint(dir)).toThrow(/is not valid JSON/);
-    writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ ...JSON.parse(meta), step: -1 }));
+    writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ ...JSON.parse(manifest), step: -1 }));
     expect(() => loadCheckpoint(dir)).toThrow(/checkpoint\.json: step/);
-    writeFileSync(join(dir, 'checkpoint.json'), meta);
-    truncateSync(join(dir, 'weights.bin'), 100);
-    expect(() => loadCheckpoint(dir)).toThrow(/weights\.bin: has 100 bytes/);
+    restore();
+    truncateSync(join(dir, weightsName), 100);
+    expect(() => loadCheckpoint(dir)).toThrow(/weights\.2\.bin: has 100 bytes/);
+    rmSync(join(dir, weightsName));
+    expect(() => loadCheckpoint(dir)).toThrow(/weights\.2\.bin: no such file/);
   });
+
+  test('a flipped bit in the weights, an edited manifest field and a torn pair are refused by the hash', () => {
+    const flipped = Buffer.from(weights);
+    flipped[1234] ^= 0x04;
+    writeFileSync(join(dir, weightsName), flipped);
+    expect(() => loadCheckpoint(dir)).toThrow(/content hash does not match/);
+    restore();
+    writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ ...JSON.parse(manifest), elapsedSeconds: 1 }));
+    expect(() => loadCheckpoint(dir)).toThrow(/content hash does not match/);
+    restore();
+    // the manifest of step 2 beside the weights of another run of the same shapes
+    const other = join(root, 'other');
+    return trainLm({ preset: 'tiny', outDir: other, steps: 3 }).then(() => {
+      copyFileSync(join(other, 'weights.3.bin'), join(dir, weightsName));
+      expect(() => loadCheckpoint(dir)).toThrow(/content hash does not match/);
+    });
+  }, 60_000);
+
+  test('resume refuses a corrupted checkpoint, and nothing on disk changes', async () => {
+    const flipped = Buffer.from(weights);
+    flipped[99] ^= 0x80;
+    writeFileSync(join(dir, weightsName), flipped);
+    await expect(trainLm({ preset: 'tiny', outDir: dir, steps: 4, resume: true })).rejects.toThrow(/content hash does not match/);
+    expect(readFileSync(join(dir, 'checkpoint.json'), 'utf8')).toBe(manifest);
+    expect(Buffer.compare(readFileSync(join(dir, weightsName)), flipped)).toBe(0);
+  }, 60_000);
+
+  test('a checkpoint of non-finite weights is refused even with a matching hash, and training never saves one', async () => {
+    const { saveCheckpoint } = await import('../src/train/checkpoint.js');
+    const meta = JSON.parse(manifest);
+    const nan = tf.tensor1d([1, NaN]);
+    const target = join(root, 'nan');
+    expect(() => saveCheckpoint(target, { ...meta }, [{ name: 'w', tensor: nan }], [], [])).toThrow(/w: holds NaN at step 2: training diverged/);
+    expect(existsSync(join(target, 'checkpoint.json'))).toBe(false);
+    nan.dispose();
+  });
+
+  test('a learning rate that blows up stops training with a typed error and keeps the last checkpoint', async () => {
+    const dir2 = join(root, 'diverge');
+    await trainLm({ preset: 'tiny', outDir: dir2, steps: 2 });
+    const before = readFileSync(join(dir2, 'checkpoint.json'), 'utf8');
+    await expect(trainLm({ preset: 'tiny', outDir: dir2, steps: 12, resume: true, overrides: { learningRate: 1e38, clipNorm: 1e38 } })).rejects.toThrow(/ERR_TRAIN_DIVERGED|training diverged/);
+    expect(readFileSync(join(dir2, 'checkpoint.json'), 'utf8')).toBe(before);
+    expect(loadCheckpoint(dir2).meta.step).toBe(2);
+  }, 60_000);
 });

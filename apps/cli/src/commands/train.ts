@@ -21,11 +21,13 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped')
     .option('--steps <n>', "override the preset's number of steps", parseInteger)
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints (default 300)', parseInteger)
+    .option('--workers <n>', 'threads of the native training kernels (default: the cores; results do not depend on it)', parseInteger)
     .option('--json', 'print one JSON object with the figures')
-    .action(async (o: { task: string; preset: string; out: string; qatFrom?: string; resume?: boolean; steps?: number; checkpointEvery?: number; json?: boolean }) => {
+    .action(async (o: { task: string; preset: string; out: string; qatFrom?: string; resume?: boolean; steps?: number; checkpointEvery?: number; workers?: number; json?: boolean }) => {
       if (o.steps !== undefined && o.steps < 1) throw new IntrnnError('ERR_OPTION', '--steps', 'must be at least 1');
+      if (o.workers !== undefined && (o.workers < 1 || o.workers > 256)) throw new IntrnnError('ERR_OPTION', '--workers', 'must be between 1 and 256');
       const progress = progressReporter(io);
-      const common = { preset: o.preset, outDir: o.out, qatFrom: o.qatFrom, resume: o.resume, steps: o.steps, checkpointEverySeconds: o.checkpointEvery, onProgress: progress.update };
+      const common = { preset: o.preset, outDir: o.out, qatFrom: o.qatFrom, resume: o.resume, steps: o.steps, checkpointEverySeconds: o.checkpointEvery, workers: o.workers, onProgress: progress.update };
       const r = o.task === 'pos-brown' ? await trainPos(common) : o.task === 'g2p-cmudict' ? await trainG2p(common) : await trainLm(common);
       progress.stop();
       if (o.json) {

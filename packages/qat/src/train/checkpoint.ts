@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntrnnError, PwlTableSchema } from '@intrnn/format';
 import { z } from 'zod';
@@ -17,10 +18,15 @@ const LstmQuantSchema = z.object({
   tanhCell: PwlTableSchema,
 });
 
-/** The metadata of a training checkpoint (checkpoint.json); the tensors sit in weights.bin. */
+/**
+ * The manifest of a training checkpoint (checkpoint.json). The tensors sit in the weights file it
+ * names (`weights.<step>.bin`), and `sha256` covers that file's bytes and every other field of the
+ * manifest, so a flipped bit, an edited field or a manifest paired with another step's weights is
+ * refused.
+ */
 export const CheckpointMetaSchema = z.object({
   format: z.literal('intrnn-qat-checkpoint'),
-  version: z.literal(1),
+  version: z.literal(2),
   task: z.string(),
   preset: z.string(),
   mode: z.enum(['float', 'qat']),
@@ -43,6 +49,10 @@ export const CheckpointMetaSchema = z.object({
   tensors: z.array(TensorEntry),
   optimizer: z.array(TensorEntry),
   state: z.array(TensorEntry),
+  /** The weights file, in the same directory. */
+  weights: z.string().regex(/^weights\.\d+\.bin$/),
+  /** SHA-256 (hex) of the weights file's bytes followed by this manifest without `sha256`. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
 export type CheckpointMeta = z.infer<typeof CheckpointMetaSchema>;
@@ -66,11 +76,41 @@ function layout(group: Named[], start: number): { entries: z.infer<typeof Tensor
   return { entries, end: offset };
 }
 
+/** Fields the trainer gives; the layout, weights file name and hash are filled in here. */
+export type CheckpointFields = Omit<CheckpointMeta, 'tensors' | 'optimizer' | 'state' | 'weights' | 'sha256' | 'format' | 'version'>;
+
+function contentHash(weights: Uint8Array, meta: Omit<CheckpointMeta, 'sha256'>): string {
+  return createHash('sha256').update(weights).update(JSON.stringify(meta)).digest('hex');
+}
+
+/** Write a file and flush it to the disk before returning. */
+function writeDurably(path: string, bytes: Uint8Array | string): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch {
+    // some platforms cannot open a directory for fsync; the renames are still atomic there
+  }
+}
+
 /**
- * Write a checkpoint atomically: weights.bin and checkpoint.json go to temporary names first and
- * are renamed, so a session killed mid-write leaves the previous checkpoint intact.
+ * Write a checkpoint so that a crash at any moment leaves a complete one: the weights go to a file
+ * named by the step and are flushed, then the manifest (naming that file, with the hash) is
+ * written to a temporary name, flushed and renamed over the old one; only then are older weights
+ * files removed. Non-finite weights are refused (nothing is written).
  */
-export function saveCheckpoint(dir: string, meta: Omit<CheckpointMeta, 'tensors' | 'optimizer' | 'state'>, tensors: Named[], optimizer: Named[], state: Named[]): void {
+export function saveCheckpoint(dir: string, meta: CheckpointFields, tensors: Named[], optimizer: Named[], state: Named[]): void {
   mkdirSync(dir, { recursive: true });
   const a = layout(tensors, 0);
   const b = layout(optimizer, a.end);
@@ -79,16 +119,24 @@ export function saveCheckpoint(dir: string, meta: Omit<CheckpointMeta, 'tensors'
   for (const [group, entries] of [[tensors, a.entries], [optimizer, b.entries], [state, c.entries]] as const) {
     group.forEach(({ tensor }, i) => data.set(tensor.dataSync() as Float32Array, entries[i].offset));
   }
-  const full: CheckpointMeta = { ...meta, tensors: a.entries, optimizer: b.entries, state: c.entries };
-  writeFileSync(join(dir, 'weights.bin.tmp'), new Uint8Array(data.buffer));
-  writeFileSync(join(dir, 'checkpoint.json.tmp'), JSON.stringify(full));
-  renameSync(join(dir, 'weights.bin.tmp'), join(dir, 'weights.bin'));
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    const entry = [...a.entries, ...b.entries, ...c.entries].find((e) => bad >= e.offset && bad < e.offset + e.shape.reduce((x, y) => x * y, 1));
+    throw new IntrnnError('ERR_TRAIN_DIVERGED', entry?.name ?? dir, `holds ${data[bad]} at step ${meta.step}: training diverged; the last checkpoint in ${dir} is kept`);
+  }
+  const weights = `weights.${meta.step}.bin`;
+  const bytes = new Uint8Array(data.buffer);
+  const body: Omit<CheckpointMeta, 'sha256'> = { format: 'intrnn-qat-checkpoint', version: 2, ...meta, tensors: a.entries, optimizer: b.entries, state: c.entries, weights };
+  writeDurably(join(dir, weights), bytes);
+  writeDurably(join(dir, 'checkpoint.json.tmp'), JSON.stringify({ ...body, sha256: contentHash(bytes, body) }));
   renameSync(join(dir, 'checkpoint.json.tmp'), join(dir, 'checkpoint.json'));
+  syncDirectory(dir);
+  for (const f of readdirSync(dir)) if (/^weights(\.\d+)?\.bin(\.tmp)?$/.test(f) && f !== weights) rmSync(join(dir, f), { force: true });
 }
 
-/** True if `dir` holds a checkpoint. */
+/** True if `dir` holds a checkpoint manifest. */
 export function hasCheckpoint(dir: string): boolean {
-  return existsSync(join(dir, 'checkpoint.json')) && existsSync(join(dir, 'weights.bin'));
+  return existsSync(join(dir, 'checkpoint.json'));
 }
 
 /** Read and validate a checkpoint's metadata only (no tensors); typed errors name the file and field. */
@@ -101,6 +149,9 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
   } catch (e) {
     throw new IntrnnError('ERR_CHECKPOINT', metaFile, `is not valid JSON (${(e as Error).message})`);
   }
+  if ((raw as { version?: unknown } | null)?.version === 1) {
+    throw new IntrnnError('ERR_CHECKPOINT', metaFile, 'is a version 1 checkpoint, which has no content hash to verify: retrain it with this release');
+  }
   const parsed = CheckpointMetaSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -109,17 +160,27 @@ export function readCheckpointMeta(dir: string): CheckpointMeta {
   return parsed.data;
 }
 
-/** Read and validate a checkpoint; every defect is a typed error naming the file and field. */
+/**
+ * Read and validate a checkpoint; every defect is a typed error naming the file and field: a missing
+ * or truncated weights file, a hash that does not match (bit flips, an edited manifest, a torn
+ * pair), non-finite values.
+ */
 export function loadCheckpoint(dir: string): LoadedCheckpoint {
-  const binFile = join(dir, 'weights.bin');
   const meta = readCheckpointMeta(dir);
-  if (!existsSync(binFile)) throw new IntrnnError('ERR_FILE_MISSING', binFile, 'no such file (is this a training output directory?)');
+  const binFile = join(dir, meta.weights);
+  if (!existsSync(binFile)) throw new IntrnnError('ERR_FILE_MISSING', binFile, 'no such file: the checkpoint manifest names it');
   const bytes = statSync(binFile).size;
   const all = [...meta.tensors, ...meta.optimizer, ...meta.state];
   const floats = all.reduce((n, e) => Math.max(n, e.offset + e.shape.reduce((a, b) => a * b, 1)), 0);
-  if (bytes !== floats * 4) throw new IntrnnError('ERR_CHECKPOINT', binFile, `has ${bytes} bytes, the metadata describes ${floats * 4}`);
+  if (bytes !== floats * 4) throw new IntrnnError('ERR_CHECKPOINT', binFile, `has ${bytes} bytes, the manifest describes ${floats * 4}`);
   const buf = readFileSync(binFile);
+  const { sha256, ...body } = meta;
+  if (contentHash(buf, body) !== sha256) {
+    throw new IntrnnError('ERR_CHECKPOINT', join(dir, 'checkpoint.json'), `content hash does not match ${meta.weights} and the manifest: the checkpoint is corrupted or was edited`);
+  }
   const data = new Float32Array(buf.buffer, buf.byteOffset, floats);
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new IntrnnError('ERR_CHECKPOINT', binFile, `holds a non-finite value (${data[bad]}) at element ${bad}`);
   const make = (e: z.infer<typeof TensorEntry>) => ({ name: e.name, tensor: tf.tensor(data.slice(e.offset, e.offset + e.shape.reduce((a, b) => a * b, 1)), e.shape) });
   return {
     meta,

@@ -1,5 +1,7 @@
+import { existsSync, statSync } from 'node:fs';
 import { IntrnnError } from '@intrnn/format';
 import type { LmQuantState } from '../models/language-model.js';
+import { setTrainingThreads, trainingBackend } from '../qat/native-ops.js';
 import { tf } from '../qat/tf-backend.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 
@@ -34,6 +36,8 @@ export interface TrainTask {
   dataFingerprint: string;
   totalSteps: number;
   learningRate: number;
+  /** The learning rate of a step (default: `learningRate` throughout); a function of the step alone, so resuming is exact. */
+  learningRateAt?: (step: number) => number;
   clipNorm: number;
   /** Called once the model is ready (restored on resume), before the first step. */
   begin(): void;
@@ -73,6 +77,8 @@ export interface TaskTrainOptions {
   stopAfter?: number;
   /** Measure the validation metric at the end (default true; benchmarks skip it). */
   validate?: boolean;
+  /** Threads of the native training kernels (default: the machine's cores); results do not depend on it. */
+  workers?: number;
   onProgress?: (p: TrainProgress) => void;
 }
 
@@ -90,6 +96,8 @@ export interface TaskTrainSummary<Task extends string, V> {
   dataFingerprint: string;
   outDir: string;
   finished: boolean;
+  /** Which kernels trained (native with its instruction set and threads, or the tfjs ops and why). */
+  kernels: string;
 }
 
 /**
@@ -128,6 +136,17 @@ export interface TrainerResult {
   validation: Record<string, number> | null;
 }
 
+/**
+ * The output directory before any work: a file there, or a checkpoint that a run without `resume`
+ * would overwrite, is refused (a typed error, nothing lost).
+ */
+export function checkOutDir(outDir: string, resume: boolean): void {
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new IntrnnError('ERR_OPTION', '--out', `${outDir} is a file, not a directory`);
+  if (!resume && hasCheckpoint(outDir)) {
+    throw new IntrnnError('ERR_OPTION', '--out', `${outDir} already holds a checkpoint: pass --resume to continue it, or choose another directory`);
+  }
+}
+
 /** Assign checkpoint tensors to the model's variables by name, checking shapes. */
 export function loadWeights(model: TrainableModel, ckpt: LoadedCheckpoint): void {
   for (const { name, variable } of model.namedVariables()) {
@@ -161,6 +180,13 @@ function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): Re
  */
 export async function runTraining(task: TrainTask, opts: TrainerOptions): Promise<TrainerResult> {
   const { model } = task;
+  try {
+    checkOutDir(opts.outDir, opts.resume === true);
+  } catch (e) {
+    task.dispose();
+    model.dispose();
+    throw e;
+  }
   const optimizer = tf.train.adam(task.learningRate);
   const variables = model.namedVariables().map((v) => v.variable);
   let step = 0;
@@ -188,13 +214,12 @@ export async function runTraining(task: TrainTask, opts: TrainerOptions): Promis
 
     task.begin();
     const started = performance.now();
+    let savedStep = step;
     const save = async () => {
       const opt = await optimizer.getWeights();
       saveCheckpoint(
         opts.outDir,
         {
-          format: 'intrnn-qat-checkpoint',
-          version: 1,
           task: task.task,
           preset: task.preset,
           mode: task.mode,
@@ -213,6 +238,7 @@ export async function runTraining(task: TrainTask, opts: TrainerOptions): Promis
         task.state(),
       );
       opt[0]?.tensor.dispose(); // the iteration count is a fresh scalar; the moments are the optimizer's own variables
+      savedStep = step;
       opts.onProgress?.({ phase: 'checkpoint', step, totalSteps: task.totalSteps });
     };
 
@@ -222,12 +248,17 @@ export async function runTraining(task: TrainTask, opts: TrainerOptions): Promis
     let lastLoss = NaN;
     const runStart = step;
     while (step < task.totalSteps) {
+      if (task.learningRateAt) (optimizer as unknown as { learningRate: number }).learningRate = task.learningRateAt(step);
       const { value, grads } = tf.variableGrads(() => task.loss(step), variables);
       const clipped = clipByGlobalNorm(grads, task.clipNorm);
       optimizer.applyGradients(clipped as Parameters<typeof optimizer.applyGradients>[0]);
       lastLoss = value.dataSync()[0];
-      if (initialLoss === null) initialLoss = lastLoss;
       tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
+      if (!Number.isFinite(lastLoss)) {
+        // stop before the optimizer's update reaches a checkpoint: the last one on disk stays good
+        throw new IntrnnError('ERR_TRAIN_DIVERGED', opts.outDir, `the loss of step ${step + 1} is ${lastLoss}: training diverged (lower the learning rate or resume from the last checkpoint, step ${savedStep})`);
+      }
+      if (initialLoss === null) initialLoss = lastLoss;
       tokens += task.tokens(step);
       task.commit(step);
       step++;
@@ -260,6 +291,17 @@ export interface BaseTrainSettings {
   learningRate: number;
   qatLearningRate: number;
   clipNorm: number;
+  /** Float training: cosine decay over this many steps down to lrFloor × learningRate, then flat (absent or 0: constant). */
+  lrDecaySteps?: number;
+  lrFloor?: number;
+}
+
+/** The float learning-rate schedule of a preset: cosine from the rate to lrFloor × rate over lrDecaySteps, then flat. */
+export function cosineSchedule(s: BaseTrainSettings): ((step: number) => number) | undefined {
+  const n = s.lrDecaySteps ?? 0;
+  if (n <= 0) return undefined;
+  const floor = s.lrFloor ?? 0.1;
+  return (step) => s.learningRate * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, step / n))));
 }
 
 /** The per-step part of a task: everything {@link trainTask} cannot derive from the preset. */
@@ -277,6 +319,7 @@ export async function trainTask<Task extends string, V>(
 ): Promise<TaskTrainSummary<Task, V>> {
   const mode = trainingMode(opts);
   const s = run.settings;
+  if (opts.workers !== undefined) setTrainingThreads(opts.workers);
   const r = await runTraining(
     {
       task,
@@ -288,6 +331,7 @@ export async function trainTask<Task extends string, V>(
       dataFingerprint: run.dataFingerprint,
       totalSteps: opts.steps ?? (mode === 'qat' ? s.qatSteps : s.steps),
       learningRate: mode === 'qat' ? s.qatLearningRate : s.learningRate,
+      learningRateAt: mode === 'qat' ? undefined : cosineSchedule(s),
       clipNorm: s.clipNorm,
       ...hooks,
     },
@@ -306,5 +350,6 @@ export async function trainTask<Task extends string, V>(
     dataFingerprint: run.dataFingerprint,
     outDir: opts.outDir,
     finished: r.finished,
+    kernels: trainingBackend().reason,
   };
 }
