@@ -36,7 +36,7 @@ function layerRun(layer: QLstm, x: tf.Tensor, probe: tf.Tensor, k: LstmQatConsta
   let hT: Float32Array = new Float32Array();
   let cT: Float32Array = new Float32Array();
   const xv = tf.variable(x.clone(), true, `x${Math.random()}`);
-  const vars = [xv, layer.wx, layer.wh, layer.bias];
+  const vars = [xv, ...layer.variables];
   const { value, grads } = tf.variableGrads(() => {
     const r = k ? layer.forwardQat(xv, k, init) : layer.forwardFloat(xv, init);
     ys = r.ys.dataSync() as Float32Array;
@@ -58,22 +58,35 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
-function makeLayer(D: number, H: number, seed: number, gain: number): QLstm {
-  const layer = new QLstm(D, H, seed, `nt${seed}_${D}_${H}_${gain}`);
+function makeLayer(D: number, H: number, seed: number, gain: number, madNorm = false): QLstm {
+  const layer = new QLstm(D, H, seed, `nt${seed}_${D}_${H}_${gain}${madNorm ? 'n' : ''}`, madNorm);
   layer.wx.assign(layer.wx.mul(gain));
   layer.wh.assign(layer.wh.mul(gain));
+  if (madNorm) {
+    // γ and β away from their initial values, so that every part of the normalization matters
+    layer.normGamma!.assign(tf.randomUniform([4, H], 0.3, 2.5, 'float32', seed + 3));
+    layer.normBeta!.assign(tf.randomUniform([4, H], -1, 1, 'float32', seed + 4));
+  }
   return layer;
+}
+
+/** Names of a layer's variables as layerRun keys its gradients. */
+function gradNames(layer: QLstm): string[] {
+  return ['x', 'wx', 'wh', 'bias', ...(layer.normGamma ? ['gamma', 'beta'] : [])];
 }
 
 describeNative('the native LSTM layer', () => {
   test.each([
-    [1, 1, 1, 1, 1],
-    [3, 5, 2, 4, 2],
-    [7, 16, 3, 6, 1],
-    [17, 33, 2, 5, 3],
-    [40, 64, 4, 9, 1],
-  ])('float cell D=%i H=%i B=%i T=%i gain %i: outputs and gradients equal tfjs within float32 rounding', (D, H, B, T, gain) => {
-    const layer = makeLayer(D, H, 100 + D, gain);
+    [1, 1, 1, 1, 1, false],
+    [3, 5, 2, 4, 2, false],
+    [7, 16, 3, 6, 1, false],
+    [17, 33, 2, 5, 3, false],
+    [40, 64, 4, 9, 1, false],
+    [3, 5, 2, 4, 2, true],
+    [17, 33, 2, 5, 1, true],
+    [40, 64, 3, 7, 2, true],
+  ])('float cell D=%i H=%i B=%i T=%i gain %i, MadNorm %s: outputs and gradients equal tfjs within float32 rounding', (D, H, B, T, gain, madNorm) => {
+    const layer = makeLayer(D, H, 100 + D, gain, madNorm);
     const x = tf.randomNormal([B, T, D], 0, 1, 'float32', D);
     const probe = tf.randomNormal([B, T, H], 0, 1, 'float32', H);
     const init = { h: tf.randomNormal([B, H], 0, 0.5, 'float32', 3), c: tf.randomNormal([B, H], 0, 1, 'float32', 4) };
@@ -82,28 +95,32 @@ describeNative('the native LSTM layer', () => {
     expect(maxRelDiff(got.ys, want.ys)).toBeLessThan(1e-5);
     expect(maxRelDiff(got.cT, want.cT)).toBeLessThan(1e-5);
     expect(Array.from(got.hT)).toEqual(Array.from(got.ys.filter((_, i) => Math.floor(i / H) % T === T - 1)));
-    for (const name of ['x', 'wx', 'wh', 'bias']) expect(maxRelDiff(got.g[name], want.g[name])).toBeLessThan(1e-4);
+    for (const name of gradNames(layer)) expect([name, maxRelDiff(got.g[name], want.g[name]) < 1e-4]).toEqual([name, true]);
     tf.dispose([x, probe, init.h, init.c, ...layer.variables]);
   });
 
   // shrink < 1 calibrates the ranges on smaller inputs than the run sees: gate pre-activations and
   // the cell then saturate, and the gradient must stop there exactly as the tfjs ops stop it
   test.each([
-    [1, 1, 2, 3, 1, 1],
-    [5, 7, 3, 6, 1, 1],
-    [8, 16, 2, 8, 3, 1],
-    [17, 33, 2, 5, 1, 1],
-    [32, 64, 4, 6, 4, 1],
-    [16, 24, 3, 7, 2, 0.05],
-    [9, 40, 2, 9, 6, 0.02],
-  ])('QAT cell D=%i H=%i B=%i T=%i gain %i (calibrated at %f of the inputs): the same integers as the tfjs QAT forward, the same straight-through gradients', (D, H, B, T, gain, shrink) => {
-    const layer = makeLayer(D, H, 200 + D, gain);
+    [1, 1, 2, 3, 1, 1, false],
+    [5, 7, 3, 6, 1, 1, false],
+    [8, 16, 2, 8, 3, 1, false],
+    [17, 33, 2, 5, 1, 1, false],
+    [32, 64, 4, 6, 4, 1, false],
+    [16, 24, 3, 7, 2, 0.05, false],
+    [9, 40, 2, 9, 6, 0.02, false],
+    [3, 2, 2, 4, 1, 1, true],
+    [8, 16, 2, 6, 3, 1, true],
+    [17, 33, 2, 4, 1, 1, true],
+    [16, 24, 3, 7, 2, 0.05, true],
+  ])('QAT cell D=%i H=%i B=%i T=%i gain %i (calibrated at %f of the inputs), MadNorm %s: the same integers as the tfjs QAT forward, the same straight-through gradients', (D, H, B, T, gain, shrink, madNorm) => {
+    const layer = makeLayer(D, H, 200 + D, gain, madNorm);
     const xReal = tf.randomNormal([B, T, D], 0, 1, 'float32', D + 1);
     const ranges = { maxAbsGate: 0, maxAbsCell: 0 };
     useNativeTraining(false);
     tf.tidy(() => void layer.forwardFloat(xReal.mul(shrink), undefined, ranges));
     const inputScale = tf.max(tf.abs(xReal)).dataSync()[0] / 127;
-    const k = layer.qatConstants(QLstm.calibrate(inputScale, ranges));
+    const k = layer.qatConstants(QLstm.calibrate(inputScale, ranges, layer.normGammaMax()));
     layer.accumulatorBound(k);
     const xInt = tf.tidy(() => tf.clipByValue(tf.round(xReal.div(inputScale)), -128, 127));
     const init = { h: tf.randomUniformInt([B, H], -128, 128, 8).cast('float32'), c: tf.randomUniformInt([B, H], -32768, 32768, 9).cast('float32') };
@@ -113,7 +130,7 @@ describeNative('the native LSTM layer', () => {
     expect(Array.from(got.ys)).toEqual(Array.from(want.ys));
     expect(Array.from(got.hT)).toEqual(Array.from(want.hT));
     expect(Array.from(got.cT)).toEqual(Array.from(want.cT));
-    for (const name of ['x', 'wx', 'wh', 'bias']) expect(maxRelDiff(got.g[name], want.g[name])).toBeLessThan(1e-4);
+    for (const name of gradNames(layer)) expect([name, maxRelDiff(got.g[name], want.g[name]) < 1e-4]).toEqual([name, true]);
     disposeLstmQatConstants(k);
     tf.dispose([xReal, xInt, probe, init.h, init.c, ...layer.variables]);
   });

@@ -77,7 +77,9 @@ describe.each([['native kernels', true], ['tfjs ops', false]])('QLstm in QAT mod
   });
 });
 
-describe('QLstm with MadNorm on the gate pre-activations, in QAT mode, computes exactly what runtime-core computes', () => {
+describe.each([['native kernels', true], ['tfjs ops', false]])('QLstm with MadNorm on the gate pre-activations, in QAT mode, computes exactly what runtime-core computes (%s)', (_, native) => {
+  beforeAll(() => useNativeTraining(native as boolean));
+  afterAll(() => useNativeTraining(true));
   test.each([
     [1, 1, 2, 3, 11, 1],
     [3, 2, 2, 4, 12, 1],

@@ -25,21 +25,31 @@ function direction(p: LstmCellParams, xs: Int8Array[], order: number[]): Int8Arr
 }
 
 describe('BiLstmTagger', () => {
-  test('in QAT mode its int32 tag logits equal runtime-core kernels run in both directions (MadNorm on)', () => {
+  test.each([
+    ['without spelling features', 0],
+    ['with suffix and shape features', 2],
+  ])('in QAT mode its int32 tag logits equal runtime-core kernels run in both directions (MadNorm on), %s', (_, suffixes) => {
     const V = 30;
     const E = 8;
     const H = 12;
     const tagsN = 9;
-    const model = new BiLstmTagger({ vocabSize: V, tagCount: tagsN, embedSize: E, hiddenSize: H, madNorm: 1, seed: 4 });
-    const ids = tf.randomUniformInt([3, 7], 0, V, 4) as tf.Tensor2D;
+    const model = new BiLstmTagger({ vocabSize: V, tagCount: tagsN, embedSize: E, hiddenSize: H, madNorm: 1, seed: 4, suffixes, buckets: 16, suffixDim: 3, shapeDim: 2 });
+    const words = tf.randomUniformInt([3, 7], 0, V, 4) as tf.Tensor2D;
+    const features = model.features.map((f, i) => tf.randomUniformInt([3, 7], 0, f.variable.shape[0], 10 + i) as tf.Tensor2D);
+    const ids = { words, features };
     model.calibrate([ids]);
     const k = model.qatConstants();
     const logits = tf.tidy(() => model.forwardQat(ids, k).logitsInt.arraySync() as number[][]);
     const m = model.exportIntegers(k);
-    const rows = ids.arraySync() as number[][];
+    expect(m.features).toHaveLength(suffixes ? suffixes + 1 : 0);
+    const rows = words.arraySync() as number[][];
+    const featureRows = features.map((f) => f.arraySync() as number[][]);
     let mismatches = 0;
     rows.forEach((seq, b) => {
-      const xs = seq.map((id) => m.embedding.subarray(id * E, (id + 1) * E));
+      const xs = seq.map((id, t) => {
+        const parts = [m.embedding.subarray(id * E, (id + 1) * E), ...m.features.map((f, i) => f.data.subarray(featureRows[i][b][t] * f.cols, (featureRows[i][b][t] + 1) * f.cols))];
+        return Int8Array.from(parts.flatMap((p) => Array.from(p)));
+      });
       const order = seq.map((_, t) => t);
       const fw = direction(m.forward, xs, order);
       const bw = direction(m.backward, xs, [...order].reverse());
@@ -55,7 +65,7 @@ describe('BiLstmTagger', () => {
     expect(mismatches).toBe(0);
     model.disposeQatConstants(k);
     model.dispose();
-    ids.dispose();
+    tf.dispose([words, ...features]);
   });
 
   test('length batches hold sentences of one length and cover every sentence once per epoch', () => {
@@ -85,5 +95,8 @@ describe('pos-brown tiny preset', () => {
     expect(q.mode).toBe('qat');
     expect(loadCheckpoint(join(root, 'qat')).meta.quant!.lstm[0].norm).not.toBeNull();
     expect(q.validation!.accuracy).toBeGreaterThan(baseline + 0.1);
+    // the tiny preset has spelling features: words outside the vocabulary are counted apart
+    expect(q.validation!.oovTokens).toBeGreaterThan(0);
+    expect(q.validation!.oovAccuracy).toBeGreaterThan(0);
   }, 180_000);
 });

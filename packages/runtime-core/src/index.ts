@@ -33,6 +33,8 @@ export type { Tensor, TensorData, ModelMetadata } from '@intrnn/format';
 export { LanguageModel } from './sdk/language-model.js';
 export type { LmStreamState, GenerateOptions } from './sdk/language-model.js';
 export { Tagger } from './sdk/tagger.js';
+export { wordFeatureIds, wordShape, suffixBucket, checkWordFeatureSpec, WORD_SHAPES } from './sdk/word-features.js';
+export type { WordFeatureSpec } from './sdk/word-features.js';
 export type { TaggedWord } from './sdk/tagger.js';
 export { argmax, logSumExp, softmax, Sampler } from './sdk/logits.js';
 export { attentionReference } from './kernels/attention.js';

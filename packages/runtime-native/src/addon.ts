@@ -19,8 +19,8 @@ export interface NativeAddon {
   /** Training kernels (float32): the matrix-product instruction set in use. */
   trainInfo(): string;
   /** One LSTM layer over a sequence (packages/qat native-ops.ts); dims [B, T, D, H, threads]; QAT constants absent for the float cell. */
-  lstmTrainForward(dims: Int32Array, x: Float32Array, wx: Float32Array, wh: Float32Array, bias: Float32Array, h0: Float32Array, c0: Float32Array, ys: Float32Array, hT: Float32Array, cT: Float32Array, cache: Float32Array, qatInts: Int32Array | undefined, qatLuts: Float32Array | undefined): void;
-  lstmTrainBackward(dims: Int32Array, x: Float32Array, wx: Float32Array, wh: Float32Array, h0: Float32Array, ys: Float32Array, cache: Float32Array, dys: Float32Array, dx: Float32Array, dwx: Float32Array, dwh: Float32Array, dbias: Float32Array, dh0: Float32Array, dc0: Float32Array, qatInts: Int32Array | undefined, qatLuts: Float32Array | undefined): void;
+  lstmTrainForward(dims: Int32Array, x: Float32Array, wx: Float32Array, wh: Float32Array, bias: Float32Array, h0: Float32Array, c0: Float32Array, ys: Float32Array, hT: Float32Array, cT: Float32Array, cache: Float32Array, qatInts: Int32Array | undefined, qatLuts: Float32Array | undefined, normGamma?: Float32Array, normBeta?: Float32Array, normFloats?: Float32Array, normInts?: Int32Array): void;
+  lstmTrainBackward(dims: Int32Array, x: Float32Array, wx: Float32Array, wh: Float32Array, h0: Float32Array, ys: Float32Array, cache: Float32Array, dys: Float32Array, dx: Float32Array, dwx: Float32Array, dwh: Float32Array, dbias: Float32Array, dh0: Float32Array, dc0: Float32Array, qatInts: Int32Array | undefined, qatLuts: Float32Array | undefined, normGamma?: Float32Array, normBeta?: Float32Array, normFloats?: Float32Array, normInts?: Int32Array, dGamma?: Float32Array, dBeta?: Float32Array): void;
   /** Mean softmax cross-entropy of scale · (x · wᵀ + b) and, given the arrays, its gradients; dims [N, K, V, threads]. */
   denseXentTrain(dims: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array, targets: Int32Array, scale: number, dx?: Float32Array, dw?: Float32Array, db?: Float32Array): number;
 }

@@ -1,4 +1,4 @@
-import type { LstmCellParams } from '@intrnn/runtime-core';
+import { WORD_SHAPES, type LstmCellParams, type WordFeatureSpec } from '@intrnn/runtime-core';
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
 import { QBiLstm } from '../qat/qbilstm.js';
 import type { LstmQatConstants } from '../qat/qlstm.js';
@@ -7,6 +7,12 @@ import { tf } from '../qat/tf-backend.js';
 import type { LmQuantState } from './language-model.js';
 
 type T = tf.Tensor;
+
+/** A batch's ids [B, L]: words, and one tensor per feature table (suffix buckets, then shapes). */
+export interface TaggerInputs {
+  words: T;
+  features: T[];
+}
 
 /** Shape of a bidirectional LSTM tagger. */
 export interface TaggerConfig {
@@ -17,6 +23,26 @@ export interface TaggerConfig {
   /** 1: MadNorm on the gate pre-activations of both directions. */
   madNorm: number;
   seed: number;
+  /**
+   * Spelling features (runtime-core wordFeatureIds): suffixes of length 1…suffixes hashed into
+   * `buckets` rows of a suffixDim table each, and the shape class in a shapeDim table; all are
+   * concatenated to the word embedding. 0 (or absent) suffixes: the word embedding alone.
+   */
+  suffixes?: number;
+  buckets?: number;
+  suffixDim?: number;
+  shapeDim?: number;
+}
+
+/** The feature spec of a tagger config, or null without spelling features. */
+export function taggerFeatureSpec(c: TaggerConfig): WordFeatureSpec | null {
+  return c.suffixes ? { suffixLengths: Array.from({ length: c.suffixes }, (_, i) => i + 1), buckets: c.buckets ?? 1 } : null;
+}
+
+/** One input table of the tagger: its variable and the name its integers take in the file. */
+export interface TaggerTable {
+  name: string;
+  variable: tf.Variable;
 }
 
 /** Per-step QAT constants of the tagger. */
@@ -28,6 +54,8 @@ export interface TaggerQatConstants {
 /** The integer tagger, as the runtime takes it. */
 export interface TaggerIntegers {
   embedding: Int8Array;
+  /** The spelling feature tables in input order (suffixes by length, then the shape), int8 [rows, dim]. */
+  features: { name: string; data: Int8Array; rows: number; cols: number }[];
   forward: LstmCellParams;
   backward: LstmCellParams;
   outWeights: Int8Array;
@@ -45,6 +73,8 @@ let instances = 0;
 export class BiLstmTagger {
   readonly prefix = `tagger${++instances}/`;
   readonly embedding: tf.Variable;
+  /** Spelling feature tables (suffix_1…suffix_n, shape), empty without features. */
+  readonly features: TaggerTable[];
   readonly bilstm: QBiLstm;
   readonly outW: tf.Variable;
   readonly outB: tf.Variable;
@@ -53,34 +83,45 @@ export class BiLstmTagger {
   constructor(readonly config: TaggerConfig) {
     const { vocabSize: V, tagCount, embedSize: E, hiddenSize: H, seed } = config;
     this.embedding = tf.variable(tf.randomUniform([V, E], -0.1, 0.1, 'float32', seed), true, `${this.prefix}embedding`);
-    this.bilstm = new QBiLstm(E, H, seed + 10, `${this.prefix}bilstm`, config.madNorm === 1);
+    const spec = taggerFeatureSpec(config);
+    const table = (name: string, rows: number, cols: number, s: number): TaggerTable => ({ name, variable: tf.variable(tf.randomUniform([rows, cols], -0.1, 0.1, 'float32', s), true, `${this.prefix}${name}`) });
+    this.features = spec ? [...spec.suffixLengths.map((n: number) => table(`suffix${n}`, spec.buckets, config.suffixDim!, seed + 40 + n)), table('shape', WORD_SHAPES.length, config.shapeDim!, seed + 60)] : [];
+    const inputSize = E + (spec ? spec.suffixLengths.length * config.suffixDim! + config.shapeDim! : 0);
+    this.bilstm = new QBiLstm(inputSize, H, seed + 10, `${this.prefix}bilstm`, config.madNorm === 1);
     const lim = Math.sqrt(6 / (2 * H + tagCount));
     this.outW = tf.variable(tf.randomUniform([tagCount, 2 * H], -lim, lim, 'float32', seed + 99), true, `${this.prefix}out/w`);
     this.outB = tf.variable(tf.zeros([tagCount]), true, `${this.prefix}out/b`);
   }
 
   namedVariables(): { name: string; variable: tf.Variable }[] {
-    return [this.embedding, ...this.bilstm.variables, this.outW, this.outB].map((v) => ({ name: v.name.slice(this.prefix.length), variable: v }));
+    return [this.embedding, ...this.features.map((f) => f.variable), ...this.bilstm.variables, this.outW, this.outB].map((v) => ({ name: v.name.slice(this.prefix.length), variable: v }));
   }
 
   dispose(): void {
     tf.dispose(this.namedVariables().map((v) => v.variable));
   }
 
-  /** Float forward: word ids [B, L] → tag logits [B·L, tags]. */
-  forwardFloat(ids: T, ranges?: { maxAbsGate: number; maxAbsCell: number; maxAbsNorm?: number }, dropout = 0, seed = 0): T {
+  /** The input vectors [B, L, D]: the word embedding and each feature table's rows, concatenated; `quantize` maps each table's rows to int8. */
+  private inputs(ids: TaggerInputs, quantize: (t: T) => T): T {
+    const parts = [quantize(embeddingLookup(this.embedding, ids.words)), ...this.features.map((f, i) => quantize(embeddingLookup(f.variable, ids.features[i])))];
+    return parts.length === 1 ? parts[0] : tf.concat(parts, 2);
+  }
+
+  /** Float forward: word ids [B, L] (and feature ids) → tag logits [B·L, tags]. */
+  forwardFloat(ids: TaggerInputs, ranges?: { maxAbsGate: number; maxAbsCell: number; maxAbsNorm?: number }, dropout = 0, seed = 0): T {
     const drop = (t: T, i: number) => (dropout > 0 ? tf.dropout(t, dropout, undefined, seed * 16 + i) : t);
-    const x = drop(embeddingLookup(this.embedding, ids), 0);
+    const x = drop(this.inputs(ids, (t) => t), 0);
     const y = drop(this.bilstm.forwardFloat(x, ranges), 1);
     const [B, L, H2] = y.shape;
     return mm(y.reshape([B * L, H2]), tf.transpose(this.outW)).add(this.outB);
   }
 
   /** Fix the quantization from float passes over calibration batches; builds PWL tables. */
-  calibrate(batches: T[]): LmQuantState {
+  calibrate(batches: TaggerInputs[]): LmQuantState {
     const ranges = { maxAbsGate: 0, maxAbsCell: 0 };
     for (const ids of batches) tf.tidy(() => void this.forwardFloat(ids, ranges));
-    const embedScale = tf.tidy(() => tf.max(tf.abs(this.embedding)).dataSync()[0] / 127);
+    // one scale for every input table: the LSTM reads their concatenation as one int8 vector
+    const embedScale = tf.tidy(() => Math.max(...[this.embedding, ...this.features.map((f) => f.variable)].map((v) => tf.max(tf.abs(v)).dataSync()[0])) / 127);
     this.quant = { embedScale, lstm: [QBiLstm.calibrate(embedScale, ranges, this.bilstm.normGammaMax())] };
     return this.quant;
   }
@@ -98,9 +139,9 @@ export class BiLstmTagger {
   }
 
   /** QAT forward: integer logits [B·L, tags] (int32-valued) and their real value. */
-  forwardQat(ids: T, k: TaggerQatConstants): { logitsInt: T; logits: T } {
+  forwardQat(ids: TaggerInputs, k: TaggerQatConstants): { logitsInt: T; logits: T } {
     const q = this.quant!;
-    const x = fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, 8);
+    const x = this.inputs(ids, (t) => fakeQuantValue(t, q.embedScale, 8));
     const y = this.bilstm.forwardQat(x, k.bi);
     const [B, L, H2] = y.shape;
     const logitScale = k.outScale.mul(q.lstm[0].hiddenScale);
@@ -116,8 +157,10 @@ export class BiLstmTagger {
       const ids = tf.range(0, this.config.vocabSize, 1, 'int32');
       const logitScale = k.outScale.mul(q.lstm[0].hiddenScale);
       const cells = this.bilstm.exportCells(k.bi);
+      const int8 = (v: tf.Variable) => Int8Array.from(fakeQuantValue(v, q.embedScale, 8).dataSync());
       out = {
         embedding: Int8Array.from(fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, 8).dataSync()),
+        features: this.features.map((f) => ({ name: f.name, data: int8(f.variable), rows: f.variable.shape[0], cols: f.variable.shape[1]! })),
         forward: cells.forward,
         backward: cells.backward,
         outWeights: Int8Array.from(fakeQuantWeights(this.outW, k.outScale).dataSync()),

@@ -139,11 +139,28 @@ function recording(): boolean {
 }
 
 /**
- * One LSTM layer over x [B, T, D] with tfjs's layouts (Wx [D, 4H], Wh [H, 4H], gates i, f, g, o),
- * or null when the native kernels are not in use. Gradients flow to x and the weights; the final
- * states are plain values (training carries them between batches without gradient).
+ * MadNorm of the gate pre-activations: γ and β [4, H] (float, or the QAT integers), the real
+ * scale of the integer input and s_γ/s_out (1 and 1 in float mode), and in QAT the integer
+ * parameters (normFracBits, multiplier, shift).
  */
-export function lstmSequenceNative(x: T, wx: T, wh: T, bias: T, init: { h: T; c: T } | undefined, cell: NativeQatCell | null): { ys: T; h: T; c: T } | null {
+export interface NativeNorm {
+  gamma: T;
+  beta: T;
+  inScale: number;
+  ratio: number;
+  ints?: [number, number, number];
+}
+
+/** The float MadNorm's ε (qat/mad-norm.ts madNormFloat). */
+const MAD_EPS = 1e-6;
+
+/**
+ * One LSTM layer over x [B, T, D] with tfjs's layouts (Wx [D, 4H], Wh [H, 4H], gates i, f, g, o),
+ * optionally with MadNorm, or null when the native kernels are not in use. Gradients flow to x, the
+ * weights and γ, β; the final states are plain values (training carries them between batches
+ * without gradient).
+ */
+export function lstmSequenceNative(x: T, wx: T, wh: T, bias: T, init: { h: T; c: T } | undefined, cell: NativeQatCell | null, norm?: NativeNorm): { ys: T; h: T; c: T } | null {
   const n = native();
   if (!n || !heapBackend()) return null;
   const [B, Tn, D] = x.shape;
@@ -153,27 +170,32 @@ export function lstmSequenceNative(x: T, wx: T, wh: T, bias: T, init: { h: T; c:
   const h0 = init?.h ?? tf.zeros([B, H]);
   const c0 = init?.c ?? tf.zeros([B, H]);
   let finals: Info[] = [];
-  const op = tf.customGrad(((xT: T, wxT: T, whT: T, bT: T, save: tf.GradSaveFunc) => {
+  const normFloats = norm ? Float32Array.from([norm.inScale, norm.ratio, MAD_EPS]) : undefined;
+  const normInts = norm?.ints ? Int32Array.from(norm.ints) : undefined;
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const [xT, wxT, whT, bT] = args as T[];
+    const [gT, btT] = norm ? (args.slice(4, 6) as T[]) : [undefined, undefined];
+    const save = args[args.length - 1] as tf.GradSaveFunc;
     const out = outputs([[B, Tn, H], [B, H], [B, H]])!;
     finals = out.slice(1);
-    const cache = take(B * Tn * 13 * H);
-    n.addon.lstmTrainForward(dims, view(xT), view(wxT), view(whT), view(bT), view(h0), view(c0), view(out[0]), view(out[1]), view(out[2]), cache, q?.ints, q?.luts);
+    const cache = take(B * Tn * (norm ? 21 : 17) * H);
+    n.addon.lstmTrainForward(dims, view(xT), view(wxT), view(whT), view(bT), view(h0), view(c0), view(out[0]), view(out[1]), view(out[2]), cache, q?.ints, q?.luts, gT && view(gT), btT && view(btT), normFloats, normInts);
     const ys = wrap(out[0]);
     if (!recording()) give(cache);
-    save([xT, wxT, whT, h0, ys]);
+    save(gT && btT ? [xT, wxT, whT, h0, ys, gT, btT] : [xT, wxT, whT, h0, ys]);
     return {
       value: ys,
-      gradFunc: (dy: T, [sx, swx, swh, sh0, sys]: T[]) => {
-        const g = outputs([[B, Tn, D], [D, 4 * H], [H, 4 * H], [4 * H]])!;
+      gradFunc: (dy: T, [sx, swx, swh, sh0, sys, sg, sb]: T[]) => {
+        const g = outputs(norm ? [[B, Tn, D], [D, 4 * H], [H, 4 * H], [4 * H], [4, H], [4, H]] : [[B, Tn, D], [D, 4 * H], [H, 4 * H], [4 * H]])!;
         const dh0 = take(B * H);
         const dc0 = take(B * H);
-        n.addon.lstmTrainBackward(dims, view(sx), view(swx), view(swh), view(sh0), view(sys), cache, view(dy), view(g[0]), view(g[1]), view(g[2]), view(g[3]), dh0, dc0, q?.ints, q?.luts);
+        n.addon.lstmTrainBackward(dims, view(sx), view(swx), view(swh), view(sh0), view(sys), cache, view(dy), view(g[0]), view(g[1]), view(g[2]), view(g[3]), dh0, dc0, q?.ints, q?.luts, sg && view(sg), sb && view(sb), normFloats, normInts, g[4] && view(g[4]), g[5] && view(g[5]));
         [cache, dh0, dc0].forEach(give);
         return g.map(wrap);
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...a: T[]) => T;
-  const ys = op(x, wx, wh, bias);
+  const ys = norm ? op(x, wx, wh, bias, norm.gamma, norm.beta) : op(x, wx, wh, bias);
   const [hT, cT] = finals.map(wrap);
   if (!init) tf.dispose([h0, c0]);
   return { ys, h: hT, c: cT };

@@ -4,7 +4,7 @@ import { activationTable } from './pwl-cache.js';
 import { disposePwlLookup, disposeRescale, fakeQuantValue, fakeQuantWeights, int8Scale, makePwlLookup, makeRescale, productShift, pwlApply, rescale, type PwlLookup, type Rescale } from './ste-ops.js';
 import { disposeShiftConstants, saturateT, shiftConstants, type ShiftConstants } from './exact-int.js';
 import { mm } from './fast-ops.js';
-import { lstmSequenceNative } from './native-ops.js';
+import { lstmSequenceNative, type NativeNorm } from './native-ops.js';
 import { disposeMadNormConstants, madNormConstants, madNormFloat, madNormQat, type MadNormConstants, type MadNormQuant } from './mad-norm.js';
 import { tf } from './tf-backend.js';
 
@@ -110,8 +110,9 @@ export class QLstm {
 
   /** Float forward over [B, T, D] real inputs. Returns outputs [B, T, H] and the last state. */
   forwardFloat(x: T, init?: { h: T; c: T }, ranges?: LstmRanges): { ys: T; h: T; c: T } {
-    // calibration (ranges) and MadNorm layers take the tfjs ops
-    const fast = !ranges && !this.madNorm ? lstmSequenceNative(x, this.wx, this.wh, this.bias, init, null) : null;
+    // calibration (ranges) takes the tfjs ops
+    const norm = this.normGamma && this.normBeta ? { gamma: this.normGamma, beta: this.normBeta, inScale: 1, ratio: 1 } : undefined;
+    const fast = !ranges ? lstmSequenceNative(x, this.wx, this.wh, this.bias, init, null, norm) : null;
     if (fast) return fast;
     const [B, Tn] = x.shape;
     const H = this.hiddenSize;
@@ -214,12 +215,15 @@ export class QLstm {
    */
   forwardQat(xInt: T, k: LstmQatConstants, init?: { h: T; c: T }): { ys: T; h: T; c: T } {
     const w = this.integerWeights(k);
-    if (!k.norm) {
-      const h = k.host;
-      const cell = { multX: h.multX, shiftX: h.shiftX, multH: h.multH, shiftH: h.shiftH, multOut: h.multOut, shiftOut: h.shiftOut, cellFracBits: k.state.cellFracBits, ...k.lookups };
-      const fast = lstmSequenceNative(xInt, w.wx, w.wh, w.bias, init, cell);
-      if (fast) return fast;
+    const host = k.host;
+    const cell = { multX: host.multX, shiftX: host.shiftX, multH: host.multH, shiftH: host.shiftH, multOut: host.multOut, shiftOut: host.shiftOut, cellFracBits: k.state.cellFracBits, ...k.lookups };
+    let norm: NativeNorm | undefined;
+    if (k.norm && this.normGamma && this.normBeta) {
+      const q = k.norm.quant;
+      norm = { gamma: fakeQuantValue(this.normGamma, q.gammaScale, 16), beta: fakeQuantValue(this.normBeta, q.outScale, 24), inScale: q.inScale, ratio: q.gammaScale / q.outScale, ints: [q.normFracBits, k.norm.multiplier, k.norm.shift] };
     }
+    const fast = lstmSequenceNative(xInt, w.wx, w.wh, w.bias, init, cell, norm);
+    if (fast) return fast;
     const [B, Tn] = xInt.shape;
     const H = this.hiddenSize;
     const ax = mm(xInt.reshape([B * Tn, this.inputSize]), w.wx).add(w.bias);

@@ -21,6 +21,9 @@ export interface G2pTrainSettings {
   calibrationBatches: number;
   /** Validation after training decodes at most this many words (0: all). */
   evalWords: number;
+  /** Float pretraining: cosine decay of the learning rate over this many steps, to lrFloor × the rate (0: constant). */
+  lrDecaySteps?: number;
+  lrFloor?: number;
 }
 
 /** Presets of CMUdict G2P: `tiny` for tests, `small` for the shipped model. */
@@ -32,6 +35,11 @@ export const G2P_PRESETS: Record<string, { model: { embedSize: number; hiddenSiz
   small: {
     model: { embedSize: 64, hiddenSize: 128, seed: 1 },
     train: { batch: 64, steps: 4000, learningRate: 0.002, clipNorm: 5, dropout: 0.2, qatSteps: 500, qatLearningRate: 0.0005, calibrationBatches: 8, evalWords: 0 },
+  },
+  // the shipped model: about 32 epochs of the training split
+  medium: {
+    model: { embedSize: 128, hiddenSize: 256, seed: 1 },
+    train: { batch: 64, steps: 60000, learningRate: 0.002, clipNorm: 5, dropout: 0.3, qatSteps: 4000, qatLearningRate: 0.0002, calibrationBatches: 8, evalWords: 0, lrDecaySteps: 60000, lrFloor: 0.05 },
   },
 };
 

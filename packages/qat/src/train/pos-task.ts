@@ -4,7 +4,8 @@ import { loadBrownPos, type BrownPosData, type TaggedSentence } from '../data/po
 import { UNKNOWN } from '../data/lm-brown.js';
 import { Vocabulary, countTokens, frequentTokens } from '../data/vocabulary.js';
 import { crossEntropy } from '../models/language-model.js';
-import { BiLstmTagger, type TaggerQatConstants } from '../models/tagger.js';
+import { wordFeatureIds, type WordFeatureSpec } from '@intrnn/runtime-core';
+import { BiLstmTagger, taggerFeatureSpec, type TaggerConfig, type TaggerInputs, type TaggerQatConstants } from '../models/tagger.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
@@ -23,17 +24,25 @@ export interface PosTrainSettings {
   calibrationBatches: number;
   /** Validation after training reads at most this many sentences (0: all). */
   evalSentences: number;
+  /** Float pretraining: cosine decay of the learning rate over this many steps, to lrFloor × the rate (0: constant). */
+  lrDecaySteps?: number;
+  lrFloor?: number;
 }
 
 /** Presets of the Brown tagger: `tiny` for tests, `small` for the shipped model. */
-export const POS_PRESETS: Record<string, { model: { embedSize: number; hiddenSize: number; madNorm: number; seed: number }; train: PosTrainSettings }> = {
+export const POS_PRESETS: Record<string, { model: Omit<TaggerConfig, 'vocabSize' | 'tagCount'>; train: PosTrainSettings }> = {
   tiny: {
-    model: { embedSize: 16, hiddenSize: 16, madNorm: 1, seed: 1 },
+    model: { embedSize: 16, hiddenSize: 16, madNorm: 1, seed: 1, suffixes: 2, buckets: 64, suffixDim: 4, shapeDim: 4 },
     train: { batch: 16, steps: 60, learningRate: 0.01, clipNorm: 5, vocabSize: 2000, dropout: 0, qatSteps: 8, qatLearningRate: 0.002, calibrationBatches: 2, evalSentences: 200 },
   },
   small: {
     model: { embedSize: 128, hiddenSize: 128, madNorm: 1, seed: 1 },
     train: { batch: 32, steps: 3000, learningRate: 0.002, clipNorm: 5, vocabSize: 0, dropout: 0.3, qatSteps: 600, qatLearningRate: 0.0005, calibrationBatches: 8, evalSentences: 0 },
+  },
+  // the shipped model: spelling features for words outside the vocabulary, about 12 epochs
+  medium: {
+    model: { embedSize: 128, hiddenSize: 192, madNorm: 1, seed: 1, suffixes: 4, buckets: 4096, suffixDim: 32, shapeDim: 16 },
+    train: { batch: 32, steps: 18000, learningRate: 0.002, clipNorm: 5, vocabSize: 0, dropout: 0.4, qatSteps: 2000, qatLearningRate: 0.0002, calibrationBatches: 8, evalSentences: 0, lrDecaySteps: 18000, lrFloor: 0.05 },
   },
 };
 
@@ -88,40 +97,80 @@ export class LengthBatches<S = TaggedSentence> {
   }
 }
 
-/** Word ids [B, L] and tag ids [B·L] of a batch of equal-length sentences (tags outside the tagset get -1). */
-export function encodeBatch(batch: TaggedSentence[], words: Vocabulary, tags: Vocabulary): { ids: tf.Tensor2D; tagIds: Int32Array } {
-  const L = batch[0].words.length;
-  const ids = new Int32Array(batch.length * L);
-  const tagIds = new Int32Array(batch.length * L);
-  batch.forEach((s, b) => {
-    s.words.forEach((w, t) => (ids[b * L + t] = words.id(w)));
-    s.tags.forEach((g, t) => (tagIds[b * L + t] = tags.has(g) ? tags.id(g) : -1));
-  });
-  return { ids: tf.tensor2d(ids, [batch.length, L], 'int32'), tagIds };
+/** Feature ids of word types, computed once (runtime-core's wordFeatureIds is the definition). */
+const featureCache = new WeakMap<WordFeatureSpec, Map<string, number[]>>();
+function featuresOf(word: string, spec: WordFeatureSpec): number[] {
+  let cache = featureCache.get(spec);
+  if (!cache) featureCache.set(spec, (cache = new Map()));
+  let ids = cache.get(word);
+  if (!ids) {
+    ids = wordFeatureIds(word, spec);
+    cache.set(word, ids);
+  }
+  return ids;
 }
 
-/** Token accuracy of the tagger on sentences (float or QAT integer forward). */
-export function evaluateTagger(model: BiLstmTagger, sentences: TaggedSentence[], words: Vocabulary, tags: Vocabulary, onProgress?: (p: TrainProgress) => void): { accuracy: number; tokens: number } {
+/**
+ * Word ids [B, L], the spelling feature ids of each table [B, L] (with a feature spec), and tag ids
+ * [B·L] of a batch of equal-length sentences (tags outside the tagset get -1).
+ */
+export function encodeBatch(batch: TaggedSentence[], words: Vocabulary, tags: Vocabulary, spec: WordFeatureSpec | null = null): { ids: TaggerInputs; tagIds: Int32Array; known: Uint8Array } {
+  const L = batch[0].words.length;
+  const n = batch.length * L;
+  const ids = new Int32Array(n);
+  const tables = spec ? spec.suffixLengths.length + 1 : 0;
+  const features = Array.from({ length: tables }, () => new Int32Array(n));
+  const tagIds = new Int32Array(n);
+  const known = new Uint8Array(n);
+  batch.forEach((s, b) => {
+    s.words.forEach((w, t) => {
+      const i = b * L + t;
+      ids[i] = words.id(w);
+      known[i] = words.has(w) ? 1 : 0;
+      if (spec) featuresOf(w, spec).forEach((f, j) => (features[j][i] = f));
+    });
+    s.tags.forEach((g, t) => (tagIds[b * L + t] = tags.has(g) ? tags.id(g) : -1));
+  });
+  const shape: [number, number] = [batch.length, L];
+  return { ids: { words: tf.tensor2d(ids, shape, 'int32'), features: features.map((f) => tf.tensor2d(f, shape, 'int32')) }, tagIds, known };
+}
+
+function disposeInputs(ids: TaggerInputs): void {
+  tf.dispose([ids.words, ...ids.features]);
+}
+
+/** Token accuracy of the tagger on sentences (float or QAT integer forward), overall and on tokens outside the word vocabulary. */
+export function evaluateTagger(model: BiLstmTagger, sentences: TaggedSentence[], words: Vocabulary, tags: Vocabulary, onProgress?: (p: TrainProgress) => void): { accuracy: number; tokens: number; oovAccuracy: number; oovTokens: number } {
   const batches = new LengthBatches(sentences, 64, 0).batches;
   const k: TaggerQatConstants | null = model.quant ? model.qatConstants() : null;
+  const spec = taggerFeatureSpec(model.config);
   let right = 0;
   let total = 0;
+  let oovRight = 0;
+  let oov = 0;
   batches.forEach((batch, i) => {
-    const { ids, tagIds } = encodeBatch(batch, words, tags);
+    const { ids, tagIds, known } = encodeBatch(batch, words, tags, spec);
     const predicted = tf.tidy(() => tf.argMax(k ? model.forwardQat(ids, k).logitsInt : model.forwardFloat(ids), 1).dataSync());
-    for (let j = 0; j < tagIds.length; j++) if (predicted[j] === tagIds[j]) right++;
+    for (let j = 0; j < tagIds.length; j++) {
+      const hit = predicted[j] === tagIds[j] ? 1 : 0;
+      right += hit;
+      if (!known[j]) {
+        oov++;
+        oovRight += hit;
+      }
+    }
     total += tagIds.length;
-    ids.dispose();
+    disposeInputs(ids);
     onProgress?.({ phase: 'eval', step: i + 1, totalSteps: batches.length });
   });
   if (k) model.disposeQatConstants(k);
-  return { accuracy: right / total, tokens: total };
+  return { accuracy: right / total, tokens: total, oovAccuracy: oov > 0 ? oovRight / oov : NaN, oovTokens: oov };
 }
 
 export type PosTrainOptions = TaskTrainOptions;
 
-/** Token accuracy on the validation split (or its first `evalSentences` sentences for presets that say so). */
-export type PosTrainSummary = TaskTrainSummary<'pos-brown', { accuracy: number; tokens: number }>;
+/** Token accuracy on the validation split (or its first `evalSentences` sentences for presets that say so), overall and outside the vocabulary. */
+export type PosTrainSummary = TaskTrainSummary<'pos-brown', { accuracy: number; tokens: number; oovAccuracy: number; oovTokens: number }>;
 
 function preset(name: string) {
   const p = POS_PRESETS[name];
@@ -138,15 +187,16 @@ export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> 
   const { words, tags } = posVocabularies(data, p.train.vocabSize);
   const model = new BiLstmTagger({ ...p.model, vocabSize: words.size, tagCount: tags.size });
   const batches = new LengthBatches(data.train, p.train.batch, p.model.seed);
+  const spec = taggerFeatureSpec(model.config);
   let k: TaggerQatConstants | undefined;
   let tokens = 0;
 
   if (opts.qatFrom && !opts.resume) {
     loadFloatStart(model, opts.qatFrom, 'pos-brown', data.fingerprint);
     opts.onProgress?.({ phase: 'calibrate', step: 0, totalSteps: p.train.calibrationBatches });
-    const cal = Array.from({ length: p.train.calibrationBatches }, (_, s) => encodeBatch(batches.at(s), words, tags).ids);
+    const cal = Array.from({ length: p.train.calibrationBatches }, (_, s) => encodeBatch(batches.at(s), words, tags, spec).ids);
     model.calibrate(cal);
-    tf.dispose(cal);
+    cal.forEach(disposeInputs);
   }
 
   return trainTask<'pos-brown', NonNullable<PosTrainSummary['validation']>>(
@@ -158,12 +208,14 @@ export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> 
         if (mode === 'qat') k = model.qatConstants();
       },
       loss: (step) => {
-        const { ids, tagIds } = encodeBatch(batches.at(step), words, tags);
+        const { ids, tagIds } = encodeBatch(batches.at(step), words, tags, spec);
         tokens = tagIds.length;
         // tags unseen in training (-1) cannot be learned: they train toward tag 0 and count as errors in evaluation
         const targets = tf.tensor1d(tagIds.map((t) => Math.max(t, 0)), 'int32');
         const logits = mode === 'qat' ? model.forwardQat(ids, k!).logits : model.forwardFloat(ids, undefined, p.train.dropout, step + 1);
-        return crossEntropy(logits, targets);
+        const loss = crossEntropy(logits, targets);
+        disposeInputs(ids);
+        return loss;
       },
       tokens: () => tokens,
       commit: () => {
@@ -173,8 +225,7 @@ export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> 
       restoreState: () => undefined,
       evaluate: (onProgress) => {
         const valid = p.train.evalSentences > 0 ? data.valid.slice(0, p.train.evalSentences) : data.valid;
-        const v = evaluateTagger(model, valid, words, tags, onProgress);
-        return { accuracy: v.accuracy, tokens: v.tokens };
+        return evaluateTagger(model, valid, words, tags, onProgress);
       },
       dispose: () => {
         if (k) model.disposeQatConstants(k);
@@ -191,7 +242,7 @@ export function loadPosCheckpoint(dir: string): { model: BiLstmTagger; words: Vo
   if (data.fingerprint !== ck.meta.dataFingerprint) throw new IntrnnError('ERR_CHECKPOINT', dir, 'was trained on different data (fingerprint differs)');
   const { words, tags } = posVocabularies(data, ck.meta.train.vocabSize);
   const c = ck.meta.config;
-  const model = new BiLstmTagger({ vocabSize: c.vocabSize, tagCount: c.tagCount, embedSize: c.embedSize, hiddenSize: c.hiddenSize, madNorm: c.madNorm, seed: c.seed });
+  const model = new BiLstmTagger({ vocabSize: c.vocabSize, tagCount: c.tagCount, embedSize: c.embedSize, hiddenSize: c.hiddenSize, madNorm: c.madNorm, seed: c.seed, suffixes: c.suffixes ?? 0, buckets: c.buckets ?? 0, suffixDim: c.suffixDim ?? 0, shapeDim: c.shapeDim ?? 0 });
   loadWeights(model, ck);
   model.quant = ck.meta.quant;
   disposeCheckpoint(ck);
@@ -199,7 +250,7 @@ export function loadPosCheckpoint(dir: string): { model: BiLstmTagger; words: Vo
 }
 
 /** `eval-qat` of a tagging checkpoint: token accuracy on a split. */
-export async function evalPosCheckpoint(dir: string, split: 'valid' | 'test', onProgress?: (p: TrainProgress) => void): Promise<{ task: 'pos-brown'; split: string; mode: string; accuracy: number; tokens: number }> {
+export async function evalPosCheckpoint(dir: string, split: 'valid' | 'test', onProgress?: (p: TrainProgress) => void): Promise<{ task: 'pos-brown'; split: string; mode: string } & ReturnType<typeof evaluateTagger>> {
   await useWasmBackend();
   const { model, words, tags, data, mode } = loadPosCheckpoint(dir);
   try {

@@ -18,6 +18,11 @@ pub struct MadNorm {
 }
 
 impl MadNorm {
+    /// One gate's MadNorm from its integer parameters (γ int16, β within int24).
+    pub fn new(gamma: Vec<i64>, beta: Vec<i64>, norm_frac_bits: u32, multiplier: i64, shift: u32, out_bits: u32) -> MadNorm {
+        MadNorm { gamma, beta, norm_frac_bits, multiplier, shift, out_bits }
+    }
+
     /// Normalize one row of n values in place.
     pub fn apply(&self, x: &mut [i64]) {
         let n = x.len() as i64;

@@ -2,7 +2,7 @@
 //! against the dims before any kernel runs.
 
 use crate::napi::{guard, napi_callback_info, napi_env, napi_value, Call, R};
-use crate::train::lstm_seq::{backward, check_lengths, forward, Cell, Dims, Lut, Qat};
+use crate::train::lstm_seq::{backward, check_lengths, forward, Cell, Dims, Lut, Norm, Qat};
 use crate::train::sgemm::Isa;
 use crate::train::softmax_xent::dense_xent;
 
@@ -55,13 +55,37 @@ fn cell_of<'a>(c: &mut Call, ints_at: usize, luts_at: usize, h: usize) -> R<Cell
     qat_cell(ints, luts, h)
 }
 
+/// MadNorm from γ and β [4H], [inScale, ratio, eps] and, in QAT, [normFracBits, multiplier, shift].
+fn norm_of<'a>(c: &mut Call, at: usize, h: usize, qat: bool) -> R<Option<Norm<'a>>> {
+    if c.is_absent(at) {
+        return Ok(None);
+    }
+    let gamma = c.slice::<f32>(at, "normGamma", 4 * h)?;
+    let beta = c.slice::<f32>(at + 1, "normBeta", 4 * h)?;
+    let f = c.slice::<f32>(at + 2, "normFloats", 3)?;
+    let int = if qat {
+        let v = c.slice::<i32>(at + 3, "normInts", 3)?;
+        if !(0..=23).contains(&v[0]) || !(0..=63).contains(&v[2]) || !(0..(1 << 21)).contains(&v[1]) {
+            return Err("MadNorm fractional bits, multiplier or shift out of range".into());
+        }
+        Some((v[0] as u32, v[1] as i64, v[2] as u32))
+    } else {
+        None
+    };
+    if !(f[0] > 0.0 && f[1] > 0.0 && f[2] > 0.0) {
+        return Err("MadNorm scales must be positive".into());
+    }
+    Ok(Some(Norm { gamma, beta, in_scale: f[0], ratio: f[1], eps: f[2], int }))
+}
+
 pub unsafe extern "C" fn train_info(env: napi_env, cb: napi_callback_info) -> napi_value {
     guard(env, cb, 0, |c| Ok(c.string(&format!("{:?}", isa()).to_lowercase())))
 }
 
 pub unsafe extern "C" fn lstm_train_forward(env: napi_env, cb: napi_callback_info) -> napi_value {
-    // (dims, x, wx, wh, bias, h0, c0, ys, hT, cT, cache, qatInts | undefined, qatLuts | undefined)
-    guard(env, cb, 13, |c| {
+    // (dims, x, wx, wh, bias, h0, c0, ys, hT, cT, cache, qatInts | undefined, qatLuts | undefined,
+    //  normGamma | undefined, normBeta, normFloats, normInts)
+    guard(env, cb, 17, |c| {
         let (dm, threads) = dims(c, 0)?;
         let (n, h4) = (dm.rows(), 4 * dm.h);
         let x = c.slice::<f32>(1, "x", n * dm.d)?;
@@ -73,17 +97,19 @@ pub unsafe extern "C" fn lstm_train_forward(env: napi_env, cb: napi_callback_inf
         let ys = c.slice_mut::<f32>(7, "ys", n * dm.h)?;
         let h_t = c.slice_mut::<f32>(8, "hT", dm.b * dm.h)?;
         let c_t = c.slice_mut::<f32>(9, "cT", dm.b * dm.h)?;
-        let cache = c.slice_mut::<f32>(10, "cache", dm.cache_len())?;
         let cell = cell_of(c, 11, 12, dm.h)?;
+        let norm = norm_of(c, 13, dm.h, matches!(cell, Cell::Qat(_)))?;
+        let cache = c.slice_mut::<f32>(10, "cache", dm.cache_len(norm.is_some()))?;
         check_lengths(&dm, &cell, &[])?;
-        forward(isa(), threads, dm, &cell, x, wx, wh, bias, h0, c0, ys, h_t, c_t, cache);
+        forward(isa(), threads, dm, &cell, norm.as_ref(), x, wx, wh, bias, h0, c0, ys, h_t, c_t, cache);
         Ok(c.undefined())
     })
 }
 
 pub unsafe extern "C" fn lstm_train_backward(env: napi_env, cb: napi_callback_info) -> napi_value {
-    // (dims, x, wx, wh, h0, ys, cache, dys, dx, dwx, dwh, dbias, dh0, dc0, qatInts | undefined, qatLuts | undefined)
-    guard(env, cb, 16, |c| {
+    // (dims, x, wx, wh, h0, ys, cache, dys, dx, dwx, dwh, dbias, dh0, dc0, qatInts | undefined, qatLuts | undefined,
+    //  normGamma | undefined, normBeta, normFloats, normInts, dGamma, dBeta)
+    guard(env, cb, 22, |c| {
         let (dm, threads) = dims(c, 0)?;
         let (n, h4) = (dm.rows(), 4 * dm.h);
         let x = c.slice::<f32>(1, "x", n * dm.d)?;
@@ -91,7 +117,9 @@ pub unsafe extern "C" fn lstm_train_backward(env: napi_env, cb: napi_callback_in
         let wh = c.slice::<f32>(3, "wh", dm.h * h4)?;
         let h0 = c.slice::<f32>(4, "h0", dm.b * dm.h)?;
         let ys = c.slice::<f32>(5, "ys", n * dm.h)?;
-        let cache = c.slice::<f32>(6, "cache", dm.cache_len())?;
+        let cell = cell_of(c, 14, 15, dm.h)?;
+        let norm = norm_of(c, 16, dm.h, matches!(cell, Cell::Qat(_)))?;
+        let cache = c.slice::<f32>(6, "cache", dm.cache_len(norm.is_some()))?;
         let dys = c.slice::<f32>(7, "dys", n * dm.h)?;
         let dx = c.slice_mut::<f32>(8, "dx", n * dm.d)?;
         let dwx = c.slice_mut::<f32>(9, "dwx", dm.d * h4)?;
@@ -99,9 +127,12 @@ pub unsafe extern "C" fn lstm_train_backward(env: napi_env, cb: napi_callback_in
         let dbias = c.slice_mut::<f32>(11, "dbias", h4)?;
         let dh0 = c.slice_mut::<f32>(12, "dh0", dm.b * dm.h)?;
         let dc0 = c.slice_mut::<f32>(13, "dc0", dm.b * dm.h)?;
-        let cell = cell_of(c, 14, 15, dm.h)?;
+        let norm_grads = match &norm {
+            Some(nm) => Some((nm, c.slice_mut::<f32>(20, "dGamma", 4 * dm.h)?, c.slice_mut::<f32>(21, "dBeta", 4 * dm.h)?)),
+            None => None,
+        };
         check_lengths(&dm, &cell, &[])?;
-        backward(isa(), threads, dm, &cell, x, wx, wh, h0, ys, cache, dys, dx, dwx, dwh, dbias, dh0, dc0);
+        backward(isa(), threads, dm, &cell, norm_grads, x, wx, wh, h0, ys, cache, dys, dx, dwx, dwh, dbias, dh0, dc0);
         Ok(c.undefined())
     })
 }
