@@ -8,8 +8,9 @@ module.exports = {
   testMatch: ['**/test/**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': swc },
   moduleNameMapper: {
-    '^@intrnn/(format|runtime-core|qat|converter|runtime-native)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@intrnn/(format|runtime-core|qat|converter|runtime-native|tasks)$': '<rootDir>/packages/$1/src/index.ts',
     '^@intrnn/runtime-core/node$': '<rootDir>/packages/runtime-core/src/node.ts',
+    '^@intrnn/qat/(datasets|pwl)$': '<rootDir>/packages/qat/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

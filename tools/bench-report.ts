@@ -11,7 +11,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchModel, median, zeroLmState, type BenchResult } from '@intrnn/cli';
+import { benchModel, median, zeroLmState, type BenchResult } from '@intrnn/tasks';
 import { buildFloatModel, buildIntegerModel, floatLanguageModelSpec, languageModelSpec } from '@intrnn/converter';
 import { loadLmCheckpoint, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
 import { loadAddon, registerNativeKernels } from '@intrnn/runtime-native';

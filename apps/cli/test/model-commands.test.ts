@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { evaluateG2p, loadG2pCheckpoint, loadLmCheckpoint, loadPosCheckpoint, tf, useWasmBackend } from '@intrnn/qat';
 import { loadAddon } from '@intrnn/runtime-native';
+import { decodeModel, modelMetadata } from '@intrnn/format';
+import { TaggerCodec } from '@intrnn/runtime-core';
 
 // Train tiny models with the CLI, convert them, and run the files in runtime-core and ONNX Runtime,
 // exactly as a user does (`npx intrnn ...`).
@@ -103,8 +105,14 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     const lmGot = await runOrt(dir('lm.float32.onnx'), { tokens: int64(ids), 'lstm0.initial_h': zeros, 'lstm0.initial_c': zeros, 'lstm1.initial_h': zeros, 'lstm1.initial_c': zeros });
     expect(relativeError(lmGot, lmWant)).toBeLessThanOrEqual(1e-4);
     const pos = loadPosCheckpoint(dir('pos-qat')).model;
-    const posWant = tf.tidy(() => pos.forwardFloat(tf.tensor2d([ids], [1, 9], 'int32')).dataSync().slice() as Float32Array);
-    expect(relativeError(await runOrt(dir('pos.float32.onnx'), { tokens: int64(ids) }), posWant)).toBeLessThanOrEqual(1e-4);
+    // the tiny tagger has spelling features: the same feeds (SDK codec) for both
+    const codec = new TaggerCodec(modelMetadata(decodeModel(new Uint8Array(readFileSync(dir('pos.float32.onnx'))))));
+    const posFeeds = codec.feeds(ids.map((i) => codec.vocabulary[i]).concat(['Unseenword', '1960s']));
+    const asTensor = (t: { data: ArrayLike<bigint | number>; dims: number[] }) => tf.tensor2d(Array.from(t.data, Number), t.dims as [number, number], 'int32');
+    const featureNames = Object.keys(posFeeds).filter((k) => k !== 'tokens');
+    expect(featureNames.length).toBeGreaterThan(0);
+    const posWant = tf.tidy(() => pos.forwardFloat({ words: asTensor(posFeeds.tokens), features: featureNames.map((k) => asTensor(posFeeds[k])) }).dataSync().slice() as Float32Array);
+    expect(relativeError(await runOrt(dir('pos.float32.onnx'), Object.fromEntries(Object.entries(posFeeds).map(([k, t]) => [k, new ort.Tensor('int64', t.data as BigInt64Array, t.dims)]))), posWant)).toBeLessThanOrEqual(1e-4);
     const g2p = loadG2pCheckpoint(dir('g2p-qat')).model;
     const letters = [7, 4, 11, 11, 14];
     const prefix = [0, 12, 30, 5];

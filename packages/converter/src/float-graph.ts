@@ -1,4 +1,5 @@
-import { encodeMetadata, encodeModel, makeTensor, METADATA_KEY, type IGraphProto, type IValueInfoProto, type ModelMetadata, type TensorProto } from '@intrnn/format';
+import { encodeMetadata, encodeModel, layerTensorName, makeTensor, METADATA_KEY, stateNames, type IGraphProto, type IValueInfoProto, type ModelMetadata, type TensorProto } from '@intrnn/format';
+import { featureInputs } from '@intrnn/runtime-core';
 import type { BiLstmTagger, G2pModel, LstmLanguageModel, QLstm } from '@intrnn/qat';
 import { GraphBuilder, valueInfo } from './onnx/graph-builder.js';
 import { ONNX_OPSET } from './onnx/lstm-function.js';
@@ -19,8 +20,11 @@ export interface FloatLayer {
 export interface FloatModelSpec {
   topology: 'stacked' | 'bidirectional';
   embedding: { data: Float32Array; rows: number; cols: number };
+  /** Spelling feature tables concatenated to the embedding, each indexed by its graph input. */
+  features?: { name: string; input: string; data: Float32Array; rows: number; cols: number }[];
   layers: FloatLayer[];
-  output: { weights: Float32Array; bias: Float32Array; rows: number; cols: number };
+  /** `tied`: the weights are the embedding's (stored once, read transposed). */
+  output: { weights: Float32Array; bias: Float32Array; rows: number; cols: number; tied?: boolean };
   meta: ModelMetadata;
 }
 
@@ -60,7 +64,7 @@ const MAD_EPS = 1e-6;
 
 /** One float LSTM layer as a Scan over time in standard ops (the same math as QLstm.forwardFloat). */
 function floatLstm(g: GraphBuilder, l: FloatLayer, x: string, h0: string, c0: string, inits: TensorProto[], mode: WeightProducts): { y: string; h: string; c: string } {
-  const n = (s: string) => `${l.name}.${s}`;
+  const n = (s: string) => layerTensorName(l.name, s);
   const H = l.hiddenSize;
   inits.push(makeTensor(n('bias'), 'float32', [4 * H], l.bias));
   if (l.norm) inits.push(makeTensor(n('gamma'), 'float32', [4, H], l.norm.gamma), makeTensor(n('beta'), 'float32', [4, H], l.norm.beta));
@@ -104,13 +108,19 @@ export function buildFloatModel(spec: FloatModelSpec, mode: WeightProducts = 'fl
   const batch = spec.topology === 'bidirectional' ? 1 : 'batch';
   const inputs: IValueInfoProto[] = [valueInfo('tokens', 'int64', [batch, 'time'])];
   const outputs: IValueInfoProto[] = [];
-  const embedded = g.node('Gather', ['embedding', 'tokens'], { axis: 0 });
+  let embedded = g.node('Gather', ['embedding', 'tokens'], { axis: 0 });
+  for (const f of spec.features ?? []) inputs.push(valueInfo(f.input, 'int64', [batch, 'time']));
+  if (spec.features?.length) {
+    inits.push(...spec.features.map((f) => makeTensor(f.name, 'float32', [f.rows, f.cols], f.data)));
+    embedded = g.node('Concat', [embedded, ...spec.features.map((f) => g.node('Gather', [f.name, f.input], { axis: 0 }))], { axis: 2 });
+  }
   let x = embedded;
   const ys: string[] = [];
   for (const l of spec.layers) {
     const H = l.hiddenSize;
-    let h0 = `${l.name}.initial_h`;
-    let c0 = `${l.name}.initial_c`;
+    const st = stateNames(l.name);
+    let h0 = st.h0;
+    let c0 = st.c0;
     if (spec.topology === 'stacked') {
       inputs.push(valueInfo(h0, 'float32', [batch, H]), valueInfo(c0, 'float32', [batch, H]));
     } else {
@@ -119,8 +129,8 @@ export function buildFloatModel(spec: FloatModelSpec, mode: WeightProducts = 'fl
     }
     const r = floatLstm(g, l, spec.topology === 'stacked' ? x : embedded, h0, c0, inits, mode);
     if (spec.topology === 'stacked') {
-      g.nodes.push({ opType: 'Identity', domain: '', input: [r.h], output: [`${l.name}.final_h`] }, { opType: 'Identity', domain: '', input: [r.c], output: [`${l.name}.final_c`] });
-      outputs.push(valueInfo(`${l.name}.final_h`, 'float32', [batch, H]), valueInfo(`${l.name}.final_c`, 'float32', [batch, H]));
+      g.nodes.push({ opType: 'Identity', domain: '', input: [r.h], output: [st.hT] }, { opType: 'Identity', domain: '', input: [r.c], output: [st.cT] });
+      outputs.push(valueInfo(st.hT, 'float32', [batch, H]), valueInfo(st.cT, 'float32', [batch, H]));
     }
     x = r.y;
     ys.push(r.y);
@@ -128,7 +138,9 @@ export function buildFloatModel(spec: FloatModelSpec, mode: WeightProducts = 'fl
   if (spec.topology === 'bidirectional') x = g.node('Concat', ys, { axis: 2 });
   const out = spec.output;
   inits.push(makeTensor('output.B', 'float32', [out.rows], out.bias));
-  g.nodes.push({ opType: 'Add', domain: '', input: [weightProduct(g, mode, x, 'output.W', transposed(out.weights, out.rows, out.cols), out.cols, out.rows, inits), 'output.B'], output: ['logits'] });
+  // tied (float32): the embedding read transposed, so the file stores the matrix once as the model does
+  const product = out.tied && mode === 'float32' ? g.node('MatMul', [x, g.node('Transpose', ['embedding'], { perm: [1, 0] })]) : weightProduct(g, mode, x, 'output.W', transposed(out.weights, out.rows, out.cols), out.cols, out.rows, inits);
+  g.nodes.push({ opType: 'Add', domain: '', input: [product, 'output.B'], output: ['logits'] });
   outputs.unshift(valueInfo('logits', 'float32', [batch, 'time', out.rows]));
   return encodeModel({
     irVersion: 10,
@@ -165,7 +177,7 @@ export function floatLanguageModelSpec(model: LstmLanguageModel, meta: ModelMeta
     topology: 'stacked',
     embedding: { data: model.embedding.dataSync() as Float32Array, rows: V, cols: E },
     layers: model.lstms.map((l, i) => floatLayer(l, `lstm${i}`, 'forward')),
-    output: { weights: model.outW.dataSync() as Float32Array, bias: model.outB.dataSync() as Float32Array, rows: V, cols: H },
+    output: { weights: model.outW.dataSync() as Float32Array, bias: model.outB.dataSync() as Float32Array, rows: V, cols: H, tied: model.tied },
     meta: floatMeta(meta),
   };
 }
@@ -173,9 +185,11 @@ export function floatLanguageModelSpec(model: LstmLanguageModel, meta: ModelMeta
 /** Float spec of a tagger. */
 export function floatTaggerSpec(model: BiLstmTagger, meta: ModelMetadata): FloatModelSpec {
   const { vocabSize: V, embedSize: E, hiddenSize: H, tagCount } = model.config;
+  const inputs = meta.wordFeatures ? featureInputs(meta.wordFeatures) : [];
   return {
     topology: 'bidirectional',
     embedding: { data: model.embedding.dataSync() as Float32Array, rows: V, cols: E },
+    features: model.features.map((f, i) => ({ name: `table.${inputs[i]}`, input: inputs[i], data: f.variable.dataSync() as Float32Array, rows: f.variable.shape[0], cols: f.variable.shape[1]! })),
     layers: [floatLayer(model.bilstm.forward, 'forward', 'forward'), floatLayer(model.bilstm.backward, 'backward', 'reverse')],
     output: { weights: model.outW.dataSync() as Float32Array, bias: model.outB.dataSync() as Float32Array, rows: tagCount, cols: 2 * H },
     meta: floatMeta(meta),

@@ -1,5 +1,6 @@
 import type { ModelMetadata } from '@intrnn/format';
-import type { BiLstmTagger, G2pModel, LmQuantState, LstmLanguageModel, LstmQuantState } from '@intrnn/qat';
+import { featureInputs } from '@intrnn/runtime-core';
+import { taggerFeatureSpec, type BiLstmTagger, type G2pModel, type LmQuantState, type LstmLanguageModel, type LstmQuantState } from '@intrnn/qat';
 import type { G2pModelSpec, IntegerModelSpec, LayerSpec } from './integer-graph.js';
 
 type Source = ModelMetadata['source'];
@@ -24,8 +25,8 @@ export function languageModelSpec(model: LstmLanguageModel, vocabulary: readonly
       topology: 'stacked',
       embedding: { data: ints.embedding, rows: V, cols: E },
       layers: ints.layers.map((cell, l) => ({ name: `lstm${l}`, cell, direction: 'forward', meta: layerMeta(q.lstm[l]) })),
-      output: { weights: ints.outWeights, bias: ints.outBias, rows: V, cols: H },
-      meta: { task: 'lm-brown', vocabularies: { input: [...vocabulary], unknown: names.unknown, sentenceEnd: names.sentenceEnd }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
+      output: { weights: ints.outWeights, bias: ints.outBias, rows: V, cols: H, tied: model.tied },
+      meta: { task: 'lm-brown', kind: 'language-model', vocabularies: { input: [...vocabulary], unknown: names.unknown, sentenceEnd: names.sentenceEnd }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
     };
   } finally {
     model.disposeQatConstants(k);
@@ -40,15 +41,19 @@ export function taggerSpec(model: BiLstmTagger, words: readonly string[], tags: 
     const ints = model.exportIntegers(k);
     const { vocabSize: V, embedSize: E, hiddenSize: H, tagCount } = model.config;
     const meta = layerMeta(q.lstm[0]);
+    const spec = taggerFeatureSpec(model.config);
+    const inputs = spec ? featureInputs(spec) : [];
     return {
       topology: 'bidirectional',
       embedding: { data: ints.embedding, rows: V, cols: E },
+      // tensors named table.<input>: an initializer may not share a name with the graph input that indexes it
+      features: ints.features.map((f, i) => ({ ...f, name: `table.${inputs[i]}`, input: inputs[i] })),
       layers: [
         { name: 'forward', cell: ints.forward, direction: 'forward', meta },
         { name: 'backward', cell: ints.backward, direction: 'reverse', meta },
       ],
       output: { weights: ints.outWeights, bias: ints.outBias, rows: tagCount, cols: 2 * H },
-      meta: { task: 'pos-brown', vocabularies: { input: [...words], output: [...tags], unknown }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
+      meta: { task: 'pos-brown', kind: 'tagger', ...(spec ? { wordFeatures: { suffixLengths: [...spec.suffixLengths], buckets: spec.buckets } } : {}), vocabularies: { input: [...words], output: [...tags], unknown }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
     };
   } finally {
     model.disposeQatConstants(k);
@@ -71,7 +76,7 @@ export function g2pSpec(model: G2pModel, letters: readonly string[], phones: rea
       decoder: { name: 'decoder', cell: ints.decoder, direction: 'forward', meta: layerMeta(q.lstm[1]) },
       attention: ints.attention,
       output: { weights: ints.outWeights, bias: ints.outBias, rows: phoneCount, cols: 4 * H },
-      meta: { task: 'g2p-cmudict', vocabularies: { input: [...letters], output: [...phones], unknown: letters[0], sequenceStart: symbols.start, sentenceEnd: symbols.end }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
+      meta: { task: 'g2p-cmudict', kind: 'transducer', vocabularies: { input: [...letters], output: [...phones], unknown: letters[0], sequenceStart: symbols.start, sentenceEnd: symbols.end }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
     };
   } finally {
     model.disposeQatConstants(k);

@@ -11,5 +11,5 @@ export type { IntegerModelSpec, LayerSpec, G2pModelSpec } from './integer-graph.
 export { languageModelSpec, taggerSpec, g2pSpec } from './from-model.js';
 export { buildFloatModel, buildFloatG2pModel, floatLanguageModelSpec, floatTaggerSpec, floatG2pSpec } from './float-graph.js';
 export type { FloatModelSpec, FloatG2pSpec, FloatLayer, WeightProducts } from './float-graph.js';
-export { convertCheckpoint, sizeReport } from './convert-checkpoint.js';
+export { convertLmCheckpoint, convertPosCheckpoint, convertG2pCheckpoint, sizeReport } from './convert-checkpoint.js';
 export type { ConvertedModel, SizeReport } from './convert-checkpoint.js';

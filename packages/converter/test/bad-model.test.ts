@@ -74,15 +74,18 @@ describe('bad models get a typed error that names the field or tensor', () => {
     expect(e).toMatchObject({ code: 'ERR_MODEL_METADATA', where: 'metadata.scales.logits' });
   });
 
-  test('a vocabulary that does not match the embedding', () => {
-    const e = errorOf(() =>
-      loadModel(
-        edited((m) => {
-          const meta = JSON.parse(m.metadataProps![0].value!);
-          meta.vocabularies.input += '\nextra';
-          m.metadataProps![0].value = JSON.stringify(meta);
-        }),
-      ),
+  test('a vocabulary that does not match the embedding: the task SDK refuses it', () => {
+    const e = errorOf(
+      () =>
+        new LanguageModel(
+          loadModel(
+            edited((m) => {
+              const meta = JSON.parse(m.metadataProps![0].value!);
+              meta.vocabularies.input += '\nextra';
+              m.metadataProps![0].value = JSON.stringify(meta);
+            }),
+          ),
+        ),
     );
     expect(e).toMatchObject({ code: 'ERR_MODEL_INCONSISTENT', where: 'metadata.vocabularies.input' });
   });

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { loadModel, type Tensor } from '@intrnn/runtime-core';
+import { decodeModel } from '@intrnn/format';
+import { featureInputs, loadModel, type Tensor } from '@intrnn/runtime-core';
 import { BiLstmTagger, G2pModel, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
 import { loadAddon, registerNativeKernels } from '@intrnn/runtime-native';
 import { buildG2pModel, buildIntegerModel, g2pSpec, languageModelSpec, taggerSpec } from '../src/index.js';
@@ -65,10 +66,11 @@ function diffCount(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>)
 
 describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-native (every path) = ONNX Runtime', () => {
   test.each([
-    [40, 8, 12, 2, 3],
-    [64, 16, 24, 1, 5],
-  ])('language model V=%i E=%i H=%i layers=%i (seed %i): int32 logits and final states identical', async (V, E, H, L, seed) => {
-    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed });
+    [40, 8, 12, 2, 3, 0],
+    [64, 16, 24, 1, 5, 0],
+    [50, 16, 16, 2, 6, 1],
+  ])('language model V=%i E=%i H=%i layers=%i (seed %i, tied %i): int32 logits and final states identical', async (V, E, H, L, seed, tied) => {
+    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed, tied });
     const ids = tf.randomUniformInt([2, 11], 0, V, seed) as tf.Tensor2D;
     model.calibrate([ids]);
     const rows = ids.arraySync() as number[][];
@@ -76,6 +78,9 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     const qat = tf.tidy(() => model.forwardQat(ids, k).logitsInt.dataSync().slice() as Float32Array);
     model.disposeQatConstants(k);
     const { bytes } = buildIntegerModel(languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source));
+    // tied: the output layer reads the embedding tensor itself, stored once
+    const inits = decodeModel(bytes).graph!.initializer!.map((t) => t.name);
+    expect(inits.includes('output.W')).toBe(!tied);
     const feeds: Record<string, Tensor> = { tokens: tokens(rows) };
     for (let l = 0; l < L; l++) {
       feeds[`lstm${l}.initial_h`] = { type: 'int8', dims: [2, H], data: new Int8Array(2 * H) };
@@ -95,24 +100,31 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     ids.dispose();
   });
 
-  test('tagger with MadNorm, forward and reverse IntLSTM: int32 tag logits identical', async () => {
+  test.each([
+    ['without spelling features', 0],
+    ['with suffix and shape features', 3],
+  ])('tagger with MadNorm, forward and reverse IntLSTM, %s: int32 tag logits identical', async (_, suffixes) => {
     const V = 30;
     const H = 12;
     const tagsN = 9;
-    const model = new BiLstmTagger({ vocabSize: V, tagCount: tagsN, embedSize: 8, hiddenSize: H, madNorm: 1, seed: 4 });
-    const ids = tf.randomUniformInt([3, 7], 0, V, 4) as tf.Tensor2D;
+    const model = new BiLstmTagger({ vocabSize: V, tagCount: tagsN, embedSize: 8, hiddenSize: H, madNorm: 1, seed: 4, suffixes, buckets: 16, suffixDim: 3, shapeDim: 2 });
+    const ids = { words: tf.randomUniformInt([3, 7], 0, V, 4) as tf.Tensor2D, features: model.features.map((f, i) => tf.randomUniformInt([3, 7], 0, f.variable.shape[0], 20 + i) as tf.Tensor2D) };
     model.calibrate([ids]);
     const k = model.qatConstants();
     const qat = tf.tidy(() => model.forwardQat(ids, k).logitsInt.arraySync() as number[][]);
     model.disposeQatConstants(k);
-    const { bytes } = buildIntegerModel(taggerSpec(model, words(V), words(tagsN), 'w0', source));
+    const { bytes, metadata } = buildIntegerModel(taggerSpec(model, words(V), words(tagsN), 'w0', source));
+    expect(metadata.wordFeatures?.suffixLengths.length ?? 0).toBe(suffixes);
     const ref = loadModel(bytes, { backend: 'reference' });
     const core = loadModel(bytes, { backends: ['core', 'reference'] });
     expect(Object.values(core.backends)).toContain('core');
     const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
-    const rows = ids.arraySync() as number[][];
+    const rows = ids.words.arraySync() as number[][];
+    const featureRows = ids.features.map((f) => f.arraySync() as number[][]);
+    const inputs = metadata.wordFeatures ? featureInputs(metadata.wordFeatures) : [];
     for (let b = 0; b < rows.length; b++) {
-      const feeds = { tokens: tokens([rows[b]]) };
+      const feeds: Record<string, Tensor> = { tokens: tokens([rows[b]]) };
+      inputs.forEach((name, i) => (feeds[name] = tokens([featureRows[i][b]])));
       const want = Int32Array.from(qat.slice(b * 7, (b + 1) * 7).flat());
       const r = ref.run(feeds).logits.data as Int32Array;
       expect(diffCount(r, want)).toBe(0);
@@ -122,7 +134,7 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     }
     await session.release();
     model.dispose();
-    ids.dispose();
+    tf.dispose([ids.words, ...ids.features]);
   });
 
   test('G2P (BiLSTM encoder, LSTM decoder, IntAttention): int32 phoneme logits identical', async () => {

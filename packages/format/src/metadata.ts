@@ -50,8 +50,18 @@ export const ModelMetadataSchema = z.object({
   format: z.literal('intrnn'),
   formatVersion: z.literal(FORMAT_VERSION),
   opsetVersion: z.number().int().positive(),
-  /** Which task façade the model serves. */
-  task: z.enum(['lm-brown', 'pos-brown', 'g2p-cmudict']),
+  /** The task the model was trained for: a name such as `lm-brown` (model kind and dataset). */
+  task: name,
+  /**
+   * The kind of model, which picks the SDK façade (LanguageModel, Tagger, Transducer) whatever the
+   * dataset. Files written before kinds existed omit it: {@link modelKind} derives it from their task.
+   */
+  kind: z.enum(['language-model', 'tagger', 'transducer']).optional(),
+  /**
+   * Spelling features (taggers with a word vocabulary): each word's suffix buckets and shape class
+   * (runtime-core wordFeatureIds), fed as graph inputs `suffix<n>` (one per length) and `shape`.
+   */
+  wordFeatures: z.object({ suffixLengths: z.array(z.number().int().min(1).max(16)).min(1), buckets: z.number().int().min(1).max(2 ** 20) }).optional(),
   /** `integer`: the ai.intrnn graph; `float32`: the standard-op float model of the same weights. */
   numerics: z.enum(['integer', 'float32']),
   vocabularies: z.object({
@@ -85,6 +95,19 @@ export const ModelMetadataSchema = z.object({
 
 /** Validated metadata of an intrnn model; see {@link ModelMetadataSchema}. */
 export type ModelMetadata = z.output<typeof ModelMetadataSchema>;
+
+/** The kinds of model intrnn's SDK serves. */
+export type ModelKind = NonNullable<ModelMetadata['kind']>;
+
+/** The kinds of the tasks of files written before `kind` existed. */
+const LEGACY_KINDS: Record<string, ModelKind> = { 'lm-brown': 'language-model', 'pos-brown': 'tagger', 'g2p-cmudict': 'transducer' };
+
+/** The kind of a model: its metadata's `kind`, or for older files the kind of its task. */
+export function modelKind(meta: Pick<ModelMetadata, 'kind' | 'task'>): ModelKind {
+  const kind = meta.kind ?? (Object.hasOwn(LEGACY_KINDS, meta.task) ? LEGACY_KINDS[meta.task] : undefined);
+  if (!kind) throw new IntrnnError('ERR_MODEL_METADATA', 'metadata.kind', `is missing and task '${meta.task}' implies none`);
+  return kind;
+}
 
 /** Serialize metadata for `metadata_props` (token lists joined by newlines), validating it first. */
 export function encodeMetadata(meta: ModelMetadata): string {

@@ -1,20 +1,18 @@
 import onnxProto from 'onnx-proto';
 import { IntrnnError } from './errors.js';
+import { DataType, dataTypeCode, type ElementTypeName } from './op-signatures.js';
 
 /** The generated ONNX protobuf classes (onnx-proto, ONNX 1.10 schema: IR 8 with model-local functions). */
 export const onnx = onnxProto.onnx;
 export type ModelProto = onnxProto.onnx.ModelProto;
 export type TensorProto = onnxProto.onnx.ITensorProto;
 
-/** ONNX element types intrnn files use, by their TensorProto.DataType code. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT16: 5, INT32: 6, INT64: 7, BOOL: 9, UINT64: 13 } as const;
-
 /** A typed array of one of the element types intrnn reads from initializers and feeds. */
 export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
 
 /** A decoded tensor: element type name, dimensions and row-major data. */
 export interface Tensor {
-  type: 'float32' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64';
+  type: ElementTypeName;
   dims: number[];
   data: TensorData;
 }
@@ -27,13 +25,6 @@ const BY_CODE: Record<number, { type: Tensor['type']; bytes: number; make: (b: A
   [DataType.INT32]: { type: 'int32', bytes: 4, make: (b, o, n) => new Int32Array(b, o, n) },
   [DataType.INT64]: { type: 'int64', bytes: 8, make: (b, o, n) => new BigInt64Array(b, o, n) },
 };
-
-const CODE_OF: Record<Tensor['type'], number> = { float32: 1, int8: 3, uint8: 2, int16: 5, int32: 6, int64: 7 };
-
-/** Element type code of a tensor type name. */
-export function dataTypeCode(type: Tensor['type']): number {
-  return CODE_OF[type];
-}
 
 /** protobufjs gives int64 fields as numbers or Long objects; both become numbers here. */
 export function toNumber(v: unknown): number {
@@ -62,7 +53,7 @@ export function makeTensor(name: string, type: Tensor['type'], dims: number[], d
   const count = dims.reduce((a, b) => a * b, 1);
   if (data.length !== count) throw new IntrnnError('ERR_SHAPE', name, `has ${data.length} values, dims ${JSON.stringify(dims)} hold ${count}`);
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(); // own copy: little-endian hosts only (checked in readTensor)
-  return { name, dataType: CODE_OF[type], dims, rawData: raw };
+  return { name, dataType: dataTypeCode(type), dims, rawData: raw };
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

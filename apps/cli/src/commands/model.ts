@@ -1,13 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
-import { decodeModel, IntrnnError, METADATA_KEY, modelMetadata, readTensor, type ModelMetadata } from '@intrnn/format';
-import { convertCheckpoint, sizeReport } from '@intrnn/converter';
-import { LanguageModel, loadModel, Tagger, Transducer } from '@intrnn/runtime-core';
+import { decodeModel, IntrnnError, METADATA_KEY, modelKind, modelMetadata, PWL_SYMMETRY, readTensor, type ModelMetadata } from '@intrnn/format';
 import { readModelBytes } from '@intrnn/runtime-core/node';
+import type { EngineName } from '@intrnn/tasks';
 import { markdownTable } from 'markdown-table';
-import { ENGINES, engineBackends, openEngine, type EngineName } from '../engines.js';
-import { evaluateModel } from '../evaluate.js';
 import { parseInteger, parseNonNegative } from '../parse.js';
 import { progressReporter } from '../progress.js';
 import type { Io } from '../io.js';
@@ -24,23 +21,39 @@ function writeFile(path: string, bytes: Uint8Array): void {
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
-/** `intrnn convert`, `eval`, `inspect`, `run`. */
+/** The engines `--engine` accepts (@intrnn/tasks ENGINES; listed here so that help needs no import). */
+const ENGINES = ['core', 'ort', 'native'] as const;
+
+/** The converter's size report, loaded with the converter (it decodes any ONNX file). */
+async function sizeReport(bytes: Uint8Array) {
+  return (await import('@intrnn/converter')).sizeReport(bytes);
+}
+
+/** `intrnn convert`, `eval`, `inspect`, `run`. Heavy modules load inside the actions that need them. */
 export function registerModelCommands(program: Command, io: Io): void {
   program
     .command('convert')
-    .description('convert a QAT checkpoint into an integer ONNX file (and the float32 ONNX of the same model, and its ONNX Runtime int8-dynamic form for benchmarks)')
-    .argument('<checkpoint>', 'QAT checkpoint directory (from intrnn train --qat-from)')
-    .requiredOption('-o, --out <file>', 'integer model file (.onnx)')
+    .description('convert a checkpoint to ONNX: a QAT checkpoint into an integer file (and the float32 file of the same model, and its ONNX Runtime int8-dynamic form for benchmarks); a float checkpoint into a float32 file')
+    .argument('<checkpoint>', 'checkpoint directory (from intrnn train)')
+    .requiredOption('-o, --out <file>', 'integer model file (.onnx); for a float checkpoint, the float32 file')
     .option('--float-out <file>', 'float32 model file (default: beside --out, .float32.onnx)')
     .option('--json', 'print one JSON object with the sizes')
     .action(async (dir: string, o: { out: string; floatOut?: string; json?: boolean }) => {
-      const floatOut = o.floatOut ?? o.out.replace(/(\.onnx)?$/, '.float32.onnx');
+      const { convertCheckpoint } = await import('@intrnn/tasks');
       const c = await convertCheckpoint(dir);
+      if (!c.integer) {
+        // a float checkpoint: the float32 file alone (the baseline of docs/RESULTS.md)
+        writeFile(o.out, c.float32);
+        const size = await sizeReport(c.float32);
+        io.out.write(o.json ? JSON.stringify({ task: c.task, float32: { file: o.out, ...size } }) + '\n' : `${c.task}: ${o.out} (float32, from a float checkpoint), ${kb(size.total)}\n`);
+        return;
+      }
+      const floatOut = o.floatOut ?? o.out.replace(/(\.onnx)?$/, '.float32.onnx');
       writeFile(o.out, c.integer);
       writeFile(floatOut, c.float32);
-      writeFile(o.out.replace(/(\.onnx)?$/, '.int8-dynamic.onnx'), c.int8Dynamic); // for intrnn bench
-      const integer = sizeReport(c.integer);
-      const float32 = sizeReport(c.float32);
+      writeFile(o.out.replace(/(\.onnx)?$/, '.int8-dynamic.onnx'), c.int8Dynamic!); // for intrnn bench
+      const integer = await sizeReport(c.integer);
+      const float32 = await sizeReport(c.float32);
       const ratio = float32.total / integer.total;
       if (o.json) {
         io.out.write(JSON.stringify({ task: c.task, integer: { file: o.out, ...integer }, float32: { file: floatOut, ...float32 }, ratio, overflowProof: c.metadata.overflowProof }) + '\n');
@@ -68,6 +81,7 @@ export function registerModelCommands(program: Command, io: Io): void {
       const meta = fileMetadata(bytes, path);
       if (o.task && o.task !== meta.task) throw new IntrnnError('ERR_OPTION', '--task', `is ${o.task}, but ${path} holds a ${meta.task} model`);
       if (o.limit < 0) throw new IntrnnError('ERR_OPTION', '--limit', 'must be ≥ 0');
+      const { evaluateModel, openEngine } = await import('@intrnn/tasks');
       const engine = await openEngine(o.engine, bytes, meta);
       const progress = progressReporter(io);
       const started = performance.now();
@@ -77,7 +91,7 @@ export function registerModelCommands(program: Command, io: Io): void {
         if (o.json) io.out.write(JSON.stringify(r) + '\n');
         else {
           const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-          const value = r.scores ? `PER ${pct(r.scores.per)}, WER ${pct(r.scores.wer)} (no stress: ${pct(r.scores.perNoStress)}, ${pct(r.scores.werNoStress)})` : r.metric === 'accuracy' ? pct(r.value) : r.value.toFixed(2);
+          const value = r.scores ? `PER ${pct(r.scores.per)}, WER ${pct(r.scores.wer)} (no stress: ${pct(r.scores.perNoStress)}, ${pct(r.scores.werNoStress)})` : r.metric === 'accuracy' ? `${pct(r.value)}${r.oov && r.oov.tokens > 0 ? ` (outside the vocabulary: ${pct(r.oov.accuracy)} of ${r.oov.tokens})` : ''}` : r.value.toFixed(2);
           io.out.write(markdownTable([['task', 'split', 'engine', 'numerics', r.metric, 'units', 'seconds', 'outputsSha256'], [r.task, r.split, r.engine, r.numerics, value, String(r.tokens), r.seconds.toFixed(1), r.outputsSha256.slice(0, 16)]]) + '\n');
         }
       } finally {
@@ -91,7 +105,7 @@ export function registerModelCommands(program: Command, io: Io): void {
     .description('show what a model file holds: ops, tensors, bit widths, sizes, PWL tables, metadata')
     .argument('<model>', '.onnx file')
     .option('--json', 'print one JSON object')
-    .action((path: string, o: { json?: boolean }) => {
+    .action(async (path: string, o: { json?: boolean }) => {
       const bytes = readModelBytes(path);
       const meta = fileMetadata(bytes, path);
       const model = decodeModel(bytes);
@@ -104,9 +118,9 @@ export function registerModelCommands(program: Command, io: Io): void {
         const t = tensors.find((x) => x.name === name);
         const params = (model.graph?.initializer ?? []).find((x) => x.name === `${name}_params`);
         const p = params ? (readTensor(params).data as Int32Array) : new Int32Array(4);
-        return { name, pieces: t ? t.dims[1] - 1 : 0, symmetry: ['none', 'odd', 'point'][p[2]] ?? '?', fracBits: p[0], outBits: p[1], ...scales };
+        return { name, pieces: t ? t.dims[1] - 1 : 0, symmetry: PWL_SYMMETRY[p[2]] ?? '?', fracBits: p[0], outBits: p[1], ...scales };
       });
-      const size = sizeReport(bytes);
+      const size = await sizeReport(bytes);
       const summary = {
         file: path,
         task: meta.task,
@@ -153,24 +167,29 @@ export function registerModelCommands(program: Command, io: Io): void {
     .addOption(new Option('--engine <engine>', 'runtime-core alone, or with the native kernels').choices(['core', 'native']).default('core'))
     .option('--beam <n>', 'G2P: beam width (1: greedy)', parseInteger, 4)
     .option('--json', 'print one JSON object')
-    .action((path: string, o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native'; json?: boolean }) => {
+    .action(async (path: string, o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native'; json?: boolean }) => {
+      // runtime-core and the native kernels only: no training stack, no ONNX Runtime
+      const { LanguageModel, loadModel, Tagger, Transducer } = await import('@intrnn/runtime-core');
+      const { engineBackends } = await import('@intrnn/tasks');
       const model = loadModel(readModelBytes(path), { backends: engineBackends(o.engine).backends });
-      if (model.metadata.task === 'lm-brown') {
+      const kind = modelKind(model.metadata);
+      const task = model.metadata.task;
+      if (kind === 'language-model') {
         if (o.prompt === undefined) throw new IntrnnError('ERR_OPTION', '--prompt', 'is required for a language model');
         const lm = new LanguageModel(model);
         const tokens = lm.generate(o.prompt, { tokens: o.tokens, temperature: o.temperature, seed: o.seed, onToken: o.json ? undefined : (t) => io.out.write(`${t} `) });
-        io.out.write(o.json ? JSON.stringify({ task: 'lm-brown', prompt: o.prompt, tokens, temperature: o.temperature, seed: o.seed }) + '\n' : '\n');
+        io.out.write(o.json ? JSON.stringify({ task, prompt: o.prompt, tokens, temperature: o.temperature, seed: o.seed }) + '\n' : '\n');
         return;
       }
-      if (model.metadata.task === 'pos-brown') {
+      if (kind === 'tagger') {
         if (o.sentence === undefined) throw new IntrnnError('ERR_OPTION', '--sentence', 'is required for a tagger');
         const tagged = new Tagger(model).tag(o.sentence.split(/\s+/).filter(Boolean));
-        io.out.write(o.json ? JSON.stringify({ task: 'pos-brown', tagged }) + '\n' : tagged.map((t) => `${t.word}/${t.tag}`).join(' ') + '\n');
+        io.out.write(o.json ? JSON.stringify({ task, tagged }) + '\n' : tagged.map((t) => `${t.word}/${t.tag}`).join(' ') + '\n');
         return;
       }
       if (o.word === undefined) throw new IntrnnError('ERR_OPTION', '--word', 'is required for a grapheme-to-phoneme model');
       const t = new Transducer(model);
       const words = o.word.map((w) => ({ word: w, ...t.pronounce(w, { beam: o.beam }) }));
-      io.out.write(o.json ? JSON.stringify({ task: 'g2p-cmudict', beam: o.beam, words }) + '\n' : words.map((w) => `${w.word}\t${w.phonemes.join(' ')}`).join('\n') + '\n');
+      io.out.write(o.json ? JSON.stringify({ task, beam: o.beam, words }) + '\n' : words.map((w) => `${w.word}\t${w.phonemes.join(' ')}`).join('\n') + '\n');
     });
 }

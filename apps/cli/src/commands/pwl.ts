@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { IntrnnError } from '@intrnn/format';
-import { ACTIVATIONS, activationSpec, budgetPwl, compileExpression, greedyPwl, gridSpec, uniformPwl, type ActivationName, type PwlSearchResult, type PwlSpec, type PwlSymmetry } from '@intrnn/qat';
+import { ACTIVATIONS, activationSpec, budgetPwl, compileExpression, greedyPwl, gridSpec, uniformPwl, type ActivationName, type PwlSearchResult, type PwlSpec, type PwlSymmetry } from '@intrnn/qat/pwl';
 import { markdownTable } from 'markdown-table';
 import { formatScale, parseInteger, parseNonNegative, parseScale } from '../parse.js';
 import type { Io } from '../io.js';

@@ -1,21 +1,18 @@
 import { Command, Option } from 'commander';
 import { IntrnnError } from '@intrnn/format';
-import { G2P_PRESETS, LM_PRESETS, POS_PRESETS, evalCheckpoint, trainG2p, trainLm, trainPos } from '@intrnn/qat';
+import { TASKS, taskEntry } from '@intrnn/tasks';
 import { markdownTable } from 'markdown-table';
 import { parseInteger } from '../parse.js';
 import { progressReporter } from '../progress.js';
 import type { Io } from '../io.js';
-
-const TASKS = ['lm-brown', 'pos-brown', 'g2p-cmudict'];
-
 
 /** `intrnn train` and `intrnn eval-qat`. */
 export function registerTrain(program: Command, io: Io): void {
   program
     .command('train')
     .description('train a model: float pretraining, or QAT fine-tuning from a float checkpoint (--qat-from)')
-    .addOption(new Option('--task <task>', 'what to train').choices(TASKS).makeOptionMandatory())
-    .addOption(new Option('--preset <name>', 'model and training size').choices([...new Set([...Object.keys(LM_PRESETS), ...Object.keys(POS_PRESETS), ...Object.keys(G2P_PRESETS)])]).default('small'))
+    .addOption(new Option('--task <task>', 'what to train').choices(Object.keys(TASKS)).makeOptionMandatory())
+    .addOption(new Option('--preset <name>', 'model and training size').choices([...new Set(Object.values(TASKS).flatMap((t) => t.presets))]).default('small'))
     .requiredOption('--out <dir>', 'directory for checkpoints (written every few minutes and at the end)')
     .option('--qat-from <dir>', 'float checkpoint to fine-tune with quantization-aware training')
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped')
@@ -28,13 +25,13 @@ export function registerTrain(program: Command, io: Io): void {
       if (o.workers !== undefined && (o.workers < 1 || o.workers > 256)) throw new IntrnnError('ERR_OPTION', '--workers', 'must be between 1 and 256');
       const progress = progressReporter(io);
       const common = { preset: o.preset, outDir: o.out, qatFrom: o.qatFrom, resume: o.resume, steps: o.steps, checkpointEverySeconds: o.checkpointEvery, workers: o.workers, onProgress: progress.update };
-      const r = o.task === 'pos-brown' ? await trainPos(common) : o.task === 'g2p-cmudict' ? await trainG2p(common) : await trainLm(common);
+      const r = await taskEntry(o.task, '--task').train(common);
       progress.stop();
       if (o.json) {
         io.out.write(JSON.stringify(r) + '\n');
         return;
       }
-      const v = r.validation;
+      const v = r.validation as Record<string, number> | null;
       const metric = !v ? '-' : 'perplexity' in v ? `perplexity ${v.perplexity.toFixed(2)}` : 'accuracy' in v ? `accuracy ${(100 * v.accuracy).toFixed(2)}%` : `PER ${(100 * v.per).toFixed(2)}%, WER ${(100 * v.wer).toFixed(2)}%`;
       io.out.write(
         markdownTable([
@@ -52,6 +49,7 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--json', 'print one JSON object with the figures')
     .action(async (dir: string, o: { split: 'valid' | 'test'; json?: boolean }) => {
       const progress = progressReporter(io);
+      const { evalCheckpoint } = await import('@intrnn/tasks');
       const r = await evalCheckpoint(dir, o.split, progress.update);
       progress.stop();
       if (o.json) io.out.write(JSON.stringify(r) + '\n');

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { IntrnnError } from '@intrnn/format';
-import { serveWeb } from '@intrnn/web/server';
 import { parseInteger } from '../parse.js';
 import type { Io } from '../io.js';
 
@@ -13,6 +12,8 @@ export function registerWeb(program: Command, io: Io): void {
     .option('--no-build', 'serve the existing build (apps/web/dist) without rebuilding')
     .action(async (o: { port: number; build: boolean }) => {
       if (o.port < 0 || o.port > 65535) throw new IntrnnError('ERR_OPTION', '--port', `${o.port} is not a port number`);
+      // vite loads only for this command
+      const { serveWeb } = await import('@intrnn/web/server');
       let served;
       try {
         served = await serveWeb({ port: o.port, rebuild: o.build, log: (m) => io.err.write(`${m}\n`) });

@@ -1,13 +1,7 @@
-import { DataType, makeTensor, type IAttributeProto as IAttr, type IGraphProto as IGraph, type INodeProto as INode, type TensorProto as ITensorProto, type IValueInfoProto, type Tensor, type TensorData } from '@intrnn/format';
-
-
-
-
+import { AttributeType as ATTR, DataType, dataTypeCode, makeTensor, type IAttributeProto as IAttr, type IGraphProto as IGraph, type INodeProto as INode, type TensorProto as ITensorProto, type IValueInfoProto, type Tensor, type TensorData } from '@intrnn/format';
 
 /** An attribute value: a number is an INT, a string a STRING, an array of numbers INTS, a graph a GRAPH. */
 export type AttrValue = number | string | number[] | { graph: IGraph } | { ref: string; type: 'int' | 'string' | 'ints' };
-
-const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, INTS: 7 } as const;
 
 function attribute(name: string, v: AttrValue): IAttr {
   if (typeof v === 'number') return { name, type: ATTR.INT, i: v };
@@ -19,7 +13,7 @@ function attribute(name: string, v: AttrValue): IAttr {
 
 /** A value-info entry (name, element type, shape with symbolic or fixed dims). */
 export function valueInfo(name: string, type: Tensor['type'] | 'bool', dims: (number | string)[] | null): IValueInfoProto {
-  const elemType = type === 'bool' ? DataType.BOOL : { float32: 1, int8: 3, uint8: 2, int16: 5, int32: 6, int64: 7 }[type];
+  const elemType = type === 'bool' ? DataType.BOOL : dataTypeCode(type);
   const shape = dims === null ? undefined : { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) };
   return { name, type: { tensorType: { elemType, shape } } };
 }
@@ -36,13 +30,13 @@ export class GraphBuilder {
   constructor(readonly prefix: string) {}
 
   /** A fresh value name. */
-  name(hint: string): string {
+  name(): string {
     return `${this.prefix}${this.count++}`;
   }
 
   /** Append a node; returns its output names. */
   nodeN(opType: string, inputs: string[], outputs: number | string[], attrs: Record<string, AttrValue> = {}, domain = ''): string[] {
-    const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.name(opType)) : outputs;
+    const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.name()) : outputs;
     this.nodes.push({ opType, domain, input: inputs, output: outs, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
     return outs;
   }
@@ -67,7 +61,7 @@ export class GraphBuilder {
         type === 'int64' ? BigInt64Array.from(values.map(BigInt)) : type === 'int32' ? Int32Array.from(values) : type === 'int8' ? Int8Array.from(values) : type === 'float32' ? Float32Array.from(values) : type === 'int16' ? Int16Array.from(values) : Uint8Array.from(values);
       t = makeTensor('', type, shape, data);
     }
-    const out = this.name('const');
+    const out = this.name();
     this.nodes.push({ opType: 'Constant', domain: '', input: [], output: [out], attribute: [{ name: 'value', type: ATTR.TENSOR, t }] });
     this.constants.set(key, out);
     return out;
@@ -75,8 +69,8 @@ export class GraphBuilder {
 
   /** A scalar string constant. */
   stringConstant(value: string): string {
-    const out = this.name('str');
-    this.nodes.push({ opType: 'Constant', domain: '', input: [], output: [out], attribute: [{ name: 'value', type: ATTR.TENSOR, t: { dataType: 8, dims: [], stringData: [new TextEncoder().encode(value)] } }] });
+    const out = this.name();
+    this.nodes.push({ opType: 'Constant', domain: '', input: [], output: [out], attribute: [{ name: 'value', type: ATTR.TENSOR, t: { dataType: DataType.STRING, dims: [], stringData: [new TextEncoder().encode(value)] } }] });
     return out;
   }
 

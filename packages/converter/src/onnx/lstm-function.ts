@@ -1,17 +1,10 @@
-import { DataType, INTRNN_DOMAIN, type IFunctionProto, type IGraphProto } from '@intrnn/format';
+import { DataType, INTRNN_DOMAIN, inputNames, outputNames, type IFunctionProto, type IGraphProto } from '@intrnn/format';
 import { GraphBuilder, valueInfo } from './graph-builder.js';
 import { IntOps, pwl, pwlConstants, type PwlConstants } from './int-ops.js';
 
 /** Standard-domain opset the functions are written against. */
 export const ONNX_OPSET = 21;
 
-/**
- * Inputs of `ai.intrnn:IntLSTM`, in order (docs/onnx-format.md). The last three are present when
- * the cell has MadNorm on its gate pre-activations.
- */
-export const INT_LSTM_INPUTS = ['X', 'W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params', 'tanh_cell', 'tanh_cell_params', 'initial_h', 'initial_c'] as const;
-export const INT_LSTM_NORM_INPUTS = ['norm_gamma', 'norm_beta', 'norm_params'] as const;
-export const INT_LSTM_OUTPUTS = ['Y', 'Y_h', 'Y_c'] as const;
 
 /** MatMulInteger of int8 x [.., K] by an int8 matrix W stored [N, K], as int64 [.., N]. */
 function matmulInt8(ops: IntOps, x: string, wT: string): string {
@@ -38,13 +31,13 @@ function madNorm(ops: IntOps, z: string, gamma: string, beta: string, k: { fracB
 /**
  * The model-local function of `ai.intrnn:IntLSTM` (§10): a Scan over time whose body is one
  * integer LSTM step. Attribute `direction` ('forward' | 'reverse') reverses time on the way in and
- * out. Inputs/outputs as {@link INT_LSTM_INPUTS}: X int8 [B, T, D], initial_h int8 [B, H],
+ * out. Inputs and outputs as the op's signature (@intrnn/format OP_SIGNATURES): X int8 [B, T, D], initial_h int8 [B, H],
  * initial_c int16 [B, H] → Y int8 [B, T, H], Y_h int8 [B, H], Y_c int16 [B, H].
  */
 export function intLstmFunction(withNorm: boolean): IFunctionProto {
   const f = new GraphBuilder('f_');
   const ops = new IntOps(f);
-  const inputs = [...INT_LSTM_INPUTS, ...(withNorm ? INT_LSTM_NORM_INPUTS : [])];
+  const inputs = inputNames('IntLSTM', withNorm);
   const int64 = (x: string) => ops.toInt64(x);
   const wT = f.node('Transpose', ['W'], { perm: [1, 0] });
   const rT = f.node('Transpose', ['R'], { perm: [1, 0] });
@@ -108,7 +101,7 @@ export function intLstmFunction(withNorm: boolean): IFunctionProto {
     name: 'IntLSTM',
     domain: INTRNN_DOMAIN,
     input: inputs,
-    output: [...INT_LSTM_OUTPUTS],
+    output: outputNames('IntLSTM'),
     attribute: ['direction'],
     node: f.nodes,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
@@ -123,7 +116,7 @@ export function intDenseFunction(): IFunctionProto {
   const f = new GraphBuilder('d_');
   const wT = f.node('Transpose', ['W'], { perm: [1, 0] });
   f.nodes.push({ opType: 'Add', domain: '', input: [f.node('MatMulInteger', ['X', wT]), 'B'], output: ['Y'] });
-  return { name: 'IntDense', domain: INTRNN_DOMAIN, input: ['X', 'W', 'B'], output: ['Y'], attribute: [], node: f.nodes, opsetImport: [{ domain: '', version: ONNX_OPSET }], docString: 'ai.intrnn IntDense: int8 × int8 → int32 with an int32 bias (§6)' };
+  return { name: 'IntDense', domain: INTRNN_DOMAIN, input: inputNames('IntDense'), output: outputNames('IntDense'), attribute: [], node: f.nodes, opsetImport: [{ domain: '', version: ONNX_OPSET }], docString: 'ai.intrnn IntDense: int8 × int8 → int32 with an int32 bias (§6)' };
 }
 
 /**
@@ -147,5 +140,5 @@ export function intAttentionFunction(): IFunctionProto {
   const sums = ops.toInt64(f.node('MatMul', [ops.cast(weights, DataType.INT32), ops.cast('K', DataType.INT32)]));
   const context = ops.saturate(ops.roundingShiftRight(sums, f.constant(8)), 8);
   f.nodes.push({ opType: 'Cast', domain: '', input: [context], output: ['Y'], attribute: [{ name: 'to', type: 2, i: DataType.INT8 }] });
-  return { name: 'IntAttention', domain: INTRNN_DOMAIN, input: ['Q', 'K', 'score_rescale', 'exp', 'exp_params'], output: ['Y'], attribute: [], node: f.nodes, opsetImport: [{ domain: '', version: ONNX_OPSET }], docString: 'ai.intrnn IntAttention: integer dot-product attention with a PWL-exp softmax (§9a)' };
+  return { name: 'IntAttention', domain: INTRNN_DOMAIN, input: inputNames('IntAttention'), output: outputNames('IntAttention'), attribute: [], node: f.nodes, opsetImport: [{ domain: '', version: ONNX_OPSET }], docString: 'ai.intrnn IntAttention: integer dot-product attention with a PWL-exp softmax (§9a)' };
 }

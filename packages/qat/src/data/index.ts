@@ -8,3 +8,5 @@ export { loadCmudictG2p, cmudictSplit, stripStress } from './g2p-cmudict.js';
 export type { CmudictG2pData, G2pEntry } from './g2p-cmudict.js';
 export { Vocabulary, countTokens, frequentTokens } from './vocabulary.js';
 export { fingerprint } from './fingerprint.js';
+export { scoreG2p } from './g2p-score.js';
+export type { G2pScores } from './g2p-score.js';

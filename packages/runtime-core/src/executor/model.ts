@@ -1,7 +1,6 @@
-import { decodeModel, INTRNN_DOMAIN, IntrnnOp, INTRNN_OPSET_VERSION, IntrnnError, modelMetadata, readTensor, toNumber, type IAttributeProto, type ModelMetadata, type Tensor } from '@intrnn/format';
+import { AttributeType, decodeModel, elementTypeName, INTRNN_DOMAIN, INTRNN_OPS, INTRNN_OPSET_VERSION, IntrnnError, modelMetadata, OP_SIGNATURES, readTensor, STANDARD_OPS, toNumber, type IAttributeProto, type InputSignature, type IntrnnOpName, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { selectKernel, type KernelInstance } from './registry.js';
 import { RunArena } from './arena.js';
-import { pwlFunctionOf } from './pwl-tables.js';
 import './builtin-kernels.js';
 
 /** A graph input or output: name, element type and dims (numbers fixed, strings symbolic). */
@@ -19,6 +18,7 @@ interface PlannedNode {
   inputs: string[];
   outputs: string[];
   kernel: KernelInstance;
+  signature: (typeof OP_SIGNATURES)[IntrnnOpName] | null;
 }
 
 /** Options of {@link loadModel}. */
@@ -29,16 +29,24 @@ export interface LoadOptions {
   backends?: readonly string[];
 }
 
-const TYPES: Record<number, Tensor['type']> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64' };
-const OPS: Record<string, string[]> = { '': ['Gather', 'Concat'], [INTRNN_DOMAIN]: Object.values(IntrnnOp) };
+/** The ops each domain may use (a Map: a domain such as `__proto__` must not reach an object's prototype). */
+const OPS = new Map<string, readonly string[]>([
+  ['', STANDARD_OPS],
+  [INTRNN_DOMAIN, INTRNN_OPS],
+]);
+
+/** The signature of an ai.intrnn op, or null for a standard op. */
+function signatureOf(domain: string, op: string): (typeof OP_SIGNATURES)[IntrnnOpName] | null {
+  return domain === INTRNN_DOMAIN && Object.hasOwn(OP_SIGNATURES, op) ? OP_SIGNATURES[op as IntrnnOpName] : null;
+}
 
 function attributeValue(a: IAttributeProto, where: string): number | string | number[] {
   switch (a.type) {
-    case 2:
+    case AttributeType.INT:
       return toNumber(a.i);
-    case 3:
+    case AttributeType.STRING:
       return new TextDecoder().decode(a.s ?? new Uint8Array());
-    case 7:
+    case AttributeType.INTS:
       return (a.ints ?? []).map(toNumber);
     default:
       throw new IntrnnError('ERR_MODEL_UNSUPPORTED', where, `attribute type ${a.type} is not used by intrnn ops`);
@@ -84,7 +92,7 @@ export class IntrnnModel {
     const valueSpec = (v: { name?: string | null; type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null }, kind: string): ValueSpec => {
       const name = v.name ?? '';
       const tt = v.type?.tensorType;
-      const type = TYPES[tt?.elemType ?? 0];
+      const type = elementTypeName(tt?.elemType);
       if (!name || !type) throw new IntrnnError('ERR_MODEL_GRAPH', `${kind} '${name}'`, `has no name or an unsupported element type (${tt?.elemType})`);
       const dims = (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : toNumber(d.dimValue ?? 0)));
       return { name, type, dims };
@@ -97,9 +105,19 @@ export class IntrnnModel {
       const name = n.name || `node${index}`;
       const domain = n.domain ?? '';
       const op = n.opType ?? '';
-      if (!(OPS[domain] ?? []).includes(op)) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', `node ${name}`, `op ${domain ? `${domain}:` : ''}${op} is not an intrnn runtime op`);
+      if (!(OPS.get(domain) ?? []).includes(op)) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', `node ${name}`, `op ${domain ? `${domain}:` : ''}${op} is not an intrnn runtime op`);
       const inputs = n.input ?? [];
       for (const i of inputs) if (!defined.has(i)) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `reads '${i}' before anything produces it`);
+      const sig = signatureOf(domain, op);
+      if (sig) {
+        // every input plays its role: a weight or table must be a constant, an activation must be computed or fed
+        (sig.inputs as readonly InputSignature[]).forEach((spec, i) => {
+          if (i >= inputs.length) return;
+          const constant = inits.has(inputs[i]);
+          if (spec.role === 'constant' && !constant) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' must be a constant initializer (a ${spec.type} ${spec.pwl ? 'PWL table' : 'weight or parameter'})`);
+          if (spec.role === 'runtime' && constant && !spec.name.startsWith('initial_')) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' is a constant, but this input is an activation computed at run time`);
+        });
+      }
       const outputs = n.output ?? [];
       for (const o of outputs) {
         if (defined.has(o)) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `writes '${o}', which is already defined`);
@@ -108,29 +126,52 @@ export class IntrnnModel {
       const attributes = Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', attributeValue(a, `node ${name}.${a.name}`)]));
       const entry = selectKernel(op, `node ${name}`, options.backends ?? (options.backend ? [options.backend] : undefined));
       const kernel = entry.create({ name, op, constants: inputs.map((i) => inits.get(i) ?? null), attributes });
-      return { name, op, backend: entry.backend, inputs, outputs, kernel };
+      return { name, op, backend: entry.backend, inputs, outputs, kernel, signature: sig };
     });
     for (const o of this.outputs) if (!defined.has(o.name)) throw new IntrnnError('ERR_MODEL_GRAPH', `output '${o.name}'`, 'is produced by no node');
     this.checkMetadata();
   }
 
-  /** The metadata must describe the tensors: vocabulary sizes, layer shapes and every PWL table. */
+  /**
+   * The metadata must describe the graph, read through the ops' signatures: every PWL table input
+   * of an op has its entry (scales for inspection and plots) and every entry names one; every
+   * described layer is an IntLSTM node whose weights have the described shape. (Vocabulary sizes
+   * are the task SDK's to check: it knows which input reads which vocabulary.)
+   */
   private checkMetadata(): void {
     const m = this.metadata;
-    const emb = this.initializers.get('embedding');
-    if (!emb || emb.dims[0] !== m.vocabularies.input.length) {
-      throw new IntrnnError('ERR_MODEL_INCONSISTENT', 'metadata.vocabularies.input', `has ${m.vocabularies.input.length} tokens; the embedding has ${emb?.dims[0] ?? 'no'} rows`);
-    }
-    const out = this.initializers.get('output.W');
-    const labels = m.vocabularies.output ?? m.vocabularies.input;
-    if (!out || out.dims[0] !== labels.length) throw new IntrnnError('ERR_MODEL_INCONSISTENT', 'metadata.vocabularies', `${labels.length} output labels; output.W has ${out?.dims[0] ?? 'no'} rows`);
-    const tables = new Set([...this.initializers.keys()].filter((k) => pwlFunctionOf(k) !== null));
-    for (const name of tables) if (!m.pwlTables[name]) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'is missing for a table the graph evaluates');
-    for (const name of Object.keys(m.pwlTables)) if (!tables.has(name)) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'names no PWL tensor of the graph');
+    const tables = new Set(this.pwlInputs().map((t) => t.table));
+    for (const name of tables) if (!Object.hasOwn(m.pwlTables, name)) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'is missing for a table the graph evaluates');
+    for (const name of Object.keys(m.pwlTables)) if (!tables.has(name)) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'names no PWL table input of the graph');
     for (const l of m.layers) {
-      const w = this.initializers.get(`${l.node}.W`);
+      const node = this.plan.find((n) => n.name === l.node);
+      if (!node || node.op !== 'IntLSTM') throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, 'names no IntLSTM node of the graph');
+      const w = this.initializers.get(node.inputs[1]);
       if (!w || w.dims[0] !== 4 * l.hiddenSize || w.dims[1] !== l.inputSize) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, `describes a [${4 * l.hiddenSize}, ${l.inputSize}] weight; the file has ${JSON.stringify(w?.dims ?? null)}`);
     }
+  }
+
+  /** Every PWL table input of the graph's ops: the node, the function, and its two tensors' names. */
+  pwlInputs(): { node: string; fn: NonNullable<InputSignature['pwl']>; table: string; params: string }[] {
+    const out: { node: string; fn: NonNullable<InputSignature['pwl']>; table: string; params: string }[] = [];
+    for (const n of this.plan) {
+      (n.signature?.inputs as readonly InputSignature[] | undefined)?.forEach((spec, i) => {
+        if (spec.pwl && i + 1 < n.inputs.length && !out.some((o) => o.table === n.inputs[i])) out.push({ node: n.name, fn: spec.pwl, table: n.inputs[i], params: n.inputs[i + 1] });
+      });
+    }
+    return out;
+  }
+
+  /** Rows of the constant table a Gather node looks up with the given graph input as indices (null if none does). */
+  lookupRows(input: string): number | null {
+    const n = this.plan.find((p) => p.op === 'Gather' && p.inputs[1] === input);
+    return n ? (this.initializers.get(n.inputs[0])?.dims[0] ?? null) : null;
+  }
+
+  /** Rows of the weight of the IntDense node that computes the given graph output (null if none does). */
+  denseRows(output: string): number | null {
+    const n = this.plan.find((p) => p.op === 'IntDense' && p.outputs[0] === output);
+    return n ? (this.initializers.get(n.inputs[1])?.dims[0] ?? null) : null;
   }
 
   /** Which backend serves each node (after {@link useReference} or the load option). */

@@ -1,4 +1,4 @@
-import { IntrnnError, type PwlTable, type Tensor } from '@intrnn/format';
+import { decodePwl, inputCounts, inputIndex, IntrnnError, type PwlTable, type Tensor } from '@intrnn/format';
 import { validatePwlTable } from '../kernels/pwl-eval.js';
 import type { LstmCellParams } from '../kernels/lstm-step.js';
 import type { MadNormParams } from '../kernels/mad-norm.js';
@@ -13,43 +13,37 @@ export function expectTensor(t: Tensor | null | undefined, where: string, type: 
   return t;
 }
 
-const SYMMETRY = ['none', 'odd', 'point'] as const;
-
-/** A PWL table from its two tensors ([3, K] and params [4]); validated like any untrusted table. */
+/** A PWL table from its two tensors ([3, K] and params [4], encodePwl's layout); validated like any untrusted table. */
 export function pwlFromTensors(table: Tensor | null, params: Tensor | null, where: string): PwlTable {
   const t = expectTensor(table, where, 'int32', [3, -1]);
-  const p = expectTensor(params, `${where}_params`, 'int32', [4]).data as Int32Array;
-  const K = t.dims[1];
-  if (K < 1) throw new IntrnnError('ERR_MODEL_TENSOR', where, 'has no knots');
-  const d = t.data as Int32Array;
-  if (d[3 * K - 1] !== 0) throw new IntrnnError('ERR_MODEL_TENSOR', where, 'slope padding (last entry of row 2) must be 0');
-  const symmetry = SYMMETRY[p[2]];
-  if (!symmetry) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}_params`, `symmetry code ${p[2]} is not 0, 1 or 2`);
-  const knots = Array.from(d.subarray(0, K));
-  return validatePwlTable(
-    {
-      inMin: symmetry === 'none' ? knots[0] : -knots[K - 1],
-      inMax: knots[K - 1],
-      knots,
-      values: Array.from(d.subarray(K, 2 * K)),
-      slopes: Array.from(d.subarray(2 * K, 3 * K - 1)),
-      fracBits: p[0],
-      outBits: p[1],
-      symmetry,
-      center: p[3],
-      inScale: 1,
-      outScale: 1,
-    },
-    where,
-  );
+  const p = expectTensor(params, `${where}_params`, 'int32', [4]);
+  if (t.dims[1] < 1) throw new IntrnnError('ERR_MODEL_TENSOR', where, 'has no knots');
+  return validatePwlTable(decodePwl(t.data as Int32Array, p.data as Int32Array, t.dims[1], where), where);
 }
 
-/** Input positions of ai.intrnn:IntLSTM (docs/onnx-format.md). */
-export const LSTM_INPUT = { X: 0, W: 1, R: 2, B: 3, multipliers: 4, shifts: 5, outRescale: 6, sigmoid: 7, tanhGate: 9, tanhCell: 11, h0: 13, c0: 14, gamma: 15, beta: 16, normParams: 17 } as const;
+/** Input positions of ai.intrnn:IntLSTM, from its signature (@intrnn/format OP_SIGNATURES). */
+export const LSTM_INPUT = {
+  X: inputIndex('IntLSTM', 'X'),
+  W: inputIndex('IntLSTM', 'W'),
+  R: inputIndex('IntLSTM', 'R'),
+  B: inputIndex('IntLSTM', 'B'),
+  multipliers: inputIndex('IntLSTM', 'multipliers'),
+  shifts: inputIndex('IntLSTM', 'shifts'),
+  outRescale: inputIndex('IntLSTM', 'out_rescale'),
+  sigmoid: inputIndex('IntLSTM', 'sigmoid'),
+  tanhGate: inputIndex('IntLSTM', 'tanh_gate'),
+  tanhCell: inputIndex('IntLSTM', 'tanh_cell'),
+  h0: inputIndex('IntLSTM', 'initial_h'),
+  c0: inputIndex('IntLSTM', 'initial_c'),
+  gamma: inputIndex('IntLSTM', 'norm_gamma'),
+  beta: inputIndex('IntLSTM', 'norm_beta'),
+  normParams: inputIndex('IntLSTM', 'norm_params'),
+} as const;
 
 /** LstmCellParams from an IntLSTM node's constant inputs, every shape and range checked. */
 export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): LstmCellParams {
-  if (c.length !== 15 && c.length !== 18) throw new IntrnnError('ERR_MODEL_GRAPH', where, `has ${c.length} inputs; IntLSTM takes 15, or 18 with MadNorm`);
+  const counts = inputCounts('IntLSTM');
+  if (!counts.includes(c.length)) throw new IntrnnError('ERR_MODEL_GRAPH', where, `has ${c.length} inputs; IntLSTM takes ${counts.join(', or with MadNorm ')}`);
   const W = expectTensor(c[LSTM_INPUT.W], `${where}.W`, 'int8', [-1, -1]);
   const H4 = W.dims[0];
   if (H4 % 4 !== 0 || H4 === 0) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.W`, `has ${H4} rows, not a positive multiple of 4`);
@@ -71,7 +65,7 @@ export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): Lstm
   if (out[1] < 0 || out[1] > 63 || out[0] < 0 || out[0] >= 2 ** 21) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.out_rescale`, 'output multiplier or shift out of range');
   if (out[2] < 0 || out[2] > 15) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.out_rescale`, `cellFracBits ${out[2]} is outside [0, 15]`);
   let norm: LstmCellParams['norm'];
-  if (c.length === 18) {
+  if (c.length === counts[counts.length - 1] && counts.length > 1) {
     const gamma = expectTensor(c[LSTM_INPUT.gamma], `${where}.norm_gamma`, 'int16', [4, H]).data as Int16Array;
     const beta = expectTensor(c[LSTM_INPUT.beta], `${where}.norm_beta`, 'int32', [4, H]).data as Int32Array;
     const np = expectTensor(c[LSTM_INPUT.normParams], `${where}.norm_params`, 'int32', [4, 4]).data as Int32Array;

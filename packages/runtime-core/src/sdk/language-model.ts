@@ -1,5 +1,6 @@
-import { IntrnnError, type Tensor } from '@intrnn/format';
+import { IntrnnError, stateNames, type Tensor } from '@intrnn/format';
 import type { IntrnnModel } from '../executor/model.js';
+import { requireKind, requireRows } from './kind.js';
 import { argmax, logSumExp, Sampler, softmax } from './logits.js';
 
 /** The recurrent state of a {@link LanguageModel} stream: each layer's h (int8) and c (int16). */
@@ -21,24 +22,27 @@ export interface GenerateOptions {
 }
 
 /**
- * A word-level language model over an intrnn integer model (task `lm-brown`): streaming, with the
- * state carried step by step. Words outside the vocabulary map to its unknown token.
+ * A word-level language model over an intrnn integer model of kind `language-model` (trained on any
+ * corpus): streaming, with the state carried step by step. Words outside the vocabulary map to its
+ * unknown token.
  */
 export class LanguageModel {
   /** Vocabulary: position = token id. */
   readonly vocabulary: readonly string[];
   private readonly ids: Map<string, number>;
   private readonly unkId: number;
-  private readonly layers: { name: string; hidden: number }[];
+  private readonly layers: { name: string; hidden: number; state: ReturnType<typeof stateNames> }[];
   private readonly scale: number;
 
   constructor(readonly model: IntrnnModel) {
     const m = model.metadata;
-    if (m.task !== 'lm-brown') throw new IntrnnError('ERR_TASK', 'model', `serves task ${m.task}, not a language model`);
+    requireKind(m, 'language-model');
     this.vocabulary = m.vocabularies.input;
+    requireRows(model.lookupRows('tokens'), this.vocabulary.length, 'the embedding read by input tokens', 'metadata.vocabularies.input');
+    requireRows(model.denseRows('logits'), this.vocabulary.length, 'the output layer of logits', 'metadata.vocabularies.input');
     this.ids = new Map(this.vocabulary.map((w, i) => [w, i]));
     this.unkId = this.ids.get(m.vocabularies.unknown) ?? -1;
-    this.layers = m.layers.map((l) => ({ name: l.node, hidden: l.hiddenSize }));
+    this.layers = m.layers.map((l) => ({ name: l.node, hidden: l.hiddenSize, state: stateNames(l.node) }));
     this.scale = m.scales.logits;
   }
 
@@ -71,13 +75,13 @@ export class LanguageModel {
     });
     const feeds: Record<string, Tensor> = { tokens: { type: 'int64', dims: [1, ids.length], data: BigInt64Array.from(ids, BigInt) } };
     this.layers.forEach((l, i) => {
-      feeds[`${l.name}.initial_h`] = { type: 'int8', dims: [1, l.hidden], data: state.h[i] };
-      feeds[`${l.name}.initial_c`] = { type: 'int16', dims: [1, l.hidden], data: state.c[i] };
+      feeds[l.state.h0] = { type: 'int8', dims: [1, l.hidden], data: state.h[i] };
+      feeds[l.state.c0] = { type: 'int16', dims: [1, l.hidden], data: state.c[i] };
     });
     const out = this.model.run(feeds);
     return {
       logits: out.logits.data as Int32Array,
-      state: { h: this.layers.map((l) => out[`${l.name}.final_h`].data as Int8Array), c: this.layers.map((l) => out[`${l.name}.final_c`].data as Int16Array) },
+      state: { h: this.layers.map((l) => out[l.state.hT].data as Int8Array), c: this.layers.map((l) => out[l.state.cT].data as Int16Array) },
     };
   }
 

@@ -1,6 +1,7 @@
 import { IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
 import type { IntrnnModel } from '../executor/model.js';
 import { BeamSearch } from './beam-search.js';
+import { requireKind, requireRows } from './kind.js';
 
 /** Options of {@link Transducer.pronounce}. */
 export interface PronounceOptions {
@@ -35,7 +36,7 @@ export class G2pCodec {
   private readonly letterIds: Map<string, number>;
 
   constructor(meta: ModelMetadata) {
-    if (meta.task !== 'g2p-cmudict') throw new IntrnnError('ERR_TASK', 'model', `serves task ${meta.task}, not grapheme-to-phoneme`);
+    requireKind(meta, 'transducer');
     const out = meta.vocabularies.output;
     if (!out || meta.vocabularies.sequenceStart === undefined || meta.vocabularies.sentenceEnd === undefined) throw new IntrnnError('ERR_MODEL_METADATA', 'metadata.vocabularies', 'a transducer needs output symbols with start and end');
     this.letters = meta.vocabularies.input;
@@ -76,8 +77,8 @@ export class G2pCodec {
 }
 
 /**
- * A grapheme-to-phoneme transducer over an intrnn integer model (task `g2p-cmudict`): spells a
- * word into phonemes with beam search. The model's graph is run once per live hypothesis and step
+ * A sequence transducer (grapheme-to-phoneme) over an intrnn integer model of kind `transducer`:
+ * spells a word into output symbols with beam search. The model's graph is run once per live hypothesis and step
  * with the phonemes so far.
  */
 export class Transducer {
@@ -85,6 +86,9 @@ export class Transducer {
 
   constructor(readonly model: IntrnnModel) {
     this.codec = new G2pCodec(model.metadata);
+    requireRows(model.lookupRows('letters'), this.codec.letters.length, 'the letter embedding read by input letters', 'metadata.vocabularies.input');
+    requireRows(model.lookupRows('decoder_input'), this.codec.phonemes.length, 'the symbol embedding read by input decoder_input', 'metadata.vocabularies.output');
+    requireRows(model.denseRows('logits'), this.codec.phonemes.length, 'the output layer of logits', 'metadata.vocabularies.output');
   }
 
   /** The phoneme symbols (with the start and end symbols). */

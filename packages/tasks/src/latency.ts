@@ -1,7 +1,7 @@
-import { IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
-import { G2pCodec } from '@intrnn/runtime-core';
+import { IntrnnError, modelKind, type ModelMetadata, type Tensor } from '@intrnn/format';
+import { G2pCodec, TaggerCodec } from '@intrnn/runtime-core';
 import type { Engine } from './engines.js';
-import { zeroLmState } from './evaluate.js';
+import { carryLmState, zeroLmState } from './evaluate.js';
 
 /** Per-token latency of an engine on a model: the median over calls, in microseconds per token. */
 export interface Latency {
@@ -32,22 +32,22 @@ export function latencyStepper(engine: Engine, m: ModelMetadata, ids: readonly n
     const out = await engine.run(feeds);
     return { us: ((performance.now() - t0) * 1000) / units, out };
   };
-  if (m.task === 'lm-brown') {
-    const state = zeroLmState(m);
+  const kind = modelKind(m);
+  if (kind === 'language-model') {
+    const state = zeroLmState(m, engine.inputs);
     return {
       async step() {
         const { us, out } = await time({ tokens: int64([ids[i++ % ids.length]]), ...state }, 1);
-        for (const l of m.layers) {
-          state[`${l.node}.initial_h`] = out[`${l.node}.final_h`];
-          state[`${l.node}.initial_c`] = out[`${l.node}.final_c`];
-        }
+        carryLmState(state, out);
         return us;
       },
     };
   }
-  if (m.task === 'pos-brown') {
-    const sentence = ids.slice(0, 20);
-    return { step: async () => (await time({ tokens: int64(sentence) }, sentence.length)).us };
+  if (kind === 'tagger') {
+    // a 20-word sentence of the given ids' words, with their spelling features when the model has them
+    const codec = new TaggerCodec(m);
+    const feeds = codec.feeds(ids.slice(0, 20).map((id) => codec.vocabulary[id % codec.vocabulary.length]));
+    return { step: async () => (await time(feeds, feeds.tokens.dims[1] as number)).us };
   }
   const codec = new G2pCodec(m);
   const letters = ids.slice(0, 8);
