@@ -9,7 +9,7 @@ module.exports = {
   transform: { '^.+\\.(t|j)sx?$': swc },
   moduleNameMapper: {
     '^@intrnn/(format|runtime-core|qat|converter|runtime-native|tasks)$': '<rootDir>/packages/$1/src/index.ts',
-    '^@intrnn/runtime-core/node$': '<rootDir>/packages/runtime-core/src/node.ts',
+    '^@intrnn/runtime-core/(node|conformance)$': '<rootDir>/packages/runtime-core/src/$1.ts',
     '^@intrnn/qat/(datasets|pwl)$': '<rootDir>/packages/qat/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -101,7 +101,12 @@ const addon = loadAddon().addon;
 const gemv: { shape: string; bytes: number; us: number; gbPerS: number; gmacPerS: number }[] = [];
 let copyGbPerS = 0;
 if (addon) {
-  for (const [N, K] of [[1024, 256], [1024, 1024], [4096, 4096], [8192, 8192]]) {
+  for (const [N, K] of [
+    [1024, 256],
+    [1024, 1024],
+    [4096, 4096],
+    [8192, 8192],
+  ]) {
     const w = Int8Array.from({ length: N * K }, (_, i) => ((i * 2654435761) >>> 24) - 128);
     const h = addon.denseCreate(w, N, K, new Int32Array(N));
     const x = Int8Array.from({ length: K }, (_, i) => (i % 200) - 100);
@@ -129,23 +134,73 @@ if (addon) {
   copyGbPerS = median(reads);
 }
 
-const result = { model: run, calls: CALLS, block: BLOCK, engines: main.engines, nativeSpeedup: main.nativeSpeedup, alternating: { engines: alternating.engines, nativeSpeedup: alternating.nativeSpeedup }, profile, sweep: sweep.map((s) => ({ hidden: s.hidden, engines: s.result.engines, alternating: s.alternating.engines })), gemv, copyGbPerS, addon: loadAddon().reason };
+const result = {
+  model: run,
+  calls: CALLS,
+  block: BLOCK,
+  engines: main.engines,
+  nativeSpeedup: main.nativeSpeedup,
+  alternating: { engines: alternating.engines, nativeSpeedup: alternating.nativeSpeedup },
+  profile,
+  sweep: sweep.map((s) => ({ hidden: s.hidden, engines: s.result.engines, alternating: s.alternating.engines })),
+  gemv,
+  copyGbPerS,
+  addon: loadAddon().reason,
+};
 process.stdout.write(JSON.stringify(result) + '\n');
 
 const us = (v?: { usPerToken: number }) => (v ? v.usPerToken.toFixed(1) : '-');
 const x = (v?: number) => (v ? `${v.toFixed(2)}x` : '-');
 const ENGINES = ['native', 'core', 'ort-integer-file', 'ort-float32', 'ort-int8-dynamic', 'tfjs-float'];
 const mainTable = markdownTable(
-  [['engine', 'what runs', 'µs / token (median)', 'tokens / s', 'native is faster by', 'alternating every call: µs / token', 'native is faster by'], ...ENGINES.filter((e) => main.engines[e]).map((e) => [e, WHAT[e], us(main.engines[e]), main.engines[e].tokensPerSecond.toFixed(0), e === 'native' ? '-' : x(main.nativeSpeedup[e]), us(alternating.engines[e]), e === 'native' ? '-' : x(alternating.nativeSpeedup[e])])],
+  [
+    ['engine', 'what runs', 'µs / token (median)', 'tokens / s', 'native is faster by', 'alternating every call: µs / token', 'native is faster by'],
+    ...ENGINES.filter((e) => main.engines[e]).map((e) => [
+      e,
+      WHAT[e],
+      us(main.engines[e]),
+      main.engines[e].tokensPerSecond.toFixed(0),
+      e === 'native' ? '-' : x(main.nativeSpeedup[e]),
+      us(alternating.engines[e]),
+      e === 'native' ? '-' : x(alternating.nativeSpeedup[e]),
+    ]),
+  ],
   { align: ['l', 'l', 'r', 'r', 'r', 'r', 'r'] },
 );
-const sweepTable = markdownTable([['H', ...ENGINES.filter((e) => e !== 'tfjs-float').map((e) => `${e} µs`), 'native vs ort-float32', 'native vs ort-int8-dynamic', 'alternating: vs ort-float32', 'alternating: vs ort-int8-dynamic'], ...sweep.map((s) => [String(s.hidden), ...ENGINES.filter((e) => e !== 'tfjs-float').map((e) => us(s.result.engines[e])), x(s.result.nativeSpeedup['ort-float32']), x(s.result.nativeSpeedup['ort-int8-dynamic']), x(s.alternating.nativeSpeedup['ort-float32']), x(s.alternating.nativeSpeedup['ort-int8-dynamic'])])], { align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] });
-const gemvTable = markdownTable([['int8 GEMV (runtime-native)', 'weight bytes', 'µs', 'weight GB/s', 'GMAC/s'], ...gemv.map((g) => [g.shape, `${(g.bytes / 1e6).toFixed(2)} MB`, g.us.toFixed(1), g.gbPerS.toFixed(1), g.gmacPerS.toFixed(1)])], { align: ['l', 'r', 'r', 'r', 'r'] });
+const sweepTable = markdownTable(
+  [
+    ['H', ...ENGINES.filter((e) => e !== 'tfjs-float').map((e) => `${e} µs`), 'native vs ort-float32', 'native vs ort-int8-dynamic', 'alternating: vs ort-float32', 'alternating: vs ort-int8-dynamic'],
+    ...sweep.map((s) => [
+      String(s.hidden),
+      ...ENGINES.filter((e) => e !== 'tfjs-float').map((e) => us(s.result.engines[e])),
+      x(s.result.nativeSpeedup['ort-float32']),
+      x(s.result.nativeSpeedup['ort-int8-dynamic']),
+      x(s.alternating.nativeSpeedup['ort-float32']),
+      x(s.alternating.nativeSpeedup['ort-int8-dynamic']),
+    ]),
+  ],
+  { align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] },
+);
+const gemvTable = markdownTable(
+  [
+    ['int8 GEMV (runtime-native)', 'weight bytes', 'µs', 'weight GB/s', 'GMAC/s'],
+    ...gemv.map((g) => [g.shape, `${(g.bytes / 1e6).toFixed(2)} MB`, g.us.toFixed(1), g.gbPerS.toFixed(1), g.gmacPerS.toFixed(1)]),
+  ],
+  { align: ['l', 'r', 'r', 'r', 'r'] },
+);
 const big = gemv[gemv.length - 1];
 const peak = Math.max(...gemv.map((g) => g.gmacPerS));
 const nodeSum = profile ? profile.nodes.reduce((a, n) => a + n.us, 0) : 0;
 const profileTable = profile
-  ? markdownTable([['node', 'op', 'kernel', 'µs (median, alone)', 'share of a run'], ...profile.nodes.map((n) => [n.name, n.op, n.backend, n.us.toFixed(1), `${((100 * n.us) / profile!.runUs).toFixed(0)}%`]), ['executor and bindings', '', '', (profile.runUs - nodeSum).toFixed(1), `${((100 * (profile.runUs - nodeSum)) / profile.runUs).toFixed(0)}%`], ['whole run', '', '', profile.runUs.toFixed(1), '100%']], { align: ['l', 'l', 'l', 'r', 'r'] })
+  ? markdownTable(
+      [
+        ['node', 'op', 'kernel', 'µs (median, alone)', 'share of a run'],
+        ...profile.nodes.map((n) => [n.name, n.op, n.backend, n.us.toFixed(1), `${((100 * n.us) / profile!.runUs).toFixed(0)}%`]),
+        ['executor and bindings', '', '', (profile.runUs - nodeSum).toFixed(1), `${((100 * (profile.runUs - nodeSum)) / profile.runUs).toFixed(0)}%`],
+        ['whole run', '', '', profile.runUs.toFixed(1), '100%'],
+      ],
+      { align: ['l', 'l', 'l', 'r', 'r'] },
+    )
   : 'The native addon is not built here: no profile.';
 const f32 = main.nativeSpeedup['ort-float32'] ?? 0;
 const i8 = main.nativeSpeedup['ort-int8-dynamic'] ?? 0;

@@ -43,7 +43,15 @@ const variants = [
     trainLm({ preset: 'small', outDir: floatDir, steps: STEPS, validate: false, checkpointEverySeconds: 1e6, onProgress: (p) => p.phase === 'train' && on() }),
   ),
   await timeVariant('float, sampled softmax (1,024 samples)', (on) =>
-    trainLm({ preset: 'small', outDir: join(work, 'sampled'), steps: STEPS, validate: false, checkpointEverySeconds: 1e6, overrides: { sampledSoftmax: 1024 }, onProgress: (p) => p.phase === 'train' && on() }),
+    trainLm({
+      preset: 'small',
+      outDir: join(work, 'sampled'),
+      steps: STEPS,
+      validate: false,
+      checkpointEverySeconds: 1e6,
+      overrides: { sampledSoftmax: 1024 },
+      onProgress: (p) => p.phase === 'train' && on(),
+    }),
   ),
   await timeVariant('QAT (integer forward, full softmax)', (on) =>
     trainLm({ preset: 'small', outDir: join(work, 'qat'), qatFrom: floatDir, steps: STEPS, validate: false, checkpointEverySeconds: 1e6, onProgress: (p) => p.phase === 'qat' && on() }),
@@ -52,7 +60,10 @@ const variants = [
 // Quality: the tiny preset for 150 steps with each softmax, validation perplexity on 20,000 tokens.
 const QUALITY_STEPS = 150;
 const quality = [];
-for (const [name, sampledSoftmax] of [['full softmax', 0], ['sampled softmax (64 of 500 words)', 64]] as const) {
+for (const [name, sampledSoftmax] of [
+  ['full softmax', 0],
+  ['sampled softmax (64 of 500 words)', 64],
+] as const) {
   const r = await trainLm({ preset: 'tiny', outDir: join(work, `q${sampledSoftmax}`), steps: QUALITY_STEPS, overrides: { sampledSoftmax, evalTokens: 20000 } });
   quality.push({ name, perplexity: r.validation!.perplexity });
   process.stderr.write(`${name}: validation perplexity ${r.validation!.perplexity.toFixed(1)}\n`);
@@ -61,7 +72,10 @@ for (const [name, sampledSoftmax] of [['full softmax', 0], ['sampled softmax (64
 // count of target tokens over wall time, warm-up included: batch lengths vary by task).
 const TASK_STEPS = 20;
 const tasks = [];
-for (const [task, train] of [['pos-brown', trainPos], ['g2p-cmudict', trainG2p]] as const) {
+for (const [task, train] of [
+  ['pos-brown', trainPos],
+  ['g2p-cmudict', trainG2p],
+] as const) {
   const fdir = join(work, `${task}-float`);
   const f = await train({ preset: 'small', outDir: fdir, steps: TASK_STEPS, validate: false, checkpointEverySeconds: 1e6 });
   const q = await train({ preset: 'small', outDir: join(work, `${task}-qat`), qatFrom: fdir, steps: TASK_STEPS, validate: false, checkpointEverySeconds: 1e6 });
@@ -73,7 +87,12 @@ rmSync(work, { recursive: true, force: true });
 const lm = variants.find((v) => v.name.startsWith('float, full'))!;
 const lmQat = variants.find((v) => v.name.startsWith('QAT'))!;
 tasks.unshift({ task: 'lm-brown', float: lm.tokensPerSecond, qat: lmQat.tokensPerSecond });
-const result = { config: { layers: 2, hidden: 256, embed: 256, vocab: 10000, batch: 32, bptt: 35, backend: 'wasm (1 thread)', warmupSteps: WARMUP, timedSteps: STEPS - WARMUP - 1 }, variants, quality, tasks };
+const result = {
+  config: { layers: 2, hidden: 256, embed: 256, vocab: 10000, batch: 32, bptt: 35, backend: 'wasm (1 thread)', warmupSteps: WARMUP, timedSteps: STEPS - WARMUP - 1 },
+  variants,
+  quality,
+  tasks,
+};
 const taskTable = markdownTable([['task (small preset)', 'float tokens / s', 'QAT tokens / s'], ...tasks.map((t) => [t.task, t.float.toFixed(0), t.qat.toFixed(0)])], { align: ['l', 'r', 'r'] });
 const qualityTable = markdownTable([['tiny preset, 150 steps', 'validation perplexity (20,000 tokens)'], ...quality.map((q) => [q.name, q.perplexity.toFixed(1)])], { align: ['l', 'r'] });
 const table = markdownTable([['variant', 'ms / step (median)', 'tokens / s'], ...variants.map((v) => [v.name, v.msPerStep.toFixed(0), v.tokensPerSecond.toFixed(0)])], { align: ['l', 'r', 'r'] });

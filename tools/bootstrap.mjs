@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bootstraps a fresh clone with nothing but Node and npm, then runs the job:
-//   node tools/bootstrap.mjs test  [jest args]   -> pinned pnpm, install, build, typecheck, all tests
+//   node tools/bootstrap.mjs test  [jest args]   -> pinned pnpm, install, build, typecheck, lint, all tests
 //   node tools/bootstrap.mjs start [demo args]   -> pinned pnpm, install, build, `intrnn demo`
 // Plain Node on purpose: it must run before any dependency is installed.
 import { spawnSync } from 'node:child_process';
@@ -80,6 +80,8 @@ if (job === 'start') {
 say('type-checking sources and tests');
 must(pnpm, ['exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only'], 'typecheck');
 must(pnpm, ['exec', 'tsc', '-p', 'tools/tsconfig.json'], 'typecheck of tools/');
+say('linting (Biome, rustfmt, clippy)');
+must('node', [join(root, 'tools', 'lint.mjs')], 'lint');
 say('running tests');
 const results = join(root, '.cache', 'jest-results.json');
 mkdirSync(dirname(results), { recursive: true });

@@ -54,7 +54,15 @@ function piecesTable(): string {
 }
 
 function uniformTable(): string {
-  const header = ['function', 'output', 'tolerance', 'greedy pieces', 'greedy max / mean err', 'uniform, same pieces: max / mean err', `uniform pieces to reach the tolerance (scan ≤ ${UNIFORM_SCAN_LIMIT})`];
+  const header = [
+    'function',
+    'output',
+    'tolerance',
+    'greedy pieces',
+    'greedy max / mean err',
+    'uniform, same pieces: max / mean err',
+    `uniform pieces to reach the tolerance (scan ≤ ${UNIFORM_SCAN_LIMIT})`,
+  ];
   const rows: string[][] = [];
   for (const fn of FUNCTIONS) {
     for (const outBits of [16, 8] as const) {
@@ -91,7 +99,10 @@ async function plot(fn: ActivationName, outBits: 8 | 16, tolerance: number): Pro
     const x = q0 * s.inScale;
     curve.push({ x, y: s.f(x), series: `${fn} (float)` });
     curve.push({ x, y: greedyEval(q0) * s.outScale, series: 'integer PWL, greedy knots' });
-    for (const [name, ev] of [['greedy knots', greedyEval], ['uniform knots', uniformEval]] as const) {
+    for (const [name, ev] of [
+      ['greedy knots', greedyEval],
+      ['uniform knots', uniformEval],
+    ] as const) {
       let lo = Infinity;
       let hi = -Infinity;
       for (let q = q0; q < Math.min(q0 + step, s.inMax + 1); q++) {
@@ -111,7 +122,16 @@ async function plot(fn: ActivationName, outBits: 8 | 16, tolerance: number): Pro
         width: 640,
         height: 240,
         layer: [
-          { data: { values: curve }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 'x', type: 'quantitative', title: 'x', scale: { nice: false } }, y: { field: 'y', type: 'quantitative', title: fn }, color: { field: 'series', type: 'nominal', title: null }, strokeDash: { field: 'series', type: 'nominal', legend: null } } },
+          {
+            data: { values: curve },
+            mark: { type: 'line', strokeWidth: 1.5 },
+            encoding: {
+              x: { field: 'x', type: 'quantitative', title: 'x', scale: { nice: false } },
+              y: { field: 'y', type: 'quantitative', title: fn },
+              color: { field: 'series', type: 'nominal', title: null },
+              strokeDash: { field: 'series', type: 'nominal', legend: null },
+            },
+          },
           { data: { values: knots }, mark: { type: 'point', filled: true, size: 18, color: 'black' }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
         ],
       },

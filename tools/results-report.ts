@@ -69,7 +69,8 @@ let lmTest = 0; // the integer LM's test perplexity, set with the baselines
 function lmVerdict(ppl: number, b: { unigram: number; bigram: number }): string {
   const n = ppl.toFixed(1);
   if (ppl < b.bigram) return `The \`small\` LSTM language model (test perplexity ${n}) is better than both: it uses more context than the previous word.`;
-  if (ppl < b.unigram) return `The \`small\` LSTM language model (test perplexity ${n}) is better than the unigram model but not yet than the bigram: it has learned some context, and a longer run (or the \`full\` preset) would go further. The comparison of integer against float on the same weights stands either way.`;
+  if (ppl < b.unigram)
+    return `The \`small\` LSTM language model (test perplexity ${n}) is better than the unigram model but not yet than the bigram: it has learned some context, and a longer run (or the \`full\` preset) would go further. The comparison of integer against float on the same weights stands either way.`;
   return `**The \`small\` LSTM language model (test perplexity ${n}) is not better than the unigram model**: it has learned little beyond word frequencies, and its next-word distributions barely depend on the context. The comparison of integer against float on the same weights stands.`;
 }
 const details: string[] = [];
@@ -90,13 +91,27 @@ for (const t of TASKS) {
     lmTest = ort.value;
   }
   const diff = t.task === 'lm-brown' ? `${(((ort.value - float.value) / float.value) * 100).toFixed(2)}% relative` : `${(100 * (ort.value - float.value)).toFixed(3)} points`;
-  const parity = !core ? 'not run' : ortSame && core.outputsSha256 === ortSame.outputsSha256 && core.tokens === ortSame.tokens ? (core.tokens === ort.tokens ? 'identical' : `identical on the first ${core.tokens.toLocaleString('en-US')}`) : 'DIFFERENT';
+  const parity = !core
+    ? 'not run'
+    : ortSame && core.outputsSha256 === ortSame.outputsSha256 && core.tokens === ortSame.tokens
+      ? core.tokens === ort.tokens
+        ? 'identical'
+        : `identical on the first ${core.tokens.toLocaleString('en-US')}`
+      : 'DIFFERENT';
   const nativeParity = !native ? 'not run' : native.outputsSha256 === ort.outputsSha256 && native.tokens === ort.tokens ? 'identical' : 'DIFFERENT';
   rows.push([t.title, t.metric, fmt(float.value), fmt(ort.value), diff, t.target, mb(convert.float32.total), mb(convert.integer.total), `${convert.ratio.toFixed(2)}x`, parity, nativeParity]);
   chart.push({ task: t.title, model: 'float32 file', value: float.value }, { task: t.title, model: 'integer file', value: ort.value });
-  const g2p = ort.scores && float.scores ? `\nWith and without stress (integer / float32): PER ${pct(ort.scores.per)} / ${pct(float.scores.per)}, WER ${pct(ort.scores.wer)} / ${pct(float.scores.wer)}, PER without stress ${pct(ort.scores.perNoStress)} / ${pct(float.scores.perNoStress)}, WER without stress ${pct(ort.scores.werNoStress)} / ${pct(float.scores.werNoStress)}; ${ort.scores.words} test words.\n` : '';
+  const g2p =
+    ort.scores && float.scores
+      ? `\nWith and without stress (integer / float32): PER ${pct(ort.scores.per)} / ${pct(float.scores.per)}, WER ${pct(ort.scores.wer)} / ${pct(float.scores.wer)}, PER without stress ${pct(ort.scores.perNoStress)} / ${pct(float.scores.perNoStress)}, WER without stress ${pct(ort.scores.werNoStress)} / ${pct(float.scores.werNoStress)}; ${ort.scores.words} test words.\n`
+      : '';
   const before = read<Record<string, number>>(join(run, 'eval-float-test.json'));
-  const beforeLine = before ? `\nThe float checkpoint before QAT fine-tuning (tfjs): ${Object.entries(before).filter(([, v]) => typeof v === 'number' && v < 1e4 && v > 0 && !Number.isInteger(v)).map(([k, v]) => `${k} ${k === 'perplexity' ? v.toFixed(2) : pct(v)}`).join(', ')}.\n` : '';
+  const beforeLine = before
+    ? `\nThe float checkpoint before QAT fine-tuning (tfjs): ${Object.entries(before)
+        .filter(([, v]) => typeof v === 'number' && v < 1e4 && v > 0 && !Number.isInteger(v))
+        .map(([k, v]) => `${k} ${k === 'perplexity' ? v.toFixed(2) : pct(v)}`)
+        .join(', ')}.\n`
+    : '';
   details.push(`### ${t.title}
 
 - evaluated units: ${ort.tokens.toLocaleString('en-US')}; outputsSha256 (ONNX Runtime) \`${ort.outputsSha256}\`${core && ortSame ? `; on ${core.tokens.toLocaleString('en-US')} units runtime-core \`${core.outputsSha256}\`, ONNX Runtime \`${ortSame.outputsSha256}\`` : ''}
@@ -109,9 +124,12 @@ tools/eval-onnx.sh ${run}
 `);
 }
 
-const table = markdownTable([['task', 'metric', 'float32 file (ORT)', 'integer file', 'integer − float', 'target', 'float32 size', 'integer size', 'ratio', 'runtime-core = ORT', 'runtime-native = ORT'], ...rows], {
-  align: ['l', 'l', 'r', 'r', 'r', 'l', 'r', 'r', 'r', 'l', 'l'],
-});
+const table = markdownTable(
+  [['task', 'metric', 'float32 file (ORT)', 'integer file', 'integer − float', 'target', 'float32 size', 'integer size', 'ratio', 'runtime-core = ORT', 'runtime-native = ORT'], ...rows],
+  {
+    align: ['l', 'l', 'r', 'r', 'r', 'l', 'r', 'r', 'r', 'l', 'l'],
+  },
+);
 
 const spec: TopLevelSpec = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

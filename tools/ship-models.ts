@@ -43,7 +43,11 @@ for (const entry of Object.values(TASKS)) {
   const floatSlice = await evaluateModel(ortFloat, floatMeta, 'test', slice);
   const ids = entry.latencyIds;
   const nativeEngine = await openEngine('native', intBytes, meta);
-  const latency = { integerCore: await measureLatency(core, meta, ids), integerNative: nativeEngine.name === 'native' ? await measureLatency(nativeEngine, meta, ids) : null, float32Ort: await measureLatency(ortFloat, floatMeta, ids) };
+  const latency = {
+    integerCore: await measureLatency(core, meta, ids),
+    integerNative: nativeEngine.name === 'native' ? await measureLatency(nativeEngine, meta, ids) : null,
+    float32Ort: await measureLatency(ortFloat, floatMeta, ids),
+  };
   await nativeEngine.close();
   await core.close();
   await ortFloat.close();
@@ -55,7 +59,13 @@ for (const entry of Object.values(TASKS)) {
     float32File: shipFloat ? `${name}.float32.onnx` : null,
     bytes: { integer: intBytes.length, float32: floatBytes.length },
     source: meta.source,
-    test: { metric: full.integer.metric, units: full.integer.tokens, integer: full.integer.value, float32: full.float32.value, scores: { integer: full.integer.scores ?? null, float32: full.float32.scores ?? null } },
+    test: {
+      metric: full.integer.metric,
+      units: full.integer.tokens,
+      integer: full.integer.value,
+      float32: full.float32.value,
+      scores: { integer: full.integer.scores ?? null, float32: full.float32.scores ?? null },
+    },
     demoSlice: { units: slice, metric: integerSlice.metric, integer: integerSlice.value, float32: floatSlice.value, outputsSha256: integerSlice.outputsSha256 },
     latency: { usPerToken: { integerCore: latency.integerCore.usPerToken, integerNative: latency.integerNative?.usPerToken ?? null, float32Ort: latency.float32Ort.usPerToken } },
     measuredOn: `${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
@@ -84,5 +94,7 @@ npm run models:ship -- ${root}
 \`\`\`
 `,
   );
-  console.log(`${name}: ${(intBytes.length / 1e6).toFixed(2)} MB; slice ${slice}: integer ${fmt(integerSlice.value)}, float32 ${fmt(floatSlice.value)}; ${latency.integerCore.usPerToken.toFixed(0)} µs/token integer (core), ${latency.integerNative?.usPerToken.toFixed(0) ?? '-'} (native), ${latency.float32Ort.usPerToken.toFixed(0)} µs/token float32 (ORT)`);
+  console.log(
+    `${name}: ${(intBytes.length / 1e6).toFixed(2)} MB; slice ${slice}: integer ${fmt(integerSlice.value)}, float32 ${fmt(floatSlice.value)}; ${latency.integerCore.usPerToken.toFixed(0)} µs/token integer (core), ${latency.integerNative?.usPerToken.toFixed(0) ?? '-'} (native), ${latency.float32Ort.usPerToken.toFixed(0)} µs/token float32 (ORT)`,
+  );
 }

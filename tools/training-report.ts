@@ -35,7 +35,8 @@ const TASKS: TaskReport[] = [
   {
     task: 'pos-brown',
     title: 'Brown part-of-speech tagging',
-    about: 'Bidirectional LSTM, H = 128 per direction, embedding 128, MadNorm on the gate pre-activations of both directions, 187 tags (Brown tags with affixes stripped), words seen at least twice. Token accuracy over whole splits.',
+    about:
+      'Bidirectional LSTM, H = 128 per direction, embedding 128, MadNorm on the gate pre-activations of both directions, 187 tags (Brown tags with affixes stripped), words seen at least twice. Token accuracy over whole splits.',
     metrics: [{ label: 'token accuracy', key: 'accuracy', format: pct }],
   },
   {

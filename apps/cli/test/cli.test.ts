@@ -27,7 +27,7 @@ describe('intrnn pwl', () => {
     expect(j.inScale).toBe(2 ** -12);
     let max = 0;
     for (let q = j.inMin; q <= j.inMax; q++) {
-      const want = Math.min(32767, Math.round((1 / (1 + Math.exp(-q * j.inScale))) / j.outScale));
+      const want = Math.min(32767, Math.round(1 / (1 + Math.exp(-q * j.inScale)) / j.outScale));
       max = Math.max(max, Math.abs(pwlEval(j, q) - want));
     }
     expect(max).toBe(j.maxErrorLsb);

@@ -73,10 +73,16 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     expect(Buffer.compare(readFileSync(dir('lm.onnx')), readFileSync(dir('lm2.onnx')))).toBe(0); // deterministic
   });
 
-  test('a float checkpoint is refused with exit 2 and a line that says what to do', () => {
-    const r = intrnn('convert', dir('lm-float'), '-o', dir('x.onnx'));
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/is a float checkpoint; convert takes a QAT checkpoint/);
+  test('a float checkpoint converts to a float32 file alone (the float baseline), which ONNX Runtime evaluates', () => {
+    const j = JSON.parse(ok('convert', dir('lm-float'), '-o', dir('lm-float.float32.onnx'), '--json'));
+    expect(j.integer).toBeUndefined();
+    expect(j.float32.total).toBe(readFileSync(dir('lm-float.float32.onnx')).length);
+    const e = JSON.parse(ok('eval', dir('lm-float.float32.onnx'), '--engine', 'ort', '--limit', '200', '--json'));
+    expect(e).toMatchObject({ numerics: 'float32', metric: 'perplexity', tokens: 200 });
+    expect(Number.isFinite(e.value)).toBe(true);
+    // runtime-core runs integer files only, and says so
+    const r = intrnn('eval', dir('lm-float.float32.onnx'), '--engine', 'core');
+    expect([r.code, r.err]).toEqual([2, expect.stringMatching(/runs integer files/)]);
   });
 
   test('language model: runtime-core and ONNX Runtime give the same perplexity and outputsSha256', () => {
@@ -100,7 +106,13 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     ok('convert', dir('g2p-qat'), '-o', dir('g2p.onnx'));
     const ids = [3, 17, 2, 99, 5, 4, 250, 1, 7];
     const lm = loadLmCheckpoint(dir('lm-qat')).model;
-    const lmWant = tf.tidy(() => lm.forwardFloat(tf.tensor2d([ids], [1, 9], 'int32')).logits.dataSync().slice() as Float32Array);
+    const lmWant = tf.tidy(
+      () =>
+        lm
+          .forwardFloat(tf.tensor2d([ids], [1, 9], 'int32'))
+          .logits.dataSync()
+          .slice() as Float32Array,
+    );
     const zeros = new ort.Tensor('float32', new Float32Array(32), [1, 32]);
     const lmGot = await runOrt(dir('lm.float32.onnx'), { tokens: int64(ids), 'lstm0.initial_h': zeros, 'lstm0.initial_c': zeros, 'lstm1.initial_h': zeros, 'lstm1.initial_c': zeros });
     expect(relativeError(lmGot, lmWant)).toBeLessThanOrEqual(1e-4);
@@ -111,12 +123,26 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     const asTensor = (t: { data: ArrayLike<bigint | number>; dims: number[] }) => tf.tensor2d(Array.from(t.data, Number), t.dims as [number, number], 'int32');
     const featureNames = Object.keys(posFeeds).filter((k) => k !== 'tokens');
     expect(featureNames.length).toBeGreaterThan(0);
-    const posWant = tf.tidy(() => pos.forwardFloat({ words: asTensor(posFeeds.tokens), features: featureNames.map((k) => asTensor(posFeeds[k])) }).dataSync().slice() as Float32Array);
-    expect(relativeError(await runOrt(dir('pos.float32.onnx'), Object.fromEntries(Object.entries(posFeeds).map(([k, t]) => [k, new ort.Tensor('int64', t.data as BigInt64Array, t.dims)]))), posWant)).toBeLessThanOrEqual(1e-4);
+    const posWant = tf.tidy(
+      () =>
+        pos
+          .forwardFloat({ words: asTensor(posFeeds.tokens), features: featureNames.map((k) => asTensor(posFeeds[k])) })
+          .dataSync()
+          .slice() as Float32Array,
+    );
+    expect(
+      relativeError(await runOrt(dir('pos.float32.onnx'), Object.fromEntries(Object.entries(posFeeds).map(([k, t]) => [k, new ort.Tensor('int64', t.data as BigInt64Array, t.dims)]))), posWant),
+    ).toBeLessThanOrEqual(1e-4);
     const g2p = loadG2pCheckpoint(dir('g2p-qat')).model;
     const letters = [7, 4, 11, 11, 14];
     const prefix = [0, 12, 30, 5];
-    const g2pWant = tf.tidy(() => g2p.forwardFloat(tf.tensor2d([letters], [1, 5], 'int32'), tf.tensor2d([prefix], [1, 4], 'int32')).dataSync().slice() as Float32Array);
+    const g2pWant = tf.tidy(
+      () =>
+        g2p
+          .forwardFloat(tf.tensor2d([letters], [1, 5], 'int32'), tf.tensor2d([prefix], [1, 4], 'int32'))
+          .dataSync()
+          .slice() as Float32Array,
+    );
     expect(relativeError(await runOrt(dir('g2p.float32.onnx'), { letters: int64(letters), decoder_input: int64(prefix) }), g2pWant)).toBeLessThanOrEqual(1e-4);
     [lm, pos, g2p].forEach((m) => m.dispose());
   }, 60_000);
@@ -181,7 +207,7 @@ describe('G2P (attention decoder) end to end', () => {
     }
   });
 
-  test('greedy decoding of the integer file gives exactly the QAT model\'s error rates', async () => {
+  test("greedy decoding of the integer file gives exactly the QAT model's error rates", async () => {
     await useWasmBackend();
     const { model, letters, phones, data } = loadG2pCheckpoint(dir('g2p-qat'));
     const qat = evaluateG2p(model, data.test, letters, phones, 25);

@@ -26,7 +26,7 @@ const latency = (us: number, unit: string): string => (us >= 1000 ? `${(us / 100
 function showError(slot: Slot | 'pwl', e: unknown): void {
   const info = e as ErrorInfo;
   const el = $(`${slot}-error`);
-  el.textContent = info && info.code ? `${info.message} (${info.code})` : String(e);
+  el.textContent = info?.code ? `${info.message} (${info.code})` : String(e);
   el.dataset.code = info?.code ?? 'ERR_INTERNAL';
 }
 function clearError(slot: Slot | 'pwl'): void {

@@ -2,11 +2,12 @@
  * What the worker does, free of any DOM or worker API so it runs (and is tested) in Node too:
  * holds one model per slot and serves the four views through the runtime-core SDK.
  */
-import { IntrnnError, isIntrnnError } from '@intrnn/format';
+import { IntrnnError, isIntrnnError, modelKind, type ModelKind } from '@intrnn/format';
 import { LanguageModel, Tagger, Transducer, loadModel, compilePwl, modelPwlTables, type IntrnnModel } from '@intrnn/runtime-core';
 import { LIMITS, type ErrorInfo, type GenerateResult, type ModelInfo, type PronounceResult, type PwlCurve, type Slot, type TagResult } from './protocol.js';
 
-const TASK_OF_SLOT: Record<Slot, string> = { lm: 'lm-brown', tagger: 'pos-brown', g2p: 'g2p-cmudict' };
+/** The kind of model each view serves (any model of that kind, whatever its dataset). */
+const KIND_OF_SLOT: Record<Slot, ModelKind> = { lm: 'language-model', tagger: 'tagger', g2p: 'transducer' };
 const PLOT_SAMPLES = 800;
 
 /** Any thrown value as the page shows it. Errors that are not IntrnnErrors are bugs: say so. */
@@ -45,7 +46,8 @@ export class WebRuntime {
     if (bytes.length === 0) throw new IntrnnError('ERR_MODEL_FILE', name, 'is empty');
     const model = loadModel(bytes);
     const task = model.metadata.task;
-    if (task !== TASK_OF_SLOT[slot]) throw new IntrnnError('ERR_TASK', name, `serves task ${task}; this view needs ${TASK_OF_SLOT[slot]}`);
+    const kind = modelKind(model.metadata);
+    if (kind !== KIND_OF_SLOT[slot]) throw new IntrnnError('ERR_TASK', name, `is a ${kind} (task ${task}); this view needs a ${KIND_OF_SLOT[slot]}`);
     const sdk = slot === 'lm' ? new LanguageModel(model) : slot === 'tagger' ? new Tagger(model) : new Transducer(model);
     let parameters = 0;
     for (const t of model.initializers.values()) parameters += t.data.length;
@@ -72,8 +74,7 @@ export class WebRuntime {
     if (sdk instanceof LanguageModel) {
       this.lmSdk = sdk;
       this.lmWords = new Set(sdk.vocabulary);
-    }
-    else if (sdk instanceof Tagger) this.taggerSdk = sdk;
+    } else if (sdk instanceof Tagger) this.taggerSdk = sdk;
     else this.g2pSdk = sdk;
     info.loadMs = performance.now() - t0;
     return info;

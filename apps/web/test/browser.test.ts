@@ -42,7 +42,10 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium package; or set CHROMIUM_PATH`);
   const url = await startServer();
   appUrl = url;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   page = await browser.newPage({ viewport: { width: 1040, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
@@ -69,7 +72,11 @@ async function fill(values: Record<string, string>): Promise<void> {
 }
 
 test('the page shows each shipped model with its size', async () => {
-  for (const [slot, file] of [['lm', 'lm-brown-small.onnx'], ['tagger', 'pos-brown-small.onnx'], ['g2p', 'g2p-cmudict-small.onnx']]) {
+  for (const [slot, file] of [
+    ['lm', 'lm-brown-small.onnx'],
+    ['tagger', 'pos-brown-small.onnx'],
+    ['g2p', 'g2p-cmudict-small.onnx'],
+  ]) {
     const bytes = Number(await page.getAttribute(`#${slot}-model`, 'data-bytes'));
     expect(bytes).toBe(readFileSync(join(models, file)).length);
     expect(await page.textContent(`#${slot}-model`)).toContain(file);
@@ -78,7 +85,11 @@ test('the page shows each shipped model with its size', async () => {
 
 test('language model: the streamed tokens equal the Node SDK for the same prompt, temperature and seed', async () => {
   const lm = new LanguageModel(loadModelFile(join(models, 'lm-brown-small.onnx')));
-  for (const [prompt, temperature, seed] of [['The jury said', 0.7, 7], ['In the first place ,', 1, 123], ['zzqx the', 0, 1]] as const) {
+  for (const [prompt, temperature, seed] of [
+    ['The jury said', 0.7, 7],
+    ['In the first place ,', 1, 123],
+    ['zzqx the', 0, 1],
+  ] as const) {
     const expected = lm.generate(prompt, { tokens: 16, temperature, seed });
     await fill({ 'lm-prompt': prompt, 'lm-tokens': '16', 'lm-temperature': String(temperature), 'lm-seed': String(seed) });
     await page.click('#lm-run');
@@ -118,7 +129,10 @@ test('G2P: several words at once, the n-best equal the Node SDK beam search', as
   const rows = page.locator('#g2p-output tr');
   expect(await rows.count()).toBe(words.length);
   for (let i = 0; i < words.length; i++) {
-    const expected = g2p.pronounceAll(words[i], { beam: 4 }).slice(0, 2).map((p) => p.phonemes);
+    const expected = g2p
+      .pronounceAll(words[i], { beam: 4 })
+      .slice(0, 2)
+      .map((p) => p.phonemes);
     expect(JSON.parse((await rows.nth(i).getAttribute('data-phonemes'))!)).toEqual(expected);
   }
   await shot('g2p');
@@ -168,7 +182,10 @@ test('a bad model file is refused with a message; the view keeps its model', asy
 }, 60_000);
 
 test('PWL view: one chart pair per table of the model, drawn', async () => {
-  for (const [slot, file] of [['g2p', 'g2p-cmudict-small.onnx'], ['lm', 'lm-brown-small.onnx']]) {
+  for (const [slot, file] of [
+    ['g2p', 'g2p-cmudict-small.onnx'],
+    ['lm', 'lm-brown-small.onnx'],
+  ]) {
     const tables = Object.keys(loadModelFile(join(models, file)).metadata.pwlTables);
     await page.selectOption('#pwl-slot', slot);
     await page.click('#pwl-run');

@@ -1,5 +1,18 @@
 import { decodeModel, FORMAT_VERSION, INTRNN_OPSET_VERSION, IntrnnError, readTensor, type ModelMetadata } from '@intrnn/format';
-import { END, loadBrownLm, loadG2pCheckpoint, loadLmCheckpoint, loadPosCheckpoint, readCheckpointMeta, SENTENCE_END, START, taggerFeatureSpec, UNKNOWN, useWasmBackend, type CheckpointMeta } from '@intrnn/qat';
+import {
+  END,
+  loadBrownLm,
+  loadG2pCheckpoint,
+  loadLmCheckpoint,
+  loadPosCheckpoint,
+  readCheckpointMeta,
+  SENTENCE_END,
+  START,
+  taggerFeatureSpec,
+  UNKNOWN,
+  useWasmBackend,
+  type CheckpointMeta,
+} from '@intrnn/qat';
 import { buildFloatG2pModel, buildFloatModel, floatG2pSpec, floatLanguageModelSpec, floatTaggerSpec } from './float-graph.js';
 import { buildG2pModel, buildIntegerModel } from './integer-graph.js';
 import { g2pSpec, languageModelSpec, taggerSpec } from './from-model.js';
@@ -32,7 +45,17 @@ async function open(dir: string, task: string): Promise<{ meta: CheckpointMeta; 
  * vocabularies, unit scales (float files do not use them) and no layers, tables or proof.
  */
 function floatOnlyMeta(m: Pick<ModelMetadata, 'task' | 'kind' | 'vocabularies' | 'source'> & Partial<Pick<ModelMetadata, 'wordFeatures'>>): ModelMetadata {
-  return { format: 'intrnn', formatVersion: FORMAT_VERSION, opsetVersion: INTRNN_OPSET_VERSION, numerics: 'float32', scales: { embedding: 1, logits: 1 }, layers: [], pwlTables: {}, overflowProof: [], ...m };
+  return {
+    format: 'intrnn',
+    formatVersion: FORMAT_VERSION,
+    opsetVersion: INTRNN_OPSET_VERSION,
+    numerics: 'float32',
+    scales: { embedding: 1, logits: 1 },
+    layers: [],
+    pwlTables: {},
+    overflowProof: [],
+    ...m,
+  };
 }
 
 /** A language model checkpoint: QAT → integer + float32 (+ int8-dynamic); float → float32. */
@@ -62,7 +85,13 @@ export async function convertPosCheckpoint(dir: string): Promise<ConvertedModel>
   try {
     if (!qat) {
       const spec = taggerFeatureSpec(model.config);
-      const metadata = floatOnlyMeta({ task: 'pos-brown', kind: 'tagger', vocabularies: { input: [...words.tokens], output: [...tags.tokens], unknown: UNKNOWN }, source, ...(spec ? { wordFeatures: { suffixLengths: [...spec.suffixLengths], buckets: spec.buckets } } : {}) });
+      const metadata = floatOnlyMeta({
+        task: 'pos-brown',
+        kind: 'tagger',
+        vocabularies: { input: [...words.tokens], output: [...tags.tokens], unknown: UNKNOWN },
+        source,
+        ...(spec ? { wordFeatures: { suffixLengths: [...spec.suffixLengths], buckets: spec.buckets } } : {}),
+      });
       return { task: 'pos-brown', integer: null, float32: buildFloatModel(floatTaggerSpec(model, metadata)), int8Dynamic: null, metadata };
     }
     const { bytes, metadata } = buildIntegerModel(taggerSpec(model, words.tokens, tags.tokens, UNKNOWN, source));
@@ -79,7 +108,12 @@ export async function convertG2pCheckpoint(dir: string): Promise<ConvertedModel>
   const { model, letters, phones } = loadG2pCheckpoint(dir);
   try {
     if (!qat) {
-      const metadata = floatOnlyMeta({ task: 'g2p-cmudict', kind: 'transducer', vocabularies: { input: [...letters.tokens], output: [...phones.tokens], unknown: letters.tokens[0], sequenceStart: START, sentenceEnd: END }, source });
+      const metadata = floatOnlyMeta({
+        task: 'g2p-cmudict',
+        kind: 'transducer',
+        vocabularies: { input: [...letters.tokens], output: [...phones.tokens], unknown: letters.tokens[0], sequenceStart: START, sentenceEnd: END },
+        source,
+      });
       return { task: 'g2p-cmudict', integer: null, float32: buildFloatG2pModel(floatG2pSpec(model, metadata)), int8Dynamic: null, metadata };
     }
     const { bytes, metadata } = buildG2pModel(g2pSpec(model, letters.tokens, phones.tokens, { start: START, end: END }, source));
@@ -107,10 +141,28 @@ export function sizeReport(bytes: Uint8Array): SizeReport {
   for (const t of model.graph?.initializer ?? []) {
     const name = t.name ?? '';
     const n = readTensor(t).data.byteLength;
-    const cls = name === 'embedding' || name === 'decoder_embedding' || name.startsWith('table.') ? 'embedding' : /\.(W|R|wx|wh)(\.q)?$/.test(name) ? 'weights' : /\.(B|bias)$/.test(name) ? 'biases' : /(sigmoid|tanh_gate|tanh_cell|exp)(_params)?$/.test(name) ? 'pwl tables' : /(rescale|multipliers|shifts|score_rescale)$/.test(name) ? 'rescaling' : /norm|gamma|beta/.test(name) ? 'madnorm' : /initial_/.test(name) ? 'states' : 'other tensors';
+    const cls =
+      name === 'embedding' || name === 'decoder_embedding' || name.startsWith('table.')
+        ? 'embedding'
+        : /\.(W|R|wx|wh)(\.q)?$/.test(name)
+          ? 'weights'
+          : /\.(B|bias)$/.test(name)
+            ? 'biases'
+            : /(sigmoid|tanh_gate|tanh_cell|exp)(_params)?$/.test(name)
+              ? 'pwl tables'
+              : /(rescale|multipliers|shifts|score_rescale)$/.test(name)
+                ? 'rescaling'
+                : /norm|gamma|beta/.test(name)
+                  ? 'madnorm'
+                  : /initial_/.test(name)
+                    ? 'states'
+                    : 'other tensors';
     add(cls, n);
   }
-  add('metadata', (model.metadataProps ?? []).reduce((s, e) => s + (e.value?.length ?? 0), 0));
+  add(
+    'metadata',
+    (model.metadataProps ?? []).reduce((s, e) => s + (e.value?.length ?? 0), 0),
+  );
   const counted = Object.values(byClass).reduce((a, b) => a + b, 0);
   add('graph and functions', Math.max(0, bytes.length - counted));
   return { total: bytes.length, byClass };

@@ -86,7 +86,11 @@ function floatLstm(g: GraphBuilder, l: FloatLayer, x: string, h0: string, c0: st
   const [zi, zf, zg, zo] = [0, 1, 2, 3].map(gate);
   const c = s.node('Add', [s.node('Mul', [s.node('Sigmoid', [zf]), 'c_prev']), s.node('Mul', [s.node('Sigmoid', [zi]), s.node('Tanh', [zg])])]);
   const h = s.node('Mul', [s.node('Sigmoid', [zo]), s.node('Tanh', [c])]);
-  s.nodes.push({ opType: 'Identity', domain: '', input: [h], output: ['h_next'] }, { opType: 'Identity', domain: '', input: [c], output: ['c_next'] }, { opType: 'Identity', domain: '', input: [h], output: ['y_t'] });
+  s.nodes.push(
+    { opType: 'Identity', domain: '', input: [h], output: ['h_next'] },
+    { opType: 'Identity', domain: '', input: [c], output: ['c_next'] },
+    { opType: 'Identity', domain: '', input: [h], output: ['y_t'] },
+  );
   const body: IGraphProto = {
     name: `${l.name}_step`,
     node: s.nodes,
@@ -139,7 +143,10 @@ export function buildFloatModel(spec: FloatModelSpec, mode: WeightProducts = 'fl
   const out = spec.output;
   inits.push(makeTensor('output.B', 'float32', [out.rows], out.bias));
   // tied (float32): the embedding read transposed, so the file stores the matrix once as the model does
-  const product = out.tied && mode === 'float32' ? g.node('MatMul', [x, g.node('Transpose', ['embedding'], { perm: [1, 0] })]) : weightProduct(g, mode, x, 'output.W', transposed(out.weights, out.rows, out.cols), out.cols, out.rows, inits);
+  const product =
+    out.tied && mode === 'float32'
+      ? g.node('MatMul', [x, g.node('Transpose', ['embedding'], { perm: [1, 0] })])
+      : weightProduct(g, mode, x, 'output.W', transposed(out.weights, out.rows, out.cols), out.cols, out.rows, inits);
   g.nodes.push({ opType: 'Add', domain: '', input: [product, 'output.B'], output: ['logits'] });
   outputs.unshift(valueInfo('logits', 'float32', [batch, 'time', out.rows]));
   return encodeModel({
@@ -210,7 +217,10 @@ export interface FloatG2pSpec {
 /** The float32 G2P model in standard ops: the same inputs as the integer file, float logits. */
 export function buildFloatG2pModel(spec: FloatG2pSpec, mode: WeightProducts = 'float32'): Uint8Array {
   const g = new GraphBuilder('g_');
-  const inits: TensorProto[] = [makeTensor('embedding', 'float32', [spec.letters.rows, spec.letters.cols], spec.letters.data), makeTensor('decoder_embedding', 'float32', [spec.phones.rows, spec.phones.cols], spec.phones.data)];
+  const inits: TensorProto[] = [
+    makeTensor('embedding', 'float32', [spec.letters.rows, spec.letters.cols], spec.letters.data),
+    makeTensor('decoder_embedding', 'float32', [spec.phones.rows, spec.phones.cols], spec.phones.data),
+  ];
   const zeros = (H: number) => g.constant(new Array(H).fill(0), 'float32', [1, H]);
   const lstm = (l: FloatLayer, x: string) => floatLstm(g, l, x, zeros(l.hiddenSize), zeros(l.hiddenSize), inits, mode).y;
   const x = g.node('Gather', ['embedding', 'letters'], { axis: 0 });
@@ -220,7 +230,12 @@ export function buildFloatG2pModel(spec: FloatG2pSpec, mode: WeightProducts = 'f
   const features = g.node('Concat', [dec, g.node('MatMul', [weights, enc])], { axis: 2 });
   const out = spec.output;
   inits.push(makeTensor('output.B', 'float32', [out.rows], out.bias));
-  g.nodes.push({ opType: 'Add', domain: '', input: [weightProduct(g, mode, features, 'output.W', transposed(out.weights, out.rows, out.cols), out.cols, out.rows, inits), 'output.B'], output: ['logits'] });
+  g.nodes.push({
+    opType: 'Add',
+    domain: '',
+    input: [weightProduct(g, mode, features, 'output.W', transposed(out.weights, out.rows, out.cols), out.cols, out.rows, inits), 'output.B'],
+    output: ['logits'],
+  });
   return encodeModel({
     irVersion: 10,
     producerName: 'intrnn-converter',

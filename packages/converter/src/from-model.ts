@@ -26,7 +26,13 @@ export function languageModelSpec(model: LstmLanguageModel, vocabulary: readonly
       embedding: { data: ints.embedding, rows: V, cols: E },
       layers: ints.layers.map((cell, l) => ({ name: `lstm${l}`, cell, direction: 'forward', meta: layerMeta(q.lstm[l]) })),
       output: { weights: ints.outWeights, bias: ints.outBias, rows: V, cols: H, tied: model.tied },
-      meta: { task: 'lm-brown', kind: 'language-model', vocabularies: { input: [...vocabulary], unknown: names.unknown, sentenceEnd: names.sentenceEnd }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
+      meta: {
+        task: 'lm-brown',
+        kind: 'language-model',
+        vocabularies: { input: [...vocabulary], unknown: names.unknown, sentenceEnd: names.sentenceEnd },
+        scales: { embedding: q.embedScale, logits: ints.logitScale },
+        source,
+      },
     };
   } finally {
     model.disposeQatConstants(k);
@@ -53,7 +59,14 @@ export function taggerSpec(model: BiLstmTagger, words: readonly string[], tags: 
         { name: 'backward', cell: ints.backward, direction: 'reverse', meta },
       ],
       output: { weights: ints.outWeights, bias: ints.outBias, rows: tagCount, cols: 2 * H },
-      meta: { task: 'pos-brown', kind: 'tagger', ...(spec ? { wordFeatures: { suffixLengths: [...spec.suffixLengths], buckets: spec.buckets } } : {}), vocabularies: { input: [...words], output: [...tags], unknown }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
+      meta: {
+        task: 'pos-brown',
+        kind: 'tagger',
+        ...(spec ? { wordFeatures: { suffixLengths: [...spec.suffixLengths], buckets: spec.buckets } } : {}),
+        vocabularies: { input: [...words], output: [...tags], unknown },
+        scales: { embedding: q.embedScale, logits: ints.logitScale },
+        source,
+      },
     };
   } finally {
     model.disposeQatConstants(k);
@@ -76,7 +89,13 @@ export function g2pSpec(model: G2pModel, letters: readonly string[], phones: rea
       decoder: { name: 'decoder', cell: ints.decoder, direction: 'forward', meta: layerMeta(q.lstm[1]) },
       attention: ints.attention,
       output: { weights: ints.outWeights, bias: ints.outBias, rows: phoneCount, cols: 4 * H },
-      meta: { task: 'g2p-cmudict', kind: 'transducer', vocabularies: { input: [...letters], output: [...phones], unknown: letters[0], sequenceStart: symbols.start, sentenceEnd: symbols.end }, scales: { embedding: q.embedScale, logits: ints.logitScale }, source },
+      meta: {
+        task: 'g2p-cmudict',
+        kind: 'transducer',
+        vocabularies: { input: [...letters], output: [...phones], unknown: letters[0], sequenceStart: symbols.start, sentenceEnd: symbols.end },
+        scales: { embedding: q.embedScale, logits: ints.logitScale },
+        source,
+      },
     };
   } finally {
     model.disposeQatConstants(k);

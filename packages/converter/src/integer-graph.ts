@@ -1,5 +1,23 @@
-import { AttributeType, encodeModel, encodePwl, FORMAT_VERSION, INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnError, inputNames, layerTensorName, makeTensor, METADATA_KEY, encodeMetadata, stateNames, type INodeProto, type IValueInfoProto, type ModelMetadata, type PwlTable, type TensorProto } from '@intrnn/format';
-import { accumulatorBound, type LstmCellParams } from '@intrnn/runtime-core';
+import {
+  AttributeType,
+  encodeModel,
+  FORMAT_VERSION,
+  INTRNN_DOMAIN,
+  INTRNN_OPSET_VERSION,
+  IntrnnError,
+  inputNames,
+  layerTensorName,
+  makeTensor,
+  METADATA_KEY,
+  encodeMetadata,
+  stateNames,
+  type INodeProto,
+  type IValueInfoProto,
+  type ModelMetadata,
+  type PwlTable,
+  type TensorProto,
+} from '@intrnn/format';
+import { accumulatorBound, lstmTensors, pwlTensors as pwlTensorData, type LstmCellParams } from '@intrnn/runtime-core';
 import { valueInfo } from './onnx/graph-builder.js';
 import { intAttentionFunction, intDenseFunction, intLstmFunction, ONNX_OPSET } from './onnx/lstm-function.js';
 
@@ -44,8 +62,7 @@ function prove(tensor: string, bound: number): ModelMetadata['overflowProof'][nu
 
 /** A PWL table as the two tensors IntLSTM and IntAttention take (@intrnn/format encodePwl). */
 export function pwlTensors(name: string, t: PwlTable): TensorProto[] {
-  const e = encodePwl(t);
-  return [makeTensor(name, 'int32', [3, e.knots], e.table), makeTensor(`${name}_params`, 'int32', [4], e.params)];
+  return Object.entries(pwlTensorData(name, t)).map(([n, v]) => makeTensor(n, v.type, v.dims, v.data));
 }
 
 const string = (name: string, value: string) => ({ name, type: AttributeType.STRING, s: new TextEncoder().encode(value) });
@@ -77,37 +94,16 @@ class IntegerGraph {
     const p = l.cell;
     const H = p.hiddenSize;
     const n = (input: string) => layerTensorName(l.name, input);
-    const multipliers = new Int32Array(8 * H);
-    multipliers.set(p.multX, 0);
-    multipliers.set(p.multH, 4 * H);
-    const shifts = new Int8Array(8 * H); // shifts are at most 63: int8 keeps the file small
-    shifts.set(p.shiftX, 0);
-    shifts.set(p.shiftH, 4 * H);
-    this.initializers.push(
-      makeTensor(n('W'), 'int8', [4 * H, p.inputSize], p.wx),
-      makeTensor(n('R'), 'int8', [4 * H, H], p.wh),
-      makeTensor(n('B'), 'int32', [4 * H], p.bias),
-      makeTensor(n('multipliers'), 'int32', [2, 4 * H], multipliers),
-      makeTensor(n('shifts'), 'int8', [2, 4 * H], shifts),
-      makeTensor(n('out_rescale'), 'int32', [3], Int32Array.from([p.multOut, p.shiftOut, p.cellFracBits])),
-    );
-    for (const [input, table] of [['sigmoid', p.sigmoid], ['tanh_gate', p.tanhGate], ['tanh_cell', p.tanhCell]] as const) {
-      this.initializers.push(...pwlTensors(n(input), table));
+    for (const [input, t] of Object.entries(lstmTensors(p))) this.initializers.push(makeTensor(n(input), t.type, t.dims, t.data));
+    for (const [input, table] of [
+      ['sigmoid', p.sigmoid],
+      ['tanh_gate', p.tanhGate],
+      ['tanh_cell', p.tanhCell],
+    ] as const) {
       this.pwlTables[n(input)] = { inMin: table.inMin, inMax: table.inMax, inScale: table.inScale, outScale: table.outScale };
     }
     const s = stateNames(l.name);
     if (state === 'zero') this.initializers.push(makeTensor(s.h0, 'int8', [1, H], new Int8Array(H)), makeTensor(s.c0, 'int16', [1, H], new Int16Array(H)));
-    if (p.norm) {
-      const gamma = new Int16Array(4 * H);
-      const beta = new Int32Array(4 * H);
-      const params = new Int32Array(16);
-      p.norm.forEach((g, i) => {
-        gamma.set(g.gamma, i * H);
-        beta.set(g.beta, i * H);
-        params.set([g.normFracBits, g.multiplier, g.shift, g.outBits], i * 4);
-      });
-      this.initializers.push(makeTensor(n('norm_gamma'), 'int16', [4, H], gamma), makeTensor(n('norm_beta'), 'int32', [4, H], beta), makeTensor(n('norm_params'), 'int32', [4, 4], params));
-    }
     // the node's inputs in signature order: X, then the layer's tensors, with its state values in their places
     const inputs = inputNames('IntLSTM', !!p.norm).map((input) => (input === 'X' ? x : input === 'initial_h' ? s.h0 : input === 'initial_c' ? s.c0 : n(input)));
     this.nodes.push({ name: l.name, opType: 'IntLSTM', domain: INTRNN_DOMAIN, input: inputs, output: [n('Y'), s.hT, s.cT], attribute: [string('direction', l.direction)] });
@@ -125,7 +121,16 @@ class IntegerGraph {
   }
 
   metadata(meta: IntegerModelSpec['meta']): ModelMetadata {
-    return { format: 'intrnn', formatVersion: FORMAT_VERSION, opsetVersion: INTRNN_OPSET_VERSION, numerics: 'integer', ...meta, layers: this.layers, pwlTables: this.pwlTables, overflowProof: this.overflowProof };
+    return {
+      format: 'intrnn',
+      formatVersion: FORMAT_VERSION,
+      opsetVersion: INTRNN_OPSET_VERSION,
+      numerics: 'integer',
+      ...meta,
+      layers: this.layers,
+      pwlTables: this.pwlTables,
+      overflowProof: this.overflowProof,
+    };
   }
 
   encode(name: string, meta: ModelMetadata, functions: ReturnType<typeof intDenseFunction>[], inputs: IValueInfoProto[], outputs: IValueInfoProto[]): Uint8Array {
@@ -133,7 +138,10 @@ class IntegerGraph {
       irVersion: 10,
       producerName: 'intrnn-converter',
       producerVersion: '0.1.0',
-      opsetImport: [{ domain: '', version: ONNX_OPSET }, { domain: INTRNN_DOMAIN, version: INTRNN_OPSET_VERSION }],
+      opsetImport: [
+        { domain: '', version: ONNX_OPSET },
+        { domain: INTRNN_DOMAIN, version: INTRNN_OPSET_VERSION },
+      ],
       metadataProps: [{ key: METADATA_KEY, value: encodeMetadata(meta) }],
       functions,
       graph: { name, node: this.nodes, initializer: this.initializers, input: inputs, output: outputs },
@@ -218,6 +226,12 @@ export function buildG2pModel(spec: G2pModelSpec): { bytes: Uint8Array; metadata
   g.nodes.push({ name: 'attention', opType: 'IntAttention', domain: INTRNN_DOMAIN, input: [dec, encoder, 'attention.score_rescale', 'attention.exp', 'attention.exp_params'], output: ['context'] });
   g.dense(g.concat('features', [dec, 'context'], 'features'), spec.output, 'output.W');
   const meta = g.metadata(spec.meta);
-  const bytes = g.encode(`intrnn_${spec.meta.task}`, meta, [intLstmFunction(false), intAttentionFunction(), intDenseFunction()], [valueInfo('letters', 'int64', [1, 'letters']), valueInfo('decoder_input', 'int64', [1, 'steps'])], [valueInfo('logits', 'int32', [1, 'steps', spec.output.rows])]);
+  const bytes = g.encode(
+    `intrnn_${spec.meta.task}`,
+    meta,
+    [intLstmFunction(false), intAttentionFunction(), intDenseFunction()],
+    [valueInfo('letters', 'int64', [1, 'letters']), valueInfo('decoder_input', 'int64', [1, 'steps'])],
+    [valueInfo('logits', 'int32', [1, 'steps', spec.output.rows])],
+  );
   return { bytes, metadata: meta };
 }

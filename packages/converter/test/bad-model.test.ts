@@ -12,7 +12,14 @@ beforeAll(async () => {
   const model = new LstmLanguageModel({ vocabSize: V, embedSize: 6, hiddenSize: H, layers: 1, seed: 2 });
   const ids = tf.randomUniformInt([2, 6], 0, V, 2) as tf.Tensor2D;
   model.calibrate([ids]);
-  bytes = buildIntegerModel(languageModelSpec(model, Array.from({ length: V }, (_, i) => `w${i}`), { unknown: 'w0', sentenceEnd: 'w1' }, { producer: 'test', preset: 'random', checkpointStep: 0, dataFingerprint: 'none' })).bytes;
+  bytes = buildIntegerModel(
+    languageModelSpec(
+      model,
+      Array.from({ length: V }, (_, i) => `w${i}`),
+      { unknown: 'w0', sentenceEnd: 'w1' },
+      { producer: 'test', preset: 'random', checkpointStep: 0, dataFingerprint: 'none' },
+    ),
+  ).bytes;
   model.dispose();
   ids.dispose();
 });
@@ -173,7 +180,12 @@ describe('bad feeds get a typed error and the model stays usable', () => {
   test.each([
     ['a wrong element type', () => ({ ...feeds([1, 2]), tokens: { type: 'int32', dims: [1, 2], data: Int32Array.from([1, 2]) } as Tensor }), 'ERR_FEED_TYPE', "feed 'tokens'"],
     ['dims that disagree with the data', () => ({ ...feeds([1, 2]), tokens: { type: 'int64', dims: [1, 3], data: BigInt64Array.from([1n, 2n]) } as Tensor }), 'ERR_SHAPE', "feed 'tokens'"],
-    ['a batch that differs between inputs', () => ({ ...feeds([1, 2, 3, 4], 2), 'lstm0.initial_h': { type: 'int8', dims: [1, H], data: new Int8Array(H) } as Tensor }), 'ERR_SHAPE', "feed 'lstm0.initial_h'"],
+    [
+      'a batch that differs between inputs',
+      () => ({ ...feeds([1, 2, 3, 4], 2), 'lstm0.initial_h': { type: 'int8', dims: [1, H], data: new Int8Array(H) } as Tensor }),
+      'ERR_SHAPE',
+      "feed 'lstm0.initial_h'",
+    ],
     ['a state of the wrong width', () => ({ ...feeds([1, 2]), 'lstm0.initial_c': { type: 'int16', dims: [1, H + 1], data: new Int16Array(H + 1) } as Tensor }), 'ERR_SHAPE', "feed 'lstm0.initial_c'"],
     ['a missing input', () => ({ tokens: feeds([1]).tokens }), 'ERR_FEED_MISSING', "feed 'lstm0.initial_h'"],
     ['an unknown input', () => ({ ...feeds([1]), extra: feeds([1]).tokens }), 'ERR_FEED_NAME', "feed 'extra'"],
@@ -198,7 +210,7 @@ describe('bad feeds get a typed error and the model stays usable', () => {
 describe('fuzz: mutated valid models load and run, or fail with a typed error', () => {
   test('400 models with random byte flips (seeded)', () => {
     let seed = 12345;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const outcomes = { ran: 0, typed: 0 };
     for (let i = 0; i < 400; i++) {
       const m = Uint8Array.from(bytes);

@@ -13,7 +13,24 @@
 export { IntrnnError, isIntrnnError } from './errors.js';
 export { INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnOp, INTRNN_OPS } from './op-set.js';
 export type { IntrnnOpName } from './op-set.js';
-export { OP_SIGNATURES, STANDARD_OPS, AttributeType, DataType, dataTypeCode, elementTypeName, inputIndex, inputNames, outputNames, inputCounts, PWL_SYMMETRY, pwlSymmetryCode, encodePwl, decodePwl, layerTensorName, stateNames } from './op-signatures.js';
+export {
+  OP_SIGNATURES,
+  STANDARD_OPS,
+  AttributeType,
+  DataType,
+  dataTypeCode,
+  elementTypeName,
+  inputIndex,
+  inputNames,
+  outputNames,
+  inputCounts,
+  PWL_SYMMETRY,
+  pwlSymmetryCode,
+  encodePwl,
+  decodePwl,
+  layerTensorName,
+  stateNames,
+} from './op-signatures.js';
 export type { OpSignature, InputSignature, OutputSignature, AttributeSignature, ElementTypeName, PwlFunction } from './op-signatures.js';
 export { PwlTableSchema } from './pwl-table.js';
 export type { PwlTable } from './pwl-table.js';

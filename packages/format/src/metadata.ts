@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { IntrnnError } from './errors.js';
 
 /** Version of the intrnn metadata layout inside the ONNX file; bumped on any incompatible change. */
@@ -7,39 +7,41 @@ export const FORMAT_VERSION = 1;
 /** The key of the ModelProto.metadata_props entry holding the JSON metadata. */
 export const METADATA_KEY = 'intrnn';
 
-const positive = z.number().positive().finite();
+// zod/mini: the same validation as zod's classic API, tree-shakable (the browser worker bundles it)
+const positive = z.number().check(z.positive());
+const int = (lo: number, hi: number) => z.int().check(z.minimum(lo), z.maximum(hi));
 
 /** A token list: stored as one string joined by newlines (3 bytes a token fewer than a JSON array), read as an array. */
-const tokenList = z
-  .string()
-  .min(1)
-  .transform((s) => s.split('\n'));
-const name = z.string().min(1);
+const tokenList = z.pipe(
+  z.string().check(z.minLength(1)),
+  z.transform((s: string) => s.split('\n')),
+);
+const name = z.string().check(z.minLength(1));
 
 /** Quantization of one LSTM layer (scales are reals; the integers live in the ONNX tensors). */
 export const LstmLayerMetaSchema = z.object({
   /** Node name of the IntLSTM this describes. */
   node: name,
   direction: z.enum(['forward', 'reverse']),
-  inputSize: z.number().int().positive(),
-  hiddenSize: z.number().int().positive(),
+  inputSize: int(1, 2 ** 31),
+  hiddenSize: int(1, 2 ** 31),
   inputScale: positive,
   hiddenScale: positive,
   gateScale: positive,
-  cellFracBits: z.number().int().min(0).max(15),
-  madNorm: z.object({ normFracBits: z.number().int(), gammaScale: positive, outScale: positive }).nullable(),
+  cellFracBits: int(0, 15),
+  madNorm: z.nullable(z.object({ normFracBits: z.int(), gammaScale: positive, outScale: positive })),
   /** Widths: int8 weights and h, int16 c and gates, int32 accumulators. */
   bits: z.object({ weights: z.literal(8), hidden: z.literal(8), cell: z.literal(16), gates: z.literal(16), accumulator: z.literal(32) }),
 });
 
 /** The real-valued side of a PWL table: input domain and scales. */
-export const PwlScalesSchema = z.object({ inMin: z.number().int(), inMax: z.number().int(), inScale: positive, outScale: positive });
+export const PwlScalesSchema = z.object({ inMin: z.int(), inMax: z.int(), inScale: positive, outScale: positive });
 
 /** One proven accumulator bound: the worst case |Σ w·x + b| over every int8 input, per tensor. */
 export const OverflowBoundSchema = z.object({
   tensor: name,
-  bound: z.number().int().nonnegative(),
-  limit: z.number().int().positive(),
+  bound: int(0, Number.MAX_SAFE_INTEGER),
+  limit: int(1, Number.MAX_SAFE_INTEGER),
 });
 
 /**
@@ -49,32 +51,32 @@ export const OverflowBoundSchema = z.object({
 export const ModelMetadataSchema = z.object({
   format: z.literal('intrnn'),
   formatVersion: z.literal(FORMAT_VERSION),
-  opsetVersion: z.number().int().positive(),
+  opsetVersion: int(1, 2 ** 31),
   /** The task the model was trained for: a name such as `lm-brown` (model kind and dataset). */
   task: name,
   /**
    * The kind of model, which picks the SDK façade (LanguageModel, Tagger, Transducer) whatever the
    * dataset. Files written before kinds existed omit it: {@link modelKind} derives it from their task.
    */
-  kind: z.enum(['language-model', 'tagger', 'transducer']).optional(),
+  kind: z.optional(z.enum(['language-model', 'tagger', 'transducer'])),
   /**
    * Spelling features (taggers with a word vocabulary): each word's suffix buckets and shape class
    * (runtime-core wordFeatureIds), fed as graph inputs `suffix<n>` (one per length) and `shape`.
    */
-  wordFeatures: z.object({ suffixLengths: z.array(z.number().int().min(1).max(16)).min(1), buckets: z.number().int().min(1).max(2 ** 20) }).optional(),
+  wordFeatures: z.optional(z.object({ suffixLengths: z.array(int(1, 16)).check(z.minLength(1)), buckets: int(1, 2 ** 20) })),
   /** `integer`: the ai.intrnn graph; `float32`: the standard-op float model of the same weights. */
   numerics: z.enum(['integer', 'float32']),
   vocabularies: z.object({
     /** Input token strings; the position is the id. Stored as one newline-joined string. */
     input: tokenList,
     /** Output labels (tags, phonemes) when they differ from the input vocabulary. */
-    output: tokenList.optional(),
+    output: z.optional(tokenList),
     /** The token unknown words map to. */
     unknown: z.string(),
     /** Sentence boundary token (language model), or the end symbol of output sequences (G2P). */
-    sentenceEnd: z.string().optional(),
+    sentenceEnd: z.optional(z.string()),
     /** The start symbol a sequence decoder is primed with (G2P). */
-    sequenceStart: z.string().optional(),
+    sequenceStart: z.optional(z.string()),
   }),
   /** Real scales: an int32 logit times `logitScale` is the float logit. */
   scales: z.object({ embedding: positive, logits: positive }),
@@ -88,7 +90,7 @@ export const ModelMetadataSchema = z.object({
   source: z.object({
     producer: name,
     preset: z.string(),
-    checkpointStep: z.number().int().nonnegative(),
+    checkpointStep: int(0, Number.MAX_SAFE_INTEGER),
     dataFingerprint: z.string(),
   }),
 });

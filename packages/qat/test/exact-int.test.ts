@@ -25,7 +25,11 @@ describe('mulShiftRoundExact (float32) equals runtime-core applyMultiplier, satu
         fc.array(fc.tuple(fc.integer({ min: -(2 ** 24) + 1, max: 2 ** 24 - 1 }), fc.integer({ min: 0, max: 2 ** 21 - 1 })), { minLength: 8, maxLength: 8 }),
         fc.array(fc.integer({ min: 0, max: 63 }), { minLength: 4, maxLength: 4 }),
         (pairs, shifts) => {
-          const got = run(pairs.map((p) => p[0]), pairs.map((p) => p[1]), shifts);
+          const got = run(
+            pairs.map((p) => p[0]),
+            pairs.map((p) => p[1]),
+            shifts,
+          );
           pairs.forEach(([x, m], i) => expect(got[i]).toBe(want(x, m, shifts[i % 4])));
         },
       ),
@@ -39,7 +43,11 @@ describe('mulShiftRoundExact (float32) equals runtime-core applyMultiplier, satu
     for (const n of [0, 1, 2, 10, 11, 12, 21, 22, 23, 32, 33, 34, 43, 44, 45, 62, 63]) {
       const x: number[] = [];
       const m: number[] = [];
-      for (const a of xs) for (const b of ms) x.push(a), m.push(b);
+      for (const a of xs)
+        for (const b of ms) {
+          x.push(a);
+          m.push(b);
+        }
       const got = run(x, m, [n]);
       x.forEach((a, i) => expect(got[i]).toBe(want(a, m[i], n)));
     }
@@ -48,7 +56,11 @@ describe('mulShiftRoundExact (float32) equals runtime-core applyMultiplier, satu
   test('as a product shift of two int16 values (the cell update): round(f·c / 2^15)', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 32767 }), fc.integer({ min: -32768, max: 32767 })), { minLength: 16, maxLength: 16 }), (pairs) => {
-        const got = run(pairs.map((p) => p[1]), pairs.map((p) => p[0]), [15]);
+        const got = run(
+          pairs.map((p) => p[1]),
+          pairs.map((p) => p[0]),
+          [15],
+        );
         pairs.forEach(([f, c], i) => expect(got[i]).toBe(roundingShiftRight(f * c, 15)));
       }),
       { numRuns: 200 },

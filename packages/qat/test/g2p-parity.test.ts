@@ -32,7 +32,11 @@ export function referenceG2pLogits(m: G2pIntegers, E: number, letters: number[],
     enc.set(bw[t], t * 2 * H + H);
   });
   const ys = decoderIn.map((id) => m.phones.subarray(id * E, (id + 1) * E));
-  const dec = run(m.decoder, ys, ys.map((_, t) => t));
+  const dec = run(
+    m.decoder,
+    ys,
+    ys.map((_, t) => t),
+  );
   const P = m.outBias.length;
   return dec.map((h) => {
     const ctx = attentionReference(h, enc, letters.length, 2 * H, m.attention);

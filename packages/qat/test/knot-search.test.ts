@@ -54,14 +54,16 @@ describe('greedyPwl (Algorithm 1)', () => {
     }
   });
 
-  test.each([['sigmoid', 16, 1], ['tanh', 16, 1], ['sigmoid', 8, 1], ['tanh', 8, 1]] as const)(
-    '%s int%i at %i LSB: greedy needs fewer pieces than any uniform knot count reaching the same error',
-    (fn, bits, tol) => {
-      const s = spec(fn, bits, 'none');
-      const g = greedyPwl(s, tol);
-      for (let n = 1; n <= g.pieces; n++) expect(uniformPwl(s, n).maxErrorLsb).toBeGreaterThan(tol);
-    },
-  );
+  test.each([
+    ['sigmoid', 16, 1],
+    ['tanh', 16, 1],
+    ['sigmoid', 8, 1],
+    ['tanh', 8, 1],
+  ] as const)('%s int%i at %i LSB: greedy needs fewer pieces than any uniform knot count reaching the same error', (fn, bits, tol) => {
+    const s = spec(fn, bits, 'none');
+    const g = greedyPwl(s, tol);
+    for (let n = 1; n <= g.pieces; n++) expect(uniformPwl(s, n).maxErrorLsb).toBeGreaterThan(tol);
+  });
 
   test('symmetric tables mirror exactly, meet the tolerance on the full domain, and store fewer pieces', () => {
     for (const fn of ['sigmoid', 'tanh'] as const) {
@@ -128,7 +130,15 @@ describe('bad specs and options are typed errors', () => {
     ['bad output scale', () => greedyPwl({ ...s, outScale: 0 }, 1), /pwlSpec\.outScale/],
     ['symmetric on a domain without 0', () => greedyPwl({ ...s, inMin: 10 }, 1), /pwlSpec\.symmetry/],
     ['slope beyond int32', () => greedyPwl({ ...gridSpec((x) => 1000 * x, { inScale: 1, outScale: 1, inBits: 16, outBits: 32 }), fracBits: 30 }, 0), /pwlSpec\.fracBits/],
-    ['function giving NaN', () => greedyPwl(gridSpec(() => NaN, { inScale: 1, outScale: 1, inBits: 8 }), 1), /pwlSpec\.f/],
+    [
+      'function giving NaN',
+      () =>
+        greedyPwl(
+          gridSpec(() => NaN, { inScale: 1, outScale: 1, inBits: 8 }),
+          1,
+        ),
+      /pwlSpec\.f/,
+    ],
     ['expression that does not compile', () => compileExpression('x +* 2'), /--expr/],
     ['expression that is not finite at 0', () => compileExpression('1 / x'), /--expr/],
     ['expression using an unknown name', () => compileExpression('foo(x)'), /--expr/],

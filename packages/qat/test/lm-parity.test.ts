@@ -24,7 +24,10 @@ function referenceLogits(m: ReturnType<LstmLanguageModel['exportIntegers']>, E: 
   });
 }
 
-describe.each([['native kernels', true], ['tfjs ops', false]])('the QAT language model computes exactly what runtime-core kernels compute (%s)', (_, native) => {
+describe.each([
+  ['native kernels', true],
+  ['tfjs ops', false],
+])('the QAT language model computes exactly what runtime-core kernels compute (%s)', (_, native) => {
   beforeAll(() => useNativeTraining(native as boolean));
   afterAll(() => useNativeTraining(true));
   test.each([

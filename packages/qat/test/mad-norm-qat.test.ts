@@ -46,7 +46,11 @@ describe('MadNorm in QAT computes exactly what runtime-core computes', () => {
     const [gx, gg, gb] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => madNormQat(a, g, b, c).mul(weights).sum())([x, gamma, beta]);
     const [fx, fg, fb] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => madNormFloat(a.mul(quant.inScale), g, b).div(quant.outScale).mul(weights).sum())([x, gamma, beta]);
     // named tolerance: γ and β are rounded to their integer grids in the surrogate's inputs
-    for (const [a, b] of [[gx, fx], [gg, fg], [gb, fb]]) {
+    for (const [a, b] of [
+      [gx, fx],
+      [gg, fg],
+      [gb, fb],
+    ]) {
       const u = a.dataSync();
       const v = b.dataSync();
       for (let i = 0; i < u.length; i++) expect(Math.abs(u[i] - v[i])).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(v[i])));

@@ -113,27 +113,30 @@ describeNative('the native LSTM layer', () => {
     [8, 16, 2, 6, 3, 1, true],
     [17, 33, 2, 4, 1, 1, true],
     [16, 24, 3, 7, 2, 0.05, true],
-  ])('QAT cell D=%i H=%i B=%i T=%i gain %i (calibrated at %f of the inputs), MadNorm %s: the same integers as the tfjs QAT forward, the same straight-through gradients', (D, H, B, T, gain, shrink, madNorm) => {
-    const layer = makeLayer(D, H, 200 + D, gain, madNorm);
-    const xReal = tf.randomNormal([B, T, D], 0, 1, 'float32', D + 1);
-    const ranges = { maxAbsGate: 0, maxAbsCell: 0 };
-    useNativeTraining(false);
-    tf.tidy(() => void layer.forwardFloat(xReal.mul(shrink), undefined, ranges));
-    const inputScale = tf.max(tf.abs(xReal)).dataSync()[0] / 127;
-    const k = layer.qatConstants(QLstm.calibrate(inputScale, ranges, layer.normGammaMax()));
-    layer.accumulatorBound(k);
-    const xInt = tf.tidy(() => tf.clipByValue(tf.round(xReal.div(inputScale)), -128, 127));
-    const init = { h: tf.randomUniformInt([B, H], -128, 128, 8).cast('float32'), c: tf.randomUniformInt([B, H], -32768, 32768, 9).cast('float32') };
-    const probe = tf.randomNormal([B, T, H], 0, 1, 'float32', H + 2);
-    const want = layerRun(layer, xInt, probe, k, init, false);
-    const got = layerRun(layer, xInt, probe, k, init, true);
-    expect(Array.from(got.ys)).toEqual(Array.from(want.ys));
-    expect(Array.from(got.hT)).toEqual(Array.from(want.hT));
-    expect(Array.from(got.cT)).toEqual(Array.from(want.cT));
-    for (const name of gradNames(layer)) expect([name, maxRelDiff(got.g[name], want.g[name]) < 1e-4]).toEqual([name, true]);
-    disposeLstmQatConstants(k);
-    tf.dispose([xReal, xInt, probe, init.h, init.c, ...layer.variables]);
-  });
+  ])(
+    'QAT cell D=%i H=%i B=%i T=%i gain %i (calibrated at %f of the inputs), MadNorm %s: the same integers as the tfjs QAT forward, the same straight-through gradients',
+    (D, H, B, T, gain, shrink, madNorm) => {
+      const layer = makeLayer(D, H, 200 + D, gain, madNorm);
+      const xReal = tf.randomNormal([B, T, D], 0, 1, 'float32', D + 1);
+      const ranges = { maxAbsGate: 0, maxAbsCell: 0 };
+      useNativeTraining(false);
+      tf.tidy(() => void layer.forwardFloat(xReal.mul(shrink), undefined, ranges));
+      const inputScale = tf.max(tf.abs(xReal)).dataSync()[0] / 127;
+      const k = layer.qatConstants(QLstm.calibrate(inputScale, ranges, layer.normGammaMax()));
+      layer.accumulatorBound(k);
+      const xInt = tf.tidy(() => tf.clipByValue(tf.round(xReal.div(inputScale)), -128, 127));
+      const init = { h: tf.randomUniformInt([B, H], -128, 128, 8).cast('float32'), c: tf.randomUniformInt([B, H], -32768, 32768, 9).cast('float32') };
+      const probe = tf.randomNormal([B, T, H], 0, 1, 'float32', H + 2);
+      const want = layerRun(layer, xInt, probe, k, init, false);
+      const got = layerRun(layer, xInt, probe, k, init, true);
+      expect(Array.from(got.ys)).toEqual(Array.from(want.ys));
+      expect(Array.from(got.hT)).toEqual(Array.from(want.hT));
+      expect(Array.from(got.cT)).toEqual(Array.from(want.cT));
+      for (const name of gradNames(layer)) expect([name, maxRelDiff(got.g[name], want.g[name]) < 1e-4]).toEqual([name, true]);
+      disposeLstmQatConstants(k);
+      tf.dispose([xReal, xInt, probe, init.h, init.c, ...layer.variables]);
+    },
+  );
 
   test('the thread count changes no bit of the outputs or gradients', () => {
     const layer = makeLayer(24, 40, 7, 2);
@@ -160,7 +163,10 @@ describeNative('the native output layer with softmax cross-entropy', () => {
     const x = tf.variable(tf.randomNormal([N, K], 0, 1, 'float32', N), true, `dx${N}${V}`);
     const w = tf.variable(tf.randomNormal([V, K], 0, 0.5, 'float32', V), true, `dw${N}${V}`);
     const b = tf.variable(tf.randomNormal([V], 0, 1, 'float32', K), true, `db${N}${V}`);
-    const targets = tf.tensor1d(Array.from({ length: N }, (_, i) => (i * 7) % V), 'int32');
+    const targets = tf.tensor1d(
+      Array.from({ length: N }, (_, i) => (i * 7) % V),
+      'int32',
+    );
     const run = (native: boolean) => {
       const { value, grads } = tf.variableGrads(() => (native ? denseCrossEntropyNative(x, w, b, targets, scale)! : crossEntropy(mm(x, tf.transpose(w)).add(b).mul(scale), targets)), [x, w, b]);
       const out = { loss: value.dataSync()[0], g: [x, w, b].map((v) => grads[v.name].dataSync() as Float32Array) };
@@ -184,7 +190,10 @@ describeNative('the native output layer with softmax cross-entropy', () => {
 });
 
 describeNative('a whole language model step on both backends', () => {
-  test.each([['float', false], ['QAT', true]])('%s: the same loss and gradients for every variable', (_, qat) => {
+  test.each([
+    ['float', false],
+    ['QAT', true],
+  ])('%s: the same loss and gradients for every variable', (_, qat) => {
     const model = new LstmLanguageModel({ vocabSize: 60, embedSize: 12, hiddenSize: 20, layers: 2, seed: 3 });
     const ids = tf.randomUniformInt([3, 7], 0, 60, 5) as tf.Tensor2D;
     const targets = tf.randomUniformInt([3, 7], 0, 60, 6) as tf.Tensor2D;

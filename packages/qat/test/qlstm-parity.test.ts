@@ -59,7 +59,10 @@ function parity(D: number, H: number, B: number, T: number, seed: number, weight
 }
 
 // every case runs on both training backends: the native kernels (when the addon is built) and the tfjs ops
-describe.each([['native kernels', true], ['tfjs ops', false]])('QLstm in QAT mode computes exactly what runtime-core computes (%s)', (_, native) => {
+describe.each([
+  ['native kernels', true],
+  ['tfjs ops', false],
+])('QLstm in QAT mode computes exactly what runtime-core computes (%s)', (_, native) => {
   beforeAll(() => useNativeTraining(native as boolean));
   afterAll(() => useNativeTraining(true));
   test.each([
@@ -77,7 +80,10 @@ describe.each([['native kernels', true], ['tfjs ops', false]])('QLstm in QAT mod
   });
 });
 
-describe.each([['native kernels', true], ['tfjs ops', false]])('QLstm with MadNorm on the gate pre-activations, in QAT mode, computes exactly what runtime-core computes (%s)', (_, native) => {
+describe.each([
+  ['native kernels', true],
+  ['tfjs ops', false],
+])('QLstm with MadNorm on the gate pre-activations, in QAT mode, computes exactly what runtime-core computes (%s)', (_, native) => {
   beforeAll(() => useNativeTraining(native as boolean));
   afterAll(() => useNativeTraining(true));
   test.each([
@@ -114,7 +120,12 @@ describe('straight-through estimators have the gradients they claim', () => {
   test('rescale: dy · M·2^-n per column', () => {
     const m = quantizeMultiplier(0.37);
     const r = makeRescale([m.multiplier, m.multiplier], [m.shift, m.shift + 1]);
-    const g = tf.grad((x: tf.Tensor) => rescale(x, r).sum())(tf.tensor2d([[100, -50], [7, 3]]));
+    const g = tf.grad((x: tf.Tensor) => rescale(x, r).sum())(
+      tf.tensor2d([
+        [100, -50],
+        [7, 3],
+      ]),
+    );
     const ratio = m.multiplier * 2 ** -m.shift;
     expect(Array.from(g.dataSync())).toEqual([ratio, ratio / 2, ratio, ratio / 2].map((v) => Math.fround(v)));
   });
@@ -130,8 +141,20 @@ describe('straight-through estimators have the gradients they claim', () => {
 
   test('fakeQuantWeights: dy / s, and a finite-difference check of the float surrogate it stands for', () => {
     const scale = tf.tensor1d([0.5, 0.25]);
-    const w = tf.tensor2d([[0.3, -0.2], [1.1, 0.05]]);
-    const g = tf.grad((x: tf.Tensor) => fakeQuantWeights(x, scale).mul(tf.tensor2d([[1, 2], [3, 4]])).sum())(w);
+    const w = tf.tensor2d([
+      [0.3, -0.2],
+      [1.1, 0.05],
+    ]);
+    const g = tf.grad((x: tf.Tensor) =>
+      fakeQuantWeights(x, scale)
+        .mul(
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+          ]),
+        )
+        .sum(),
+    )(w);
     expect(Array.from(g.dataSync())).toEqual([2, 8, 6, 16]);
     // value: round half away of w / s, clipped to ±127
     expect(Array.from(fakeQuantWeights(w, scale).dataSync())).toEqual([1, -1, 2, 0]);

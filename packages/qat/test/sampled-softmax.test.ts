@@ -10,7 +10,14 @@ describe('sampled softmax', () => {
   test('with every word sampled, no correction and the targets masked out, it is the full cross-entropy (value and gradients)', () => {
     const V = 30;
     const model = new LstmLanguageModel({ vocabSize: V, embedSize: 8, hiddenSize: 6, layers: 1, seed: 3 });
-    const ids = tf.tensor2d([[1, 4, 7], [2, 2, 29]], [2, 3], 'int32');
+    const ids = tf.tensor2d(
+      [
+        [1, 4, 7],
+        [2, 2, 29],
+      ],
+      [2, 3],
+      'int32',
+    );
     const targets = [4, 7, 9, 2, 29, 0];
     const t = tf.tensor1d(targets, 'int32');
     const s = {

@@ -17,7 +17,11 @@ test('the language model learns context: next = current + 1 (mod V) from the uni
   const ids = Array.from({ length: 8 }, (_, b) => Array.from({ length: 12 }, (_, t) => (seq[b * 13] + t) % V));
   model.initOutputBiasFromCounts(ids.flat());
   const inputs = tf.tensor2d(ids, [8, 12], 'int32');
-  const targets = tf.tensor2d(ids.map((r) => r.map((v) => (v + 1) % V)), [8, 12], 'int32');
+  const targets = tf.tensor2d(
+    ids.map((r) => r.map((v) => (v + 1) % V)),
+    [8, 12],
+    'int32',
+  );
   const opt = tf.train.adam(0.02);
   const loss = () => crossEntropy(model.forwardFloat(inputs).logits, targets);
   const first = tf.tidy(() => loss().dataSync()[0]);

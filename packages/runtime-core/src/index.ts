@@ -24,7 +24,7 @@ export { lstmStepReference } from './kernels/lstm-step.js';
 export type { LstmCellParams, LstmState } from './kernels/lstm-step.js';
 export { loadModel, IntrnnModel } from './executor/model.js';
 export type { ValueSpec, LoadOptions } from './executor/model.js';
-export { registerKernel, useReference, isReferenceOnly, kernelsFor, selectKernel } from './executor/registry.js';
+export { registerKernel, useReference, isReferenceOnly, kernelsFor, selectKernel, candidateKernels } from './executor/registry.js';
 export type { KernelEntry, KernelInstance, NodeSpec } from './executor/registry.js';
 export { HEAP_ALLOCATOR } from './executor/arena.js';
 export { modelPwlTables } from './executor/pwl-tables.js';
@@ -45,7 +45,7 @@ export type { PronounceOptions, Pronunciation } from './sdk/transducer.js';
 export { BeamSearch } from './sdk/beam-search.js';
 export type { Hypothesis } from './sdk/beam-search.js';
 // For kernel backends (runtime-native): the same parameter parsing and input checks as the built-in kernels.
-export { lstmParamsFromTensors, expectTensor, pwlFromTensors, LSTM_INPUT } from './executor/tensor-checks.js';
+export { lstmParamsFromTensors, lstmTensors, pwlTensors, expectTensor, pwlFromTensors, LSTM_INPUT } from './executor/tensor-checks.js';
 export { checkLstmInputs, lstmDirection } from './executor/kernels/int-lstm.js';
 export { denseParams, checkDenseInput } from './executor/kernels/int-dense.js';
 export { attentionParamsFromTensors, checkAttentionInputs } from './executor/kernels/int-attention.js';

@@ -85,12 +85,11 @@ export function lstmParams(D: number, H: number, seed: number, opts: { norm?: bo
     shiftX: Int32Array.from(ints(R, 14, 22, seed + 4)),
     multH: Int32Array.from(ints(R, 2 ** 20, 2 ** 21 - 1, seed + 5)),
     shiftH: Int32Array.from(ints(R, 14, 22, seed + 6)),
-    norm: opts.norm ? [0, 1, 2, 3].map((g) => madNormParams(H, seed + 10 * g)) as unknown as LstmCellParams['norm'] : undefined,
+    norm: opts.norm ? ([0, 1, 2, 3].map((g) => madNormParams(H, seed + 10 * g)) as unknown as LstmCellParams['norm']) : undefined,
     ...lstmTables(),
     cellFracBits: 11,
     multOut: 1 << 20,
     shiftOut: 28, // 2^-15 / s_h with s_h = 2^-7
-
   };
 }
 

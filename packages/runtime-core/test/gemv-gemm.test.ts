@@ -15,7 +15,12 @@ describe('gemvInt8', () => {
   });
 
   test.each(EDGE_LENGTHS)('cols = %i: extremes -128·-128, 127·-128, 127·127', (cols) => {
-    for (const [a, b] of [[-128, -128], [127, -128], [127, 127], [-128, 127]]) {
+    for (const [a, b] of [
+      [-128, -128],
+      [127, -128],
+      [127, 127],
+      [-128, 127],
+    ]) {
       const w = new Int8Array(cols).fill(a);
       const x = new Int8Array(cols).fill(b);
       expect(toBig(gemvInt8(w, 1, cols, x))).toEqual(oGemv(w, 1, cols, x));

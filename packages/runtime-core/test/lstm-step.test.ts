@@ -2,7 +2,18 @@ import { lstmStepReference } from '../src/index.js';
 import { oLstmStep } from './oracle/bigint-oracle.js';
 import { int8s, ints, lstmParams, toBig } from './fixtures.js';
 
-const SIZES: Array<[number, number]> = [[1, 1], [2, 3], [3, 2], [7, 8], [8, 15], [16, 16], [17, 31], [33, 17], [64, 65], [65, 33]];
+const SIZES: Array<[number, number]> = [
+  [1, 1],
+  [2, 3],
+  [3, 2],
+  [7, 8],
+  [8, 15],
+  [16, 16],
+  [17, 31],
+  [33, 17],
+  [64, 65],
+  [65, 33],
+];
 
 describe('lstmStepReference', () => {
   test.each(SIZES)('D=%i H=%i: a three-step sequence equals the oracle (state carried)', (D, H) => {
@@ -23,7 +34,12 @@ describe('lstmStepReference', () => {
   });
 
   test('extreme weights and inputs (-128 everywhere) drive every saturation and still equal the oracle', () => {
-    for (const [D, H] of [[1, 1], [8, 8], [33, 17], [65, 64]]) {
+    for (const [D, H] of [
+      [1, 1],
+      [8, 8],
+      [33, 17],
+      [65, 64],
+    ]) {
       for (const norm of [false, true]) {
         const p = lstmParams(D, H, 7, { extreme: true, norm });
         const x = new Int8Array(D).fill(-128);

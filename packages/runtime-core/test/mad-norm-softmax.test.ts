@@ -15,11 +15,7 @@ describe('madNormReference', () => {
   test('extreme rows: alternating int16 limits, one outlier, all equal', () => {
     for (const n of EDGE_LENGTHS) {
       const p = madNormParams(n, n);
-      const rows = [
-        Array.from({ length: n }, (_, j) => (j % 2 ? 32767 : -32768)),
-        Array.from({ length: n }, (_, j) => (j === 0 ? 32767 : -32768)),
-        new Array(n).fill(-32768),
-      ];
+      const rows = [Array.from({ length: n }, (_, j) => (j % 2 ? 32767 : -32768)), Array.from({ length: n }, (_, j) => (j === 0 ? 32767 : -32768)), new Array(n).fill(-32768)];
       for (const x of rows) expect(toBig(madNormReference(x, p))).toEqual(oMadNorm(x, p));
     }
   });
@@ -70,7 +66,11 @@ describe('intSoftmax', () => {
   });
 
   test('extremes: int32 limits in one row, all equal, one dominant', () => {
-    const rows = [[-(2 ** 31), 2 ** 31 - 1, 0], [7, 7, 7, 7], [0, -100000, -100000]];
+    const rows = [
+      [-(2 ** 31), 2 ** 31 - 1, 0],
+      [7, 7, 7, 7],
+      [0, -100000, -100000],
+    ];
     for (const x of rows) expect(toBig(intSoftmax(x, expTable))).toEqual(oSoftmax(x, expTable, 8));
     expect(Array.from(intSoftmax([7, 7, 7, 7], expTable))).toEqual([64, 64, 64, 64]);
     expect(Array.from(intSoftmax([0, -100000, -100000], expTable))).toEqual([256, 0, 0]);

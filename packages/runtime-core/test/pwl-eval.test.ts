@@ -10,7 +10,13 @@ const randomTable = fc
     fracBits: fc.integer({ min: 0, max: 20 }),
     seedValues: fc.array(fc.integer({ min: -32768, max: 32767 }), { minLength: 20, maxLength: 20 }),
   })
-  .map(({ knots, fracBits, seedValues }) => tableFrom(knots, knots.map((_, j) => seedValues[j]), { fracBits }));
+  .map(({ knots, fracBits, seedValues }) =>
+    tableFrom(
+      knots,
+      knots.map((_, j) => seedValues[j]),
+      { fracBits },
+    ),
+  );
 
 describe('pwlEval', () => {
   test('equals the oracle on random tables over int16 and beyond (clamping)', () => {
@@ -110,7 +116,11 @@ describe('compilePwl (optimized twin of pwlEval)', () => {
     fc.assert(
       fc.property(randomTable, fc.constantFrom('none', 'odd', 'point'), fc.array(fc.integer({ min: -70000, max: 70000 }), { minLength: 60, maxLength: 60 }), (t0, symmetry, qs) => {
         const knots = symmetry === 'none' ? t0.knots : [0, ...t0.knots.filter((k) => k > 0)];
-        const t = tableFrom(knots, knots.map((_, j) => t0.values[j % t0.values.length]), { fracBits: t0.fracBits, symmetry, center: symmetry === 'point' ? 32768 : 0 });
+        const t = tableFrom(
+          knots,
+          knots.map((_, j) => t0.values[j % t0.values.length]),
+          { fracBits: t0.fracBits, symmetry, center: symmetry === 'point' ? 32768 : 0 },
+        );
         fc.pre(t.slopes.every((m) => Math.abs(m) <= 2 ** 31 - 1)); // slopes beyond int32 are invalid tables
         const fast = compilePwl(t);
         for (const q of [...qs, ...knots, ...knots.map((k) => -k), ...knots.map((k) => k + 1), -(2 ** 31), 2 ** 31 - 1]) {

@@ -69,9 +69,13 @@ describe('roundingDivide', () => {
       { numRuns: 3000 },
     );
     fc.assert(
-      fc.property(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: -50, max: 50 }).filter((b) => b !== 0), (a, b) => {
-        expect(BigInt(roundingDivide(a, b))).toBe(oRoundDiv(BigInt(a), BigInt(b)));
-      }),
+      fc.property(
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: -50, max: 50 }).filter((b) => b !== 0),
+        (a, b) => {
+          expect(BigInt(roundingDivide(a, b))).toBe(oRoundDiv(BigInt(a), BigInt(b)));
+        },
+      ),
       { numRuns: 3000 },
     );
   });

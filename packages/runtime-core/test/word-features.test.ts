@@ -30,10 +30,11 @@ describe('spelling features of a word', () => {
     expect(suffixBucket('running', 2, b)).not.toBe(suffixBucket('running', 3, b));
     // a word shorter than the suffix is marked, so "at" as a 3-suffix differs from "cat"'s
     expect(suffixBucket('at', 3, b)).not.toBe(suffixBucket('cat', 3, b));
-    for (const w of ['a', 'the', 'quantization', 'Ünïcödé', '😀ok']) for (const n of [1, 2, 3, 4]) {
-      const v = suffixBucket(w, n, b);
-      expect(Number.isInteger(v) && v >= 0 && v < b).toBe(true);
-    }
+    for (const w of ['a', 'the', 'quantization', 'Ünïcödé', '😀ok'])
+      for (const n of [1, 2, 3, 4]) {
+        const v = suffixBucket(w, n, b);
+        expect(Number.isInteger(v) && v >= 0 && v < b).toBe(true);
+      }
   });
 
   test('feature ids: one bucket per suffix length, then the shape; specs are checked', () => {

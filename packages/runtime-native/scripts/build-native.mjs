@@ -11,5 +11,8 @@ if (cargo.status !== 0) {
   process.exit(0);
 }
 const napi = join(here, 'node_modules', '.bin', 'napi');
-const r = spawnSync(napi, ['build', '--release', '--platform', '--manifest-path', 'crate/Cargo.toml', '--output-dir', 'native', '--no-js', '--target-dir', 'crate/target'], { cwd: here, stdio: 'inherit' });
+const r = spawnSync(napi, ['build', '--release', '--platform', '--manifest-path', 'crate/Cargo.toml', '--output-dir', 'native', '--no-js', '--target-dir', 'crate/target'], {
+  cwd: here,
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

@@ -9,7 +9,20 @@ export interface NativeAddon {
   /** Force an instruction path (0 scalar, 1 avx2, 2 avx512-vnni, 3 neon; -1: detect again); returns its name. */
   forcePath(path: number): string;
   gemvInt8(w: Int8Array, rows: number, cols: number, x: Int8Array, bias: Int32Array | undefined, out: Int32Array): void;
-  lstmCreate(wx: Int8Array, wh: Int8Array, bias: Int32Array, mults: Int32Array, shifts: Int32Array, out: Int32Array, inputSize: number, hiddenSize: number, sigmoid: Int32Array, tanhGate: Int32Array, tanhCell: Int32Array, norm: Int32Array | undefined): number;
+  lstmCreate(
+    wx: Int8Array,
+    wh: Int8Array,
+    bias: Int32Array,
+    mults: Int32Array,
+    shifts: Int32Array,
+    out: Int32Array,
+    inputSize: number,
+    hiddenSize: number,
+    sigmoid: Int32Array,
+    tanhGate: Int32Array,
+    tanhCell: Int32Array,
+    norm: Int32Array | undefined,
+  ): number;
   lstmRun(handle: number, x: Int8Array, batch: number, time: number, reverse: number, h0: Int8Array, c0: Int16Array, y: Int8Array, hT: Int8Array, cT: Int16Array): void;
   denseCreate(w: Int8Array, rows: number, cols: number, bias: Int32Array): number;
   denseRun(handle: number, x: Int8Array, rows: number, out: Int32Array): void;
@@ -19,8 +32,49 @@ export interface NativeAddon {
   /** Training kernels (float32): the matrix-product instruction set in use. */
   trainInfo(): string;
   /** One LSTM layer over a sequence (packages/qat native-ops.ts); dims [B, T, D, H, threads]; QAT constants absent for the float cell. */
-  lstmTrainForward(dims: Int32Array, x: Float32Array, wx: Float32Array, wh: Float32Array, bias: Float32Array, h0: Float32Array, c0: Float32Array, ys: Float32Array, hT: Float32Array, cT: Float32Array, cache: Float32Array, qatInts: Int32Array | undefined, qatLuts: Float32Array | undefined, normGamma?: Float32Array, normBeta?: Float32Array, normFloats?: Float32Array, normInts?: Int32Array): void;
-  lstmTrainBackward(dims: Int32Array, x: Float32Array, wx: Float32Array, wh: Float32Array, h0: Float32Array, ys: Float32Array, cache: Float32Array, dys: Float32Array, dx: Float32Array, dwx: Float32Array, dwh: Float32Array, dbias: Float32Array, dh0: Float32Array, dc0: Float32Array, qatInts: Int32Array | undefined, qatLuts: Float32Array | undefined, normGamma?: Float32Array, normBeta?: Float32Array, normFloats?: Float32Array, normInts?: Int32Array, dGamma?: Float32Array, dBeta?: Float32Array): void;
+  lstmTrainForward(
+    dims: Int32Array,
+    x: Float32Array,
+    wx: Float32Array,
+    wh: Float32Array,
+    bias: Float32Array,
+    h0: Float32Array,
+    c0: Float32Array,
+    ys: Float32Array,
+    hT: Float32Array,
+    cT: Float32Array,
+    cache: Float32Array,
+    qatInts: Int32Array | undefined,
+    qatLuts: Float32Array | undefined,
+    normGamma?: Float32Array,
+    normBeta?: Float32Array,
+    normFloats?: Float32Array,
+    normInts?: Int32Array,
+  ): void;
+  lstmTrainBackward(
+    dims: Int32Array,
+    x: Float32Array,
+    wx: Float32Array,
+    wh: Float32Array,
+    h0: Float32Array,
+    ys: Float32Array,
+    cache: Float32Array,
+    dys: Float32Array,
+    dx: Float32Array,
+    dwx: Float32Array,
+    dwh: Float32Array,
+    dbias: Float32Array,
+    dh0: Float32Array,
+    dc0: Float32Array,
+    qatInts: Int32Array | undefined,
+    qatLuts: Float32Array | undefined,
+    normGamma?: Float32Array,
+    normBeta?: Float32Array,
+    normFloats?: Float32Array,
+    normInts?: Int32Array,
+    dGamma?: Float32Array,
+    dBeta?: Float32Array,
+  ): void;
   /** Mean softmax cross-entropy of scale · (x · wᵀ + b) and, given the arrays, its gradients; dims [N, K, V, threads]. */
   denseXentTrain(dims: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array, targets: Int32Array, scale: number, dx?: Float32Array, dw?: Float32Array, db?: Float32Array): number;
 }

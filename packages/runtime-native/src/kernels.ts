@@ -1,5 +1,17 @@
 import { IntrnnError, pwlSymmetryCode, type PwlTable, type Tensor } from '@intrnn/format';
-import { HEAP_ALLOCATOR, attentionParamsFromTensors, checkAttentionInputs, checkDenseInput, checkLstmInputs, denseParams, lstmDirection, lstmParamsFromTensors, LSTM_INPUT, type KernelEntry, type KernelInstance } from '@intrnn/runtime-core';
+import {
+  HEAP_ALLOCATOR,
+  attentionParamsFromTensors,
+  checkAttentionInputs,
+  checkDenseInput,
+  checkLstmInputs,
+  denseParams,
+  lstmDirection,
+  lstmParamsFromTensors,
+  LSTM_INPUT,
+  type KernelEntry,
+  type KernelInstance,
+} from '@intrnn/runtime-core';
 import type { NativeAddon } from './addon.js';
 
 /** A PWL table as the addon takes it: [K, fracBits, outBits, symmetry, center, knots…, values…, slopes…]. */
@@ -51,14 +63,18 @@ export function nativeKernels(addon: NativeAddon): KernelEntry[] {
             norm!.set(g.beta, 16 + 4 * H + i * H);
           });
         }
-        const handle = native(node.name, () => addon.lstmCreate(p.wx, p.wh, p.bias, mults, shifts, Int32Array.from([p.multOut, p.shiftOut, p.cellFracBits]), D, H, packPwl(p.sigmoid), packPwl(p.tanhGate), packPwl(p.tanhCell), norm));
+        const handle = native(node.name, () =>
+          addon.lstmCreate(p.wx, p.wh, p.bias, mults, shifts, Int32Array.from([p.multOut, p.shiftOut, p.cellFracBits]), D, H, packPwl(p.sigmoid), packPwl(p.tanhGate), packPwl(p.tanhCell), norm),
+        );
         return owned(addon, handle, {
           run(inputs: Tensor[], alloc = HEAP_ALLOCATOR) {
             const { B, T } = checkLstmInputs(inputs, node.name, D, H);
             const y = alloc.alloc(Int8Array, B * T * H);
             const hT = alloc.alloc(Int8Array, B * H);
             const cT = alloc.alloc(Int16Array, B * H);
-            native(node.name, () => addon.lstmRun(handle, inputs[LSTM_INPUT.X].data as Int8Array, B, T, reverse, inputs[LSTM_INPUT.h0].data as Int8Array, inputs[LSTM_INPUT.c0].data as Int16Array, y, hT, cT));
+            native(node.name, () =>
+              addon.lstmRun(handle, inputs[LSTM_INPUT.X].data as Int8Array, B, T, reverse, inputs[LSTM_INPUT.h0].data as Int8Array, inputs[LSTM_INPUT.c0].data as Int16Array, y, hT, cT),
+            );
             return [
               { type: 'int8', dims: [B, T, H], data: y },
               { type: 'int8', dims: [B, H], data: hT },

@@ -66,4 +66,3 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
   if (engines.native) for (const [k, v] of Object.entries(engines)) if (k !== 'native') nativeSpeedup[k] = v.usPerToken / engines.native.usPerToken;
   return { model: path, task: meta.task, engines, nativeSpeedup };
 }
-

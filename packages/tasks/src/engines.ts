@@ -37,7 +37,9 @@ export function engineBackends(name: 'core' | 'native'): { backends: string[]; n
 function graphInputs(bytes: Uint8Array): Engine['inputs'] {
   const g = decodeModel(bytes).graph;
   const constants = new Set((g?.initializer ?? []).map((t) => t.name));
-  return (g?.input ?? []).filter((v) => !constants.has(v.name)).map((v) => ({ name: v.name ?? '', dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : toNumber(d.dimValue ?? 0))) }));
+  return (g?.input ?? [])
+    .filter((v) => !constants.has(v.name))
+    .map((v) => ({ name: v.name ?? '', dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : toNumber(d.dimValue ?? 0))) }));
 }
 
 /** Open an engine on model bytes. runtime-core runs integer files; ONNX Runtime runs both kinds. */

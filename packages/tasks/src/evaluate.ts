@@ -141,7 +141,10 @@ async function evalTransducer(engine: Engine, m: ModelMetadata, data: Transducer
       }
       search.advance(rows);
     }
-    predicted.set(word, search.results()[0].ids.map((id) => t.phonemes[id]));
+    predicted.set(
+      word,
+      search.results()[0].ids.map((id) => t.phonemes[id]),
+    );
     if (++i % 50 === 0 || i === references.size) onProgress?.({ done: i, total: references.size, unit: 'words' });
   }
   const s = data.score(predicted, references);
@@ -154,6 +157,11 @@ export async function evaluateModel(engine: Engine, m: ModelMetadata, split: Spl
   const data = taskEntry(m.task, 'metadata.task').data;
   const kind = modelKind(m);
   if (data.kind !== kind) throw new IntrnnError('ERR_MODEL_METADATA', 'metadata.kind', `is ${kind}, but task ${m.task} is a ${data.kind} task`);
-  const r = data.kind === 'language-model' ? await evalLm(engine, m, data, split, limit, onProgress) : data.kind === 'tagger' ? await evalTagger(engine, m, data, split, limit, onProgress) : await evalTransducer(engine, m, data, split, limit, beam, onProgress);
+  const r =
+    data.kind === 'language-model'
+      ? await evalLm(engine, m, data, split, limit, onProgress)
+      : data.kind === 'tagger'
+        ? await evalTagger(engine, m, data, split, limit, onProgress)
+        : await evalTransducer(engine, m, data, split, limit, beam, onProgress);
   return { task: m.task, split, engine: engine.name, numerics: m.numerics, ...r, seconds: (performance.now() - started) / 1000 };
 }

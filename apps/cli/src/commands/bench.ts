@@ -11,7 +11,7 @@ export function registerBench(program: Command, io: Io): void {
     .description('per-token latency of runtime-native, runtime-core and ONNX Runtime (integer file, float32 file, its int8-dynamic form) on one model')
     .argument('<model>', 'integer .onnx file (siblings .float32.onnx and .int8-dynamic.onnx are used when present)')
     .option('--calls <n>', 'timed calls per engine (median)', parseInteger, 200)
-    .option('--block <n>', 'engines take turns in blocks of n calls (the first of each block untimed); 1: alternate every call, so each engine meets the others\' data in the caches', parseInteger, 32)
+    .option('--block <n>', "engines take turns in blocks of n calls (the first of each block untimed); 1: alternate every call, so each engine meets the others' data in the caches", parseInteger, 32)
     .option('--json', 'print one JSON object')
     .action(async (path: string, o: { calls: number; block: number; json?: boolean }) => {
       if (o.calls < 5) throw new IntrnnError('ERR_OPTION', '--calls', 'must be at least 5');
@@ -22,6 +22,19 @@ export function registerBench(program: Command, io: Io): void {
         io.out.write(JSON.stringify(r) + '\n');
         return;
       }
-      io.out.write(markdownTable([['engine', 'µs / token (median)', 'tokens / s', 'native is faster by'], ...Object.entries(r.engines).map(([k, v]) => [k, v.usPerToken.toFixed(1), v.tokensPerSecond.toFixed(0), k === 'native' ? '-' : r.nativeSpeedup[k] ? `${r.nativeSpeedup[k].toFixed(2)}x` : '-'])], { align: ['l', 'r', 'r', 'r'] }) + '\n');
+      io.out.write(
+        markdownTable(
+          [
+            ['engine', 'µs / token (median)', 'tokens / s', 'native is faster by'],
+            ...Object.entries(r.engines).map(([k, v]) => [
+              k,
+              v.usPerToken.toFixed(1),
+              v.tokensPerSecond.toFixed(0),
+              k === 'native' ? '-' : r.nativeSpeedup[k] ? `${r.nativeSpeedup[k].toFixed(2)}x` : '-',
+            ]),
+          ],
+          { align: ['l', 'r', 'r', 'r'] },
+        ) + '\n',
+      );
     });
 }

@@ -15,7 +15,14 @@ import type { Io } from '../io.js';
 /** The PWL summary: greedy knots at 1 LSB for the activations an LSTM and attention need. */
 export function pwlSummaryRows(progress: (line: string) => void): string[][] {
   const rows: string[][] = [];
-  const cases: Array<[ActivationName, 8 | 16]> = [['sigmoid', 16], ['tanh', 16], ['exp', 16], ['sigmoid', 8], ['tanh', 8], ['exp', 8]];
+  const cases: Array<[ActivationName, 8 | 16]> = [
+    ['sigmoid', 16],
+    ['tanh', 16],
+    ['exp', 16],
+    ['sigmoid', 8],
+    ['tanh', 8],
+    ['exp', 8],
+  ];
   cases.forEach(([fn, outBits], i) => {
     progress(`[${i + 1}/${cases.length}] ${fn}, int${outBits} output`);
     const outScale = (fn === 'exp' || fn === 'sigmoid' || fn === 'tanh' ? 2 ** -15 : 2 ** -12) * 2 ** (16 - outBits);
@@ -73,7 +80,12 @@ async function demoTask(card: ModelCard, index: number, io: Io): Promise<string[
   } else if (kind === 'tagger') {
     const tagger = new Tagger(model);
     for (const s of ['The committee approved the new budget on Friday .', 'She quickly read every letter that he wrote .']) {
-      say(`  ${tagger.tag(s.split(' ')).map((t) => `${t.word}/${t.tag}`).join(' ')}\n`);
+      say(
+        `  ${tagger
+          .tag(s.split(' '))
+          .map((t) => `${t.word}/${t.tag}`)
+          .join(' ')}\n`,
+      );
     }
   } else {
     const t = new Transducer(model);
@@ -87,7 +99,9 @@ async function demoTask(card: ModelCard, index: number, io: Io): Promise<string[
   const started = performance.now();
   const core = await openEngine('core', bytes, meta);
   const progress = progressReporter(io, 5);
-  const r = await evaluateModel(core, meta, 'test', card.demoSlice.units, (p) => progress.update({ phase: 'eval', step: p.done, totalSteps: p.total, tokensPerSecond: p.done / ((performance.now() - started) / 1000) }));
+  const r = await evaluateModel(core, meta, 'test', card.demoSlice.units, (p) =>
+    progress.update({ phase: 'eval', step: p.done, totalSteps: p.total, tokensPerSecond: p.done / ((performance.now() - started) / 1000) }),
+  );
   progress.stop();
   let float = card.demoSlice.float32;
   let floatLatency = card.latency.usPerToken.float32Ort;
@@ -111,7 +125,19 @@ async function demoTask(card: ModelCard, index: number, io: Io): Promise<string[
   const same = r.outputsSha256 === card.demoSlice.outputsSha256;
   say(`\n  ${r.metric} on the slice: integer ${fmt(r.value)}, float32 ${fmt(float)} (${floatSource}); full test split: integer ${fmt(card.test.integer)}, float32 ${fmt(card.test.float32)}\n`);
   say(`  outputs hash ${r.outputsSha256.slice(0, 16)}… ${same ? 'equals' : 'DIFFERS FROM'} the one recorded when the model was shipped\n`);
-  return [card.task, r.metric, fmt(r.value), `${fmt(float)}${card.float32File ? '' : '*'}`, mb(bytes.length), mb(card.bytes.float32), `${(card.bytes.float32 / bytes.length).toFixed(2)}x`, nativeLatency === null ? '-' : nativeLatency.toFixed(0), latency.usPerToken.toFixed(0), `${floatLatency.toFixed(0)}${card.float32File ? '' : '*'}`, same ? 'yes' : 'NO'];
+  return [
+    card.task,
+    r.metric,
+    fmt(r.value),
+    `${fmt(float)}${card.float32File ? '' : '*'}`,
+    mb(bytes.length),
+    mb(card.bytes.float32),
+    `${(card.bytes.float32 / bytes.length).toFixed(2)}x`,
+    nativeLatency === null ? '-' : nativeLatency.toFixed(0),
+    latency.usPerToken.toFixed(0),
+    `${floatLatency.toFixed(0)}${card.float32File ? '' : '*'}`,
+    same ? 'yes' : 'NO',
+  ];
 }
 
 /** `intrnn demo`: the main job of `npm start`. */
@@ -121,7 +147,12 @@ export function registerDemo(program: Command, io: Io): void {
     .description('run the shipped integer models: outputs, accuracy against float, size, latency; then the PWL summary')
     .option('--pwl-only', 'show only the PWL summary (no models needed)')
     .action(async (o: { pwlOnly?: boolean }) => {
-      const cards = existsSync(MODELS_DIR) ? readdirSync(MODELS_DIR).filter((f) => f.endsWith('.json')).sort().map((f) => join(MODELS_DIR, f)) : [];
+      const cards = existsSync(MODELS_DIR)
+        ? readdirSync(MODELS_DIR)
+            .filter((f) => f.endsWith('.json'))
+            .sort()
+            .map((f) => join(MODELS_DIR, f))
+        : [];
       if (!o.pwlOnly) {
         if (cards.length === 0) io.err.write(`intrnn demo: no shipped models in ${MODELS_DIR}; showing the PWL summary only\n`);
         io.out.write('# intrnn demo: integer-only recurrent networks, run by the pure TypeScript runtime (runtime-core)\n');
@@ -129,8 +160,27 @@ export function registerDemo(program: Command, io: Io): void {
         for (const [i, f] of cards.entries()) rows.push(await demoTask(JSON.parse(readFileSync(f, 'utf8')) as ModelCard, i + 1, io));
         if (rows.length) {
           io.out.write('\n## Summary (integer model in runtime-core against the float32 file of the same weights in ONNX Runtime)\n\n');
-          io.out.write(markdownTable([['task', 'metric', 'integer', 'float32', 'integer file', 'float32 file', 'smaller', 'µs/token integer (native)', 'µs/token integer (TypeScript)', 'µs/token float32 (ORT)', 'hash as shipped'], ...rows]) + '\n');
-          io.out.write('\nLatency: batch 1, one thread; the language model one token per call with its state carried, the tagger per word of a 20-word sentence, G2P per decoder step. Native: the Rust kernels (runtime-native); TypeScript: runtime-core alone.\n* float32 files too large to commit (models/*.md): their slice figure and latency were measured by tools/ship-models.ts on the same slice, not now. Results and commands: docs/RESULTS.md, docs/BENCHMARKS.md.\n');
+          io.out.write(
+            markdownTable([
+              [
+                'task',
+                'metric',
+                'integer',
+                'float32',
+                'integer file',
+                'float32 file',
+                'smaller',
+                'µs/token integer (native)',
+                'µs/token integer (TypeScript)',
+                'µs/token float32 (ORT)',
+                'hash as shipped',
+              ],
+              ...rows,
+            ]) + '\n',
+          );
+          io.out.write(
+            '\nLatency: batch 1, one thread; the language model one token per call with its state carried, the tagger per word of a 20-word sentence, G2P per decoder step. Native: the Rust kernels (runtime-native); TypeScript: runtime-core alone.\n* float32 files too large to commit (models/*.md): their slice figure and latency were measured by tools/ship-models.ts on the same slice, not now. Results and commands: docs/RESULTS.md, docs/BENCHMARKS.md.\n',
+          );
         }
       }
       io.out.write('\n## Integer piecewise-linear activations (greedy knot search, Algorithm 1 of Sari et al.)\n');

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { decodeModel, IntrnnError, METADATA_KEY, modelKind, modelMetadata, PWL_SYMMETRY, readTensor, type ModelMetadata } from '@intrnn/format';
 import { readModelBytes } from '@intrnn/runtime-core/node';
 import type { EngineName } from '@intrnn/tasks';
@@ -33,7 +33,9 @@ async function sizeReport(bytes: Uint8Array) {
 export function registerModelCommands(program: Command, io: Io): void {
   program
     .command('convert')
-    .description('convert a checkpoint to ONNX: a QAT checkpoint into an integer file (and the float32 file of the same model, and its ONNX Runtime int8-dynamic form for benchmarks); a float checkpoint into a float32 file')
+    .description(
+      'convert a checkpoint to ONNX: a QAT checkpoint into an integer file (and the float32 file of the same model, and its ONNX Runtime int8-dynamic form for benchmarks); a float checkpoint into a float32 file',
+    )
     .argument('<checkpoint>', 'checkpoint directory (from intrnn train)')
     .requiredOption('-o, --out <file>', 'integer model file (.onnx); for a float checkpoint, the float32 file')
     .option('--float-out <file>', 'float32 model file (default: beside --out, .float32.onnx)')
@@ -61,9 +63,17 @@ export function registerModelCommands(program: Command, io: Io): void {
       }
       const classes = [...new Set([...Object.keys(integer.byClass), ...Object.keys(float32.byClass)])];
       io.out.write(`${c.task}: ${o.out} (integer) and ${floatOut} (float32)\n\n`);
-      io.out.write(markdownTable([['tensor class', 'integer', 'float32'], ...classes.map((k) => [k, kb(integer.byClass[k] ?? 0), kb(float32.byClass[k] ?? 0)]), ['**file**', kb(integer.total), kb(float32.total)]]) + '\n');
+      io.out.write(
+        markdownTable([
+          ['tensor class', 'integer', 'float32'],
+          ...classes.map((k) => [k, kb(integer.byClass[k] ?? 0), kb(float32.byClass[k] ?? 0)]),
+          ['**file**', kb(integer.total), kb(float32.total)],
+        ]) + '\n',
+      );
       const worst = c.metadata.overflowProof.reduce((a, b) => (b.bound / b.limit > a.bound / a.limit ? b : a));
-      io.out.write(`\nfloat32 / integer size: ${ratio.toFixed(2)}x. Overflow proof: ${c.metadata.overflowProof.length} accumulators, worst ${worst.tensor} at ${((100 * worst.bound) / worst.limit).toFixed(2)}% of int32.\n`);
+      io.out.write(
+        `\nfloat32 / integer size: ${ratio.toFixed(2)}x. Overflow proof: ${c.metadata.overflowProof.length} accumulators, worst ${worst.tensor} at ${((100 * worst.bound) / worst.limit).toFixed(2)}% of int32.\n`,
+      );
     });
 
   program
@@ -86,13 +96,29 @@ export function registerModelCommands(program: Command, io: Io): void {
       const progress = progressReporter(io);
       const started = performance.now();
       try {
-        const r = await evaluateModel(engine, meta, o.split, o.limit, (p) => progress.update({ phase: 'eval', step: p.done, totalSteps: p.total, tokensPerSecond: p.done / ((performance.now() - started) / 1000) }), o.beam);
+        const r = await evaluateModel(
+          engine,
+          meta,
+          o.split,
+          o.limit,
+          (p) => progress.update({ phase: 'eval', step: p.done, totalSteps: p.total, tokensPerSecond: p.done / ((performance.now() - started) / 1000) }),
+          o.beam,
+        );
         progress.stop();
         if (o.json) io.out.write(JSON.stringify(r) + '\n');
         else {
           const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-          const value = r.scores ? `PER ${pct(r.scores.per)}, WER ${pct(r.scores.wer)} (no stress: ${pct(r.scores.perNoStress)}, ${pct(r.scores.werNoStress)})` : r.metric === 'accuracy' ? `${pct(r.value)}${r.oov && r.oov.tokens > 0 ? ` (outside the vocabulary: ${pct(r.oov.accuracy)} of ${r.oov.tokens})` : ''}` : r.value.toFixed(2);
-          io.out.write(markdownTable([['task', 'split', 'engine', 'numerics', r.metric, 'units', 'seconds', 'outputsSha256'], [r.task, r.split, r.engine, r.numerics, value, String(r.tokens), r.seconds.toFixed(1), r.outputsSha256.slice(0, 16)]]) + '\n');
+          const value = r.scores
+            ? `PER ${pct(r.scores.per)}, WER ${pct(r.scores.wer)} (no stress: ${pct(r.scores.perNoStress)}, ${pct(r.scores.werNoStress)})`
+            : r.metric === 'accuracy'
+              ? `${pct(r.value)}${r.oov && r.oov.tokens > 0 ? ` (outside the vocabulary: ${pct(r.oov.accuracy)} of ${r.oov.tokens})` : ''}`
+              : r.value.toFixed(2);
+          io.out.write(
+            markdownTable([
+              ['task', 'split', 'engine', 'numerics', r.metric, 'units', 'seconds', 'outputsSha256'],
+              [r.task, r.split, r.engine, r.numerics, value, String(r.tokens), r.seconds.toFixed(1), r.outputsSha256.slice(0, 16)],
+            ]) + '\n',
+          );
         }
       } finally {
         progress.stop();
@@ -143,15 +169,40 @@ export function registerModelCommands(program: Command, io: Io): void {
         return;
       }
       io.out.write(`${path}: ${meta.task}, ${meta.numerics}, format ${meta.formatVersion}, ai.intrnn opset ${meta.opsetVersion}, ${kb(size.total)}\n`);
-      io.out.write(`vocabulary ${summary.vocabulary.input}${summary.vocabulary.output ? `, ${summary.vocabulary.output} labels` : ''}; trained ${meta.source.preset}, step ${meta.source.checkpointStep}, data ${meta.source.dataFingerprint}\n\n`);
+      io.out.write(
+        `vocabulary ${summary.vocabulary.input}${summary.vocabulary.output ? `, ${summary.vocabulary.output} labels` : ''}; trained ${meta.source.preset}, step ${meta.source.checkpointStep}, data ${meta.source.dataFingerprint}\n\n`,
+      );
       io.out.write(markdownTable([['node', 'op'], ...nodes.map((n) => [n.name, n.op])]) + '\n\n');
       if (summary.functions.length) io.out.write(`model-local functions (for ONNX Runtime): ${summary.functions.join(', ')}\n\n`);
       io.out.write(markdownTable([['tensor', 'type', 'dims', 'bytes'], ...tensors.map((t) => [t.name, t.type, `[${t.dims.join(', ')}]`, String(t.bytes)])]) + '\n\n');
       if (meta.layers.length) {
-        io.out.write(markdownTable([['layer', 'direction', 'input', 'hidden', 'gate scale', 'cell frac bits', 'MadNorm', 'widths w/h/c/acc'], ...meta.layers.map((l) => [l.node, l.direction, String(l.inputSize), String(l.hiddenSize), `2^${Math.log2(l.gateScale)}`, String(l.cellFracBits), l.madNorm ? 'yes' : 'no', `${l.bits.weights}/${l.bits.hidden}/${l.bits.cell}/${l.bits.accumulator}`])]) + '\n\n');
+        io.out.write(
+          markdownTable([
+            ['layer', 'direction', 'input', 'hidden', 'gate scale', 'cell frac bits', 'MadNorm', 'widths w/h/c/acc'],
+            ...meta.layers.map((l) => [
+              l.node,
+              l.direction,
+              String(l.inputSize),
+              String(l.hiddenSize),
+              `2^${Math.log2(l.gateScale)}`,
+              String(l.cellFracBits),
+              l.madNorm ? 'yes' : 'no',
+              `${l.bits.weights}/${l.bits.hidden}/${l.bits.cell}/${l.bits.accumulator}`,
+            ]),
+          ]) + '\n\n',
+        );
       }
-      if (pwl.length) io.out.write(markdownTable([['PWL table', 'pieces', 'symmetry', 'frac bits', 'out bits'], ...pwl.map((t) => [t.name, String(t.pieces), t.symmetry, String(t.fracBits), String(t.outBits)])]) + '\n\n');
-      if (meta.overflowProof.length) io.out.write(markdownTable([['accumulator', 'worst case', 'int32 limit', 'used'], ...meta.overflowProof.map((b) => [b.tensor, String(b.bound), String(b.limit), `${((100 * b.bound) / b.limit).toFixed(2)}%`])]) + '\n');
+      if (pwl.length)
+        io.out.write(
+          markdownTable([['PWL table', 'pieces', 'symmetry', 'frac bits', 'out bits'], ...pwl.map((t) => [t.name, String(t.pieces), t.symmetry, String(t.fracBits), String(t.outBits)])]) + '\n\n',
+        );
+      if (meta.overflowProof.length)
+        io.out.write(
+          markdownTable([
+            ['accumulator', 'worst case', 'int32 limit', 'used'],
+            ...meta.overflowProof.map((b) => [b.tensor, String(b.bound), String(b.limit), `${((100 * b.bound) / b.limit).toFixed(2)}%`]),
+          ]) + '\n',
+        );
     });
 
   program
@@ -167,29 +218,31 @@ export function registerModelCommands(program: Command, io: Io): void {
     .addOption(new Option('--engine <engine>', 'runtime-core alone, or with the native kernels').choices(['core', 'native']).default('core'))
     .option('--beam <n>', 'G2P: beam width (1: greedy)', parseInteger, 4)
     .option('--json', 'print one JSON object')
-    .action(async (path: string, o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native'; json?: boolean }) => {
-      // runtime-core and the native kernels only: no training stack, no ONNX Runtime
-      const { LanguageModel, loadModel, Tagger, Transducer } = await import('@intrnn/runtime-core');
-      const { engineBackends } = await import('@intrnn/tasks');
-      const model = loadModel(readModelBytes(path), { backends: engineBackends(o.engine).backends });
-      const kind = modelKind(model.metadata);
-      const task = model.metadata.task;
-      if (kind === 'language-model') {
-        if (o.prompt === undefined) throw new IntrnnError('ERR_OPTION', '--prompt', 'is required for a language model');
-        const lm = new LanguageModel(model);
-        const tokens = lm.generate(o.prompt, { tokens: o.tokens, temperature: o.temperature, seed: o.seed, onToken: o.json ? undefined : (t) => io.out.write(`${t} `) });
-        io.out.write(o.json ? JSON.stringify({ task, prompt: o.prompt, tokens, temperature: o.temperature, seed: o.seed }) + '\n' : '\n');
-        return;
-      }
-      if (kind === 'tagger') {
-        if (o.sentence === undefined) throw new IntrnnError('ERR_OPTION', '--sentence', 'is required for a tagger');
-        const tagged = new Tagger(model).tag(o.sentence.split(/\s+/).filter(Boolean));
-        io.out.write(o.json ? JSON.stringify({ task, tagged }) + '\n' : tagged.map((t) => `${t.word}/${t.tag}`).join(' ') + '\n');
-        return;
-      }
-      if (o.word === undefined) throw new IntrnnError('ERR_OPTION', '--word', 'is required for a grapheme-to-phoneme model');
-      const t = new Transducer(model);
-      const words = o.word.map((w) => ({ word: w, ...t.pronounce(w, { beam: o.beam }) }));
-      io.out.write(o.json ? JSON.stringify({ task, beam: o.beam, words }) + '\n' : words.map((w) => `${w.word}\t${w.phonemes.join(' ')}`).join('\n') + '\n');
-    });
+    .action(
+      async (path: string, o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native'; json?: boolean }) => {
+        // runtime-core and the native kernels only: no training stack, no ONNX Runtime
+        const { LanguageModel, loadModel, Tagger, Transducer } = await import('@intrnn/runtime-core');
+        const { engineBackends } = await import('@intrnn/tasks');
+        const model = loadModel(readModelBytes(path), { backends: engineBackends(o.engine).backends });
+        const kind = modelKind(model.metadata);
+        const task = model.metadata.task;
+        if (kind === 'language-model') {
+          if (o.prompt === undefined) throw new IntrnnError('ERR_OPTION', '--prompt', 'is required for a language model');
+          const lm = new LanguageModel(model);
+          const tokens = lm.generate(o.prompt, { tokens: o.tokens, temperature: o.temperature, seed: o.seed, onToken: o.json ? undefined : (t) => io.out.write(`${t} `) });
+          io.out.write(o.json ? JSON.stringify({ task, prompt: o.prompt, tokens, temperature: o.temperature, seed: o.seed }) + '\n' : '\n');
+          return;
+        }
+        if (kind === 'tagger') {
+          if (o.sentence === undefined) throw new IntrnnError('ERR_OPTION', '--sentence', 'is required for a tagger');
+          const tagged = new Tagger(model).tag(o.sentence.split(/\s+/).filter(Boolean));
+          io.out.write(o.json ? JSON.stringify({ task, tagged }) + '\n' : tagged.map((t) => `${t.word}/${t.tag}`).join(' ') + '\n');
+          return;
+        }
+        if (o.word === undefined) throw new IntrnnError('ERR_OPTION', '--word', 'is required for a grapheme-to-phoneme model');
+        const t = new Transducer(model);
+        const words = o.word.map((w) => ({ word: w, ...t.pronounce(w, { beam: o.beam }) }));
+        io.out.write(o.json ? JSON.stringify({ task, beam: o.beam, words }) + '\n' : words.map((w) => `${w.word}\t${w.phonemes.join(' ')}`).join('\n') + '\n');
+      },
+    );
 }

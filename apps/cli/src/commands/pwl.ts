@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { IntrnnError } from '@intrnn/format';
 import { ACTIVATIONS, activationSpec, budgetPwl, compileExpression, greedyPwl, gridSpec, uniformPwl, type ActivationName, type PwlSearchResult, type PwlSpec, type PwlSymmetry } from '@intrnn/qat/pwl';
 import { markdownTable } from 'markdown-table';
@@ -38,7 +38,10 @@ export function specFromOptions(o: PwlOptions): { spec: PwlSpec; label: string }
     spec = gridSpec(compileExpression(o.expr!), { ...grid, inScale: o.inScale ?? 2 ** -12, outScale: o.outScale ?? 2 ** -12 });
   }
   spec = { ...spec, inMin: o.inMin ?? spec.inMin, inMax: o.inMax ?? spec.inMax };
-  for (const [name, bits] of [['--out-bits', o.outBits], ['--frac-bits', o.fracBits]] as const) {
+  for (const [name, bits] of [
+    ['--out-bits', o.outBits],
+    ['--frac-bits', o.fracBits],
+  ] as const) {
     if (bits !== undefined && !(bits >= 0 && bits <= 32)) throw new IntrnnError('ERR_OPTION', name, `${bits} is out of range`);
   }
   return { spec, label: o.fn ?? `expr: ${o.expr}` };
@@ -54,7 +57,7 @@ export function searchFromOptions(spec: PwlSpec, o: PwlOptions): { result: PwlSe
   return { result: greedyPwl(spec, o.tolerance ?? 1), method: 'greedy' };
 }
 
-function report(label: string, spec: PwlSpec, o: PwlOptions, method: string, r: PwlSearchResult) {
+function report(label: string, o: PwlOptions, method: string, r: PwlSearchResult) {
   const t = r.table;
   return {
     function: label,
@@ -85,8 +88,18 @@ function printTable(io: Io, label: string, spec: PwlSpec, o: PwlOptions, method:
   const sym = t.symmetry === 'none' ? '' : ` (symmetry ${t.symmetry}${t.symmetry === 'point' ? `, center ${t.center}` : ''}: the table covers q >= 0, q < 0 is mirrored)`;
   io.out.write(`${label}: ${how} -> ${r.pieces} pieces${sym}\n`);
   io.out.write(`input int [${t.inMin}, ${t.inMax}] at scale ${formatScale(t.inScale)}; output int${t.outBits} at scale ${formatScale(t.outScale)}; slopes at ${t.fracBits} fractional bits\n`);
-  io.out.write(`max error ${r.maxErrorLsb} LSB (at q = ${r.argMaxError}), mean ${r.meanErrorLsb.toFixed(3)} LSB, measured on all ${t.inMax - t.inMin + 1} inputs; search ${r.searchMs.toFixed(0)} ms\n\n`);
-  const rows = t.knots.map((k, j) => [String(j), String(k), (k * t.inScale).toPrecision(5), String(t.values[j]), (spec.f(k * t.inScale) / t.outScale).toFixed(2), j < t.slopes.length ? String(t.slopes[j]) : '', j < t.slopes.length ? (t.slopes[j] / 2 ** t.fracBits).toPrecision(5) : '']);
+  io.out.write(
+    `max error ${r.maxErrorLsb} LSB (at q = ${r.argMaxError}), mean ${r.meanErrorLsb.toFixed(3)} LSB, measured on all ${t.inMax - t.inMin + 1} inputs; search ${r.searchMs.toFixed(0)} ms\n\n`,
+  );
+  const rows = t.knots.map((k, j) => [
+    String(j),
+    String(k),
+    (k * t.inScale).toPrecision(5),
+    String(t.values[j]),
+    (spec.f(k * t.inScale) / t.outScale).toFixed(2),
+    j < t.slopes.length ? String(t.slopes[j]) : '',
+    j < t.slopes.length ? (t.slopes[j] / 2 ** t.fracBits).toPrecision(5) : '',
+  ]);
   io.out.write(markdownTable([['j', 'knot q', 'x = q*s_in', 'value y', 'f(x)/s_out', 'slope m', 'm / 2^F'], ...rows], { align: ['r', 'r', 'r', 'r', 'r', 'r', 'r'] }) + '\n');
 }
 
@@ -112,7 +125,7 @@ export function registerPwl(program: Command, io: Io): void {
     .action((o: PwlOptions) => {
       const { spec, label } = specFromOptions(o);
       const { result, method } = searchFromOptions(spec, o);
-      if (o.json) io.out.write(JSON.stringify(report(label, spec, o, method, result)) + '\n');
+      if (o.json) io.out.write(JSON.stringify(report(label, o, method, result)) + '\n');
       else printTable(io, label, spec, o, method, result);
     });
 }

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { IntrnnError } from '@intrnn/format';
 import { TASKS, taskEntry } from '@intrnn/tasks';
 import { markdownTable } from 'markdown-table';
@@ -24,7 +24,16 @@ export function registerTrain(program: Command, io: Io): void {
       if (o.steps !== undefined && o.steps < 1) throw new IntrnnError('ERR_OPTION', '--steps', 'must be at least 1');
       if (o.workers !== undefined && (o.workers < 1 || o.workers > 256)) throw new IntrnnError('ERR_OPTION', '--workers', 'must be between 1 and 256');
       const progress = progressReporter(io);
-      const common = { preset: o.preset, outDir: o.out, qatFrom: o.qatFrom, resume: o.resume, steps: o.steps, checkpointEverySeconds: o.checkpointEvery, workers: o.workers, onProgress: progress.update };
+      const common = {
+        preset: o.preset,
+        outDir: o.out,
+        qatFrom: o.qatFrom,
+        resume: o.resume,
+        steps: o.steps,
+        checkpointEverySeconds: o.checkpointEvery,
+        workers: o.workers,
+        onProgress: progress.update,
+      };
       const r = await taskEntry(o.task, '--task').train(common);
       progress.stop();
       if (o.json) {
@@ -32,7 +41,13 @@ export function registerTrain(program: Command, io: Io): void {
         return;
       }
       const v = r.validation as Record<string, number> | null;
-      const metric = !v ? '-' : 'perplexity' in v ? `perplexity ${v.perplexity.toFixed(2)}` : 'accuracy' in v ? `accuracy ${(100 * v.accuracy).toFixed(2)}%` : `PER ${(100 * v.per).toFixed(2)}%, WER ${(100 * v.wer).toFixed(2)}%`;
+      const metric = !v
+        ? '-'
+        : 'perplexity' in v
+          ? `perplexity ${v.perplexity.toFixed(2)}`
+          : 'accuracy' in v
+            ? `accuracy ${(100 * v.accuracy).toFixed(2)}%`
+            : `PER ${(100 * v.per).toFixed(2)}%, WER ${(100 * v.wer).toFixed(2)}%`;
       io.out.write(
         markdownTable([
           ['task', 'preset', 'mode', 'steps', 'initial loss', 'final loss', 'tokens/s', 'validation', 'checkpoint'],

@@ -14,7 +14,7 @@ export function registerWeb(program: Command, io: Io): void {
       if (o.port < 0 || o.port > 65535) throw new IntrnnError('ERR_OPTION', '--port', `${o.port} is not a port number`);
       // vite loads only for this command
       const { serveWeb } = await import('@intrnn/web/server');
-      let served;
+      let served: Awaited<ReturnType<typeof serveWeb>>;
       try {
         served = await serveWeb({ port: o.port, rebuild: o.build, log: (m) => io.err.write(`${m}\n`) });
       } catch (e) {

@@ -1,4 +1,16 @@
-import { AttributeType as ATTR, DataType, dataTypeCode, makeTensor, type IAttributeProto as IAttr, type IGraphProto as IGraph, type INodeProto as INode, type TensorProto as ITensorProto, type IValueInfoProto, type Tensor, type TensorData } from '@intrnn/format';
+import {
+  AttributeType as ATTR,
+  DataType,
+  dataTypeCode,
+  makeTensor,
+  type IAttributeProto as IAttr,
+  type IGraphProto as IGraph,
+  type INodeProto as INode,
+  type TensorProto as ITensorProto,
+  type IValueInfoProto,
+  type Tensor,
+  type TensorData,
+} from '@intrnn/format';
 
 /** An attribute value: a number is an INT, a string a STRING, an array of numbers INTS, a graph a GRAPH. */
 export type AttrValue = number | string | number[] | { graph: IGraph } | { ref: string; type: 'int' | 'string' | 'ints' };
@@ -58,7 +70,17 @@ export class GraphBuilder {
       t = { dataType: DataType.UINT64, dims: shape, rawData: new Uint8Array(BigUint64Array.from(values.map(BigInt)).buffer) };
     } else {
       const data: TensorData =
-        type === 'int64' ? BigInt64Array.from(values.map(BigInt)) : type === 'int32' ? Int32Array.from(values) : type === 'int8' ? Int8Array.from(values) : type === 'float32' ? Float32Array.from(values) : type === 'int16' ? Int16Array.from(values) : Uint8Array.from(values);
+        type === 'int64'
+          ? BigInt64Array.from(values.map(BigInt))
+          : type === 'int32'
+            ? Int32Array.from(values)
+            : type === 'int8'
+              ? Int8Array.from(values)
+              : type === 'float32'
+                ? Float32Array.from(values)
+                : type === 'int16'
+                  ? Int16Array.from(values)
+                  : Uint8Array.from(values);
       t = makeTensor('', type, shape, data);
     }
     const out = this.name();
@@ -70,7 +92,13 @@ export class GraphBuilder {
   /** A scalar string constant. */
   stringConstant(value: string): string {
     const out = this.name();
-    this.nodes.push({ opType: 'Constant', domain: '', input: [], output: [out], attribute: [{ name: 'value', type: ATTR.TENSOR, t: { dataType: DataType.STRING, dims: [], stringData: [new TextEncoder().encode(value)] } }] });
+    this.nodes.push({
+      opType: 'Constant',
+      domain: '',
+      input: [],
+      output: [out],
+      attribute: [{ name: 'value', type: ATTR.TENSOR, t: { dataType: DataType.STRING, dims: [], stringData: [new TextEncoder().encode(value)] } }],
+    });
     return out;
   }
 

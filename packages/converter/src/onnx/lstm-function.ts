@@ -5,7 +5,6 @@ import { IntOps, pwl, pwlConstants, type PwlConstants } from './int-ops.js';
 /** Standard-domain opset the functions are written against. */
 export const ONNX_OPSET = 21;
 
-
 /** MatMulInteger of int8 x [.., K] by an int8 matrix W stored [N, K], as int64 [.., N]. */
 function matmulInt8(ops: IntOps, x: string, wT: string): string {
   return ops.toInt64(ops.b.node('MatMulInteger', [x, wT]));
@@ -26,7 +25,6 @@ function madNorm(ops: IntOps, z: string, gamma: string, beta: string, k: { fracB
   const out = b.node('Min', [b.node('Max', [b.node('Add', [scaled, beta]), k.lo]), k.hi]); // per-gate bounds: Clip takes scalars only
   return b.node('Reshape', [out, b.constant([0, -1])]);
 }
-
 
 /**
  * The model-local function of `ai.intrnn:IntLSTM` (§10): a Scan over time whose body is one
@@ -53,7 +51,7 @@ export function intLstmFunction(withNorm: boolean): IFunctionProto {
   const sigmoid = pwlConstants(ops, 'sigmoid', 'sigmoid_params');
   const tanhGate = pwlConstants(ops, 'tanh_gate', 'tanh_gate_params');
   const tanhCell = pwlConstants(ops, 'tanh_cell', 'tanh_cell_params');
-  let norm: Parameters<typeof madNorm>[4] & { gamma: string; beta: string } | undefined;
+  let norm: (Parameters<typeof madNorm>[4] & { gamma: string; beta: string }) | undefined;
   if (withNorm) {
     const p = int64('norm_params');
     const col = (i: number) => f.node('Unsqueeze', [f.node('Gather', [p, f.constant(i)], { axis: 1 }), f.constant([-1])]); // [4, 1]
@@ -116,7 +114,16 @@ export function intDenseFunction(): IFunctionProto {
   const f = new GraphBuilder('d_');
   const wT = f.node('Transpose', ['W'], { perm: [1, 0] });
   f.nodes.push({ opType: 'Add', domain: '', input: [f.node('MatMulInteger', ['X', wT]), 'B'], output: ['Y'] });
-  return { name: 'IntDense', domain: INTRNN_DOMAIN, input: inputNames('IntDense'), output: outputNames('IntDense'), attribute: [], node: f.nodes, opsetImport: [{ domain: '', version: ONNX_OPSET }], docString: 'ai.intrnn IntDense: int8 × int8 → int32 with an int32 bias (§6)' };
+  return {
+    name: 'IntDense',
+    domain: INTRNN_DOMAIN,
+    input: inputNames('IntDense'),
+    output: outputNames('IntDense'),
+    attribute: [],
+    node: f.nodes,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    docString: 'ai.intrnn IntDense: int8 × int8 → int32 with an int32 bias (§6)',
+  };
 }
 
 /**
@@ -140,5 +147,14 @@ export function intAttentionFunction(): IFunctionProto {
   const sums = ops.toInt64(f.node('MatMul', [ops.cast(weights, DataType.INT32), ops.cast('K', DataType.INT32)]));
   const context = ops.saturate(ops.roundingShiftRight(sums, f.constant(8)), 8);
   f.nodes.push({ opType: 'Cast', domain: '', input: [context], output: ['Y'], attribute: [{ name: 'to', type: 2, i: DataType.INT8 }] });
-  return { name: 'IntAttention', domain: INTRNN_DOMAIN, input: inputNames('IntAttention'), output: outputNames('IntAttention'), attribute: [], node: f.nodes, opsetImport: [{ domain: '', version: ONNX_OPSET }], docString: 'ai.intrnn IntAttention: integer dot-product attention with a PWL-exp softmax (§9a)' };
+  return {
+    name: 'IntAttention',
+    domain: INTRNN_DOMAIN,
+    input: inputNames('IntAttention'),
+    output: outputNames('IntAttention'),
+    attribute: [],
+    node: f.nodes,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    docString: 'ai.intrnn IntAttention: integer dot-product attention with a PWL-exp softmax (§9a)',
+  };
 }

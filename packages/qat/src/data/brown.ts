@@ -28,7 +28,10 @@ export function readBrownSentences(): BrownSentence[] {
   const out: BrownSentence[] = [];
   for (const file of brownFiles()) {
     for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
-      const tokens = line.trim().split(/\s+/).filter((t) => t.length > 0);
+      const tokens = line
+        .trim()
+        .split(/\s+/)
+        .filter((t) => t.length > 0);
       if (tokens.length === 0) continue;
       const words: string[] = [];
       const tags: string[] = [];

@@ -50,4 +50,3 @@ export function scoreG2p(predicted: Map<string, string[]>, references: Map<strin
   const n = rates(true);
   return { per: s.per, wer: s.wer, perNoStress: n.per, werNoStress: n.wer, words: references.size };
 }
-

@@ -93,7 +93,14 @@ export class LstmLanguageModel {
     const total = counts.reduce((x, y) => x + y, 0);
     const logp = Array.from(counts, (c) => Math.log(c / total));
     const mean = logp.reduce((x, y) => x + y, 0) / V;
-    tf.tidy(() => this.outB.assign(tf.tensor1d(logp.map((v) => v - mean), 'float32')));
+    tf.tidy(() =>
+      this.outB.assign(
+        tf.tensor1d(
+          logp.map((v) => v - mean),
+          'float32',
+        ),
+      ),
+    );
   }
 
   /** Every trainable variable, in a fixed order (checkpoints rely on it). */
@@ -210,7 +217,6 @@ export class LstmLanguageModel {
 
   /** QAT forward up to the last LSTM layer: integer hidden states [B·T, H] and the integer state. */
   hiddenQat(ids: T, k: LmQatConstants, state?: LmState): { hidden: T; state: LmState } {
-    const q = this.quant!;
     let x: T = this.embeddedQat(ids, k);
     const next: LmState = { h: [], c: [] };
     this.lstms.forEach((layer, l) => {

@@ -84,8 +84,13 @@ export class BiLstmTagger {
     const { vocabSize: V, tagCount, embedSize: E, hiddenSize: H, seed } = config;
     this.embedding = tf.variable(tf.randomUniform([V, E], -0.1, 0.1, 'float32', seed), true, `${this.prefix}embedding`);
     const spec = taggerFeatureSpec(config);
-    const table = (name: string, rows: number, cols: number, s: number): TaggerTable => ({ name, variable: tf.variable(tf.randomUniform([rows, cols], -0.1, 0.1, 'float32', s), true, `${this.prefix}${name}`) });
-    this.features = spec ? [...spec.suffixLengths.map((n: number) => table(`suffix${n}`, spec.buckets, config.suffixDim!, seed + 40 + n)), table('shape', WORD_SHAPES.length, config.shapeDim!, seed + 60)] : [];
+    const table = (name: string, rows: number, cols: number, s: number): TaggerTable => ({
+      name,
+      variable: tf.variable(tf.randomUniform([rows, cols], -0.1, 0.1, 'float32', s), true, `${this.prefix}${name}`),
+    });
+    this.features = spec
+      ? [...spec.suffixLengths.map((n: number) => table(`suffix${n}`, spec.buckets, config.suffixDim!, seed + 40 + n)), table('shape', WORD_SHAPES.length, config.shapeDim!, seed + 60)]
+      : [];
     const inputSize = E + (spec ? spec.suffixLengths.length * config.suffixDim! + config.shapeDim! : 0);
     this.bilstm = new QBiLstm(inputSize, H, seed + 10, `${this.prefix}bilstm`, config.madNorm === 1);
     const lim = Math.sqrt(6 / (2 * H + tagCount));
@@ -110,7 +115,10 @@ export class BiLstmTagger {
   /** Float forward: word ids [B, L] (and feature ids) → tag logits [B·L, tags]. */
   forwardFloat(ids: TaggerInputs, ranges?: { maxAbsGate: number; maxAbsCell: number; maxAbsNorm?: number }, dropout = 0, seed = 0): T {
     const drop = (t: T, i: number) => (dropout > 0 ? tf.dropout(t, dropout, undefined, seed * 16 + i) : t);
-    const x = drop(this.inputs(ids, (t) => t), 0);
+    const x = drop(
+      this.inputs(ids, (t) => t),
+      0,
+    );
     const y = drop(this.bilstm.forwardFloat(x, ranges), 1);
     const [B, L, H2] = y.shape;
     return mm(y.reshape([B * L, H2]), tf.transpose(this.outW)).add(this.outB);

@@ -141,7 +141,10 @@ export function greedyPwl(spec: PwlSpec, toleranceLsb: number): PwlSearchResult 
       todo.push([seg.splitAt, b], [a, seg.splitAt]);
     }
   }
-  return s.result([...knots].sort((x, y) => x - y), started);
+  return s.result(
+    [...knots].sort((x, y) => x - y),
+    started,
+  );
 }
 
 /** Budget form: at most `maxPieces` pieces, always splitting the segment of largest error next. */
@@ -173,5 +176,8 @@ export function uniformPwl(spec: PwlSpec, pieces: number): PwlSearchResult {
   const s = new Search(spec);
   const knots = new Set<number>();
   for (let j = 0; j <= pieces; j++) knots.add(Math.round(s.lo + ((spec.inMax - s.lo) * j) / pieces) + 0); // + 0 turns -0 into 0
-  return s.result([...knots].sort((x, y) => x - y), started);
+  return s.result(
+    [...knots].sort((x, y) => x - y),
+    started,
+  );
 }

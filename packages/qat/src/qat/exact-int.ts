@@ -95,9 +95,19 @@ export function mulShiftRoundExact(x: T, m: T, c: ShiftConstants): T {
     const d3 = w3.add(carry);
     // Y = floor(P / 2^k) = Σ floor(d_i · 2^(11i - k)); clamped, as anything ≥ 2^25 saturates below
     const [f0, f1, f2, f3] = c.factors;
-    const y = tf.minimum(tf.floor(d0.mul(f0)).add(tf.floor(d1.mul(f1))).add(tf.floor(d2.mul(f2))).add(tf.floor(d3.mul(f3))), 2 ** 25);
+    const y = tf.minimum(
+      tf
+        .floor(d0.mul(f0))
+        .add(tf.floor(d1.mul(f1)))
+        .add(tf.floor(d2.mul(f2)))
+        .add(tf.floor(d3.mul(f3))),
+      2 ** 25,
+    );
     // n ≥ 1: floor((Y + 1) / 2) completes round-half-away; n = 0: Y is the product itself
-    const rounded = tf.floor(y.add(1).div(2)).mul(c.rounds).add(y.mul(tf.sub(1, c.rounds)));
+    const rounded = tf
+      .floor(y.add(1).div(2))
+      .mul(c.rounds)
+      .add(y.mul(tf.sub(1, c.rounds)));
     return saturateT(sign.mul(rounded), 24).add(0);
   });
 }

@@ -12,7 +12,10 @@ const RECIPROCAL_BITS = 23;
 export function madNormFloat(x: T, gamma: T, beta: T, eps = 1e-6): T {
   return tf.tidy(() => {
     const d = x.sub(tf.mean(x, -1, true));
-    return d.div(tf.mean(tf.abs(d), -1, true).add(eps)).mul(gamma).add(beta);
+    return d
+      .div(tf.mean(tf.abs(d), -1, true).add(eps))
+      .mul(gamma)
+      .add(beta);
   });
 }
 
@@ -106,9 +109,23 @@ function madNormSurrogateGrads(dy: T, xInt: T, gammaInt: T, q: MadNormQuant, eps
     const n = d.div(m);
     const g = dy.mul(gammaInt).mul(ratio);
     const s = tf.sign(d);
-    const dxReal = g.sub(tf.mean(g, -1, true)).div(m).sub(tf.mean(g.mul(d), -1, true).div(m.square()).mul(s.sub(tf.mean(s, -1, true))));
+    const dxReal = g
+      .sub(tf.mean(g, -1, true))
+      .div(m)
+      .sub(
+        tf
+          .mean(g.mul(d), -1, true)
+          .div(m.square())
+          .mul(s.sub(tf.mean(s, -1, true))),
+      );
     const rows = dy.shape.length - 1;
-    const sumRows = (t: T) => (rows > 0 ? tf.sum(t, Array.from({ length: rows }, (_, i) => i)) : t);
+    const sumRows = (t: T) =>
+      rows > 0
+        ? tf.sum(
+            t,
+            Array.from({ length: rows }, (_, i) => i),
+          )
+        : t;
     return [dxReal.mul(q.inScale), sumRows(dy.mul(n).mul(ratio)), sumRows(dy)];
   });
 }

@@ -176,10 +176,32 @@ export function lstmSequenceNative(x: T, wx: T, wh: T, bias: T, init: { h: T; c:
     const [xT, wxT, whT, bT] = args as T[];
     const [gT, btT] = norm ? (args.slice(4, 6) as T[]) : [undefined, undefined];
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const out = outputs([[B, Tn, H], [B, H], [B, H]])!;
+    const out = outputs([
+      [B, Tn, H],
+      [B, H],
+      [B, H],
+    ])!;
     finals = out.slice(1);
     const cache = take(B * Tn * (norm ? 21 : 17) * H);
-    n.addon.lstmTrainForward(dims, view(xT), view(wxT), view(whT), view(bT), view(h0), view(c0), view(out[0]), view(out[1]), view(out[2]), cache, q?.ints, q?.luts, gT && view(gT), btT && view(btT), normFloats, normInts);
+    n.addon.lstmTrainForward(
+      dims,
+      view(xT),
+      view(wxT),
+      view(whT),
+      view(bT),
+      view(h0),
+      view(c0),
+      view(out[0]),
+      view(out[1]),
+      view(out[2]),
+      cache,
+      q?.ints,
+      q?.luts,
+      gT && view(gT),
+      btT && view(btT),
+      normFloats,
+      normInts,
+    );
     const ys = wrap(out[0]);
     if (!recording()) give(cache);
     save(gT && btT ? [xT, wxT, whT, h0, ys, gT, btT] : [xT, wxT, whT, h0, ys]);
@@ -189,7 +211,30 @@ export function lstmSequenceNative(x: T, wx: T, wh: T, bias: T, init: { h: T; c:
         const g = outputs(norm ? [[B, Tn, D], [D, 4 * H], [H, 4 * H], [4 * H], [4, H], [4, H]] : [[B, Tn, D], [D, 4 * H], [H, 4 * H], [4 * H]])!;
         const dh0 = take(B * H);
         const dc0 = take(B * H);
-        n.addon.lstmTrainBackward(dims, view(sx), view(swx), view(swh), view(sh0), view(sys), cache, view(dy), view(g[0]), view(g[1]), view(g[2]), view(g[3]), dh0, dc0, q?.ints, q?.luts, sg && view(sg), sb && view(sb), normFloats, normInts, g[4] && view(g[4]), g[5] && view(g[5]));
+        n.addon.lstmTrainBackward(
+          dims,
+          view(sx),
+          view(swx),
+          view(swh),
+          view(sh0),
+          view(sys),
+          cache,
+          view(dy),
+          view(g[0]),
+          view(g[1]),
+          view(g[2]),
+          view(g[3]),
+          dh0,
+          dc0,
+          q?.ints,
+          q?.luts,
+          sg && view(sg),
+          sb && view(sb),
+          normFloats,
+          normInts,
+          g[4] && view(g[4]),
+          g[5] && view(g[5]),
+        );
         [cache, dh0, dc0].forEach(give);
         return g.map(wrap);
       },

@@ -14,7 +14,13 @@ export class QBiLstm {
   readonly forward: QLstm;
   readonly backward: QLstm;
 
-  constructor(inputSize: number, readonly hiddenSize: number, seed: number, name = 'bilstm', madNorm = false) {
+  constructor(
+    inputSize: number,
+    readonly hiddenSize: number,
+    seed: number,
+    name = 'bilstm',
+    madNorm = false,
+  ) {
     this.forward = new QLstm(inputSize, hiddenSize, seed, `${name}/fw`, madNorm);
     this.backward = new QLstm(inputSize, hiddenSize, seed + 5, `${name}/bw`, madNorm);
   }

@@ -105,7 +105,10 @@ export class QLstm {
     const gates = tf.split(z, 4, 1);
     const gammas = tf.unstack(this.normGamma);
     const betas = tf.unstack(this.normBeta);
-    return tf.concat(gates.map((g, i) => madNormFloat(g, gammas[i], betas[i])), 1);
+    return tf.concat(
+      gates.map((g, i) => madNormFloat(g, gammas[i], betas[i])),
+      1,
+    );
   }
 
   /** Float forward over [B, T, D] real inputs. Returns outputs [B, T, H] and the last state. */
@@ -116,7 +119,9 @@ export class QLstm {
     if (fast) return fast;
     const [B, Tn] = x.shape;
     const H = this.hiddenSize;
-    const ax = mm(x.reshape([B * Tn, this.inputSize]), this.wx).add(this.bias).reshape([B, Tn, 4 * H]);
+    const ax = mm(x.reshape([B * Tn, this.inputSize]), this.wx)
+      .add(this.bias)
+      .reshape([B, Tn, 4 * H]);
     const steps = timeSteps(ax);
     let h = init?.h ?? tf.zeros([B, H]);
     let c = init?.c ?? tf.zeros([B, H]);
@@ -127,7 +132,10 @@ export class QLstm {
       const z = this.normFloat(pre);
       if (ranges && this.madNorm) ranges.maxAbsNorm = Math.max(ranges.maxAbsNorm ?? 0, tf.max(tf.abs(z)).dataSync()[0]);
       const [zi, zf, zg, zo] = tf.split(z, 4, 1);
-      c = tf.sigmoid(zf).mul(c).add(tf.sigmoid(zi).mul(tf.tanh(zg)));
+      c = tf
+        .sigmoid(zf)
+        .mul(c)
+        .add(tf.sigmoid(zi).mul(tf.tanh(zg)));
       if (ranges) ranges.maxAbsCell = Math.max(ranges.maxAbsCell, tf.max(tf.abs(c)).dataSync()[0]);
       h = tf.sigmoid(zo).mul(tf.tanh(c));
       ys.push(h);
@@ -192,9 +200,7 @@ export class QLstm {
       rescaleOut: makeRescale([out.multiplier], [out.shift]),
       shift15: reuse ? previous.shift15 : shiftConstants(15),
       shiftCell: reuse ? previous.shiftCell : shiftConstants(30 - state.cellFracBits),
-      lookups: reuse
-        ? previous.lookups
-        : { sigmoid: makePwlLookup(state.sigmoid), tanhGate: makePwlLookup(state.tanhGate), tanhCell: makePwlLookup(state.tanhCell) },
+      lookups: reuse ? previous.lookups : { sigmoid: makePwlLookup(state.sigmoid), tanhGate: makePwlLookup(state.tanhGate), tanhCell: makePwlLookup(state.tanhCell) },
       norm: reuse ? previous.norm : state.norm ? madNormConstants({ inScale: state.gateScale, ...state.norm } satisfies MadNormQuant) : null,
       host: { multX, shiftX, multH, shiftH, multOut: out.multiplier, shiftOut: out.shift },
     };
@@ -220,7 +226,13 @@ export class QLstm {
     let norm: NativeNorm | undefined;
     if (k.norm && this.normGamma && this.normBeta) {
       const q = k.norm.quant;
-      norm = { gamma: fakeQuantValue(this.normGamma, q.gammaScale, 16), beta: fakeQuantValue(this.normBeta, q.outScale, 24), inScale: q.inScale, ratio: q.gammaScale / q.outScale, ints: [q.normFracBits, k.norm.multiplier, k.norm.shift] };
+      norm = {
+        gamma: fakeQuantValue(this.normGamma, q.gammaScale, 16),
+        beta: fakeQuantValue(this.normBeta, q.outScale, 24),
+        inScale: q.inScale,
+        ratio: q.gammaScale / q.outScale,
+        ints: [q.normFracBits, k.norm.multiplier, k.norm.shift],
+      };
     }
     const fast = lstmSequenceNative(xInt, w.wx, w.wh, w.bias, init, cell, norm);
     if (fast) return fast;
@@ -253,7 +265,10 @@ export class QLstm {
     const norm = k.norm;
     const gammas = tf.unstack(this.normGamma);
     const betas = tf.unstack(this.normBeta);
-    return tf.concat(tf.split(z, 4, 1).map((g, i) => madNormQat(g, gammas[i], betas[i], norm)), 1);
+    return tf.concat(
+      tf.split(z, 4, 1).map((g, i) => madNormQat(g, gammas[i], betas[i], norm)),
+      1,
+    );
   }
 
   /**
@@ -304,10 +319,7 @@ export class QLstm {
     const n = k.state.norm;
     const c = k.norm;
     // the QAT forward's own quantizers (madNormQat), so export and training cannot drift apart
-    const [gammas, betas] = tf.tidy(() => [
-      fakeQuantValue(this.normGamma!, n.gammaScale, 16).arraySync() as number[][],
-      fakeQuantValue(this.normBeta!, n.outScale, 24).arraySync() as number[][],
-    ]);
+    const [gammas, betas] = tf.tidy(() => [fakeQuantValue(this.normGamma!, n.gammaScale, 16).arraySync() as number[][], fakeQuantValue(this.normBeta!, n.outScale, 24).arraySync() as number[][]]);
     const params = gammas.map(
       (g, i): MadNormParams => ({
         gamma: Int16Array.from(g),

@@ -27,7 +27,10 @@ export function makeRescale(multipliers: ArrayLike<number>, shifts: ArrayLike<nu
   return {
     multiplier: tf.tensor1d(Array.from(multipliers), 'float32'),
     shift: shiftConstants(shifts),
-    ratio: tf.tensor1d(Array.from(multipliers, (m, i) => m * 2 ** -shifts[i]), 'float32'),
+    ratio: tf.tensor1d(
+      Array.from(multipliers, (m, i) => m * 2 ** -shifts[i]),
+      'float32',
+    ),
   };
 }
 

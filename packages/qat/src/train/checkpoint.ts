@@ -116,7 +116,11 @@ export function saveCheckpoint(dir: string, meta: CheckpointFields, tensors: Nam
   const b = layout(optimizer, a.end);
   const c = layout(state, b.end);
   const data = new Float32Array(c.end);
-  for (const [group, entries] of [[tensors, a.entries], [optimizer, b.entries], [state, c.entries]] as const) {
+  for (const [group, entries] of [
+    [tensors, a.entries],
+    [optimizer, b.entries],
+    [state, c.entries],
+  ] as const) {
     group.forEach(({ tensor }, i) => data.set(tensor.dataSync() as Float32Array, entries[i].offset));
   }
   const bad = data.findIndex((v) => !Number.isFinite(v));

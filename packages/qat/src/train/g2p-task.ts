@@ -41,7 +41,19 @@ export const G2P_PRESETS: Record<string, { model: { embedSize: number; hiddenSiz
   // the shipped model: about 32 epochs of the training split
   medium: {
     model: { embedSize: 128, hiddenSize: 256, seed: 1 },
-    train: { batch: 64, steps: 60000, learningRate: 0.002, clipNorm: 5, dropout: 0.3, qatSteps: 4000, qatLearningRate: 0.0002, calibrationBatches: 8, evalWords: 0, lrDecaySteps: 60000, lrFloor: 0.05 },
+    train: {
+      batch: 64,
+      steps: 60000,
+      learningRate: 0.002,
+      clipNorm: 5,
+      dropout: 0.3,
+      qatSteps: 4000,
+      qatLearningRate: 0.0002,
+      calibrationBatches: 8,
+      evalWords: 0,
+      lrDecaySteps: 60000,
+      lrFloor: 0.05,
+    },
   },
 };
 
@@ -73,7 +85,11 @@ export function encodeG2pBatch(batch: G2pEntry[], letters: Vocabulary, phones: V
 /** Greedy decoding of words of equal length: phoneme ids up to (not including) the end symbol. */
 export function decodeGreedy(model: G2pModel, words: string[], letters: Vocabulary, phones: Vocabulary, k: G2pQatConstants | null): number[][] {
   const S = words[0].length;
-  const ids = tf.tensor2d(words.flatMap((w) => [...w].map((ch) => letters.id(ch))), [words.length, S], 'int32');
+  const ids = tf.tensor2d(
+    words.flatMap((w) => [...w].map((ch) => letters.id(ch))),
+    [words.length, S],
+    'int32',
+  );
   const enc = tf.tidy(() => (k ? model.encodeQat(ids, k) : model.encodeFloat(ids)));
   const start = phones.id(START);
   const end = phones.id(END);
@@ -111,8 +127,19 @@ export function evaluateG2p(model: G2pModel, entries: G2pEntry[], letters: Vocab
   const k = model.quant ? model.qatConstants() : null;
   const predicted = new Map<string, string[]>();
   batches.forEach((batch, i) => {
-    const out = decodeGreedy(model, batch.map((w) => w.word), letters, phones, k);
-    batch.forEach((w, b) => predicted.set(w.word, out[b].map((id) => phones.tokens[id])));
+    const out = decodeGreedy(
+      model,
+      batch.map((w) => w.word),
+      letters,
+      phones,
+      k,
+    );
+    batch.forEach((w, b) =>
+      predicted.set(
+        w.word,
+        out[b].map((id) => phones.tokens[id]),
+      ),
+    );
     onProgress?.({ phase: 'eval', step: i + 1, totalSteps: batches.length });
   });
   if (k) model.disposeQatConstants(k);

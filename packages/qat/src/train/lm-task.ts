@@ -37,20 +37,74 @@ export interface LmTrainSettings {
 export const LM_PRESETS: Record<string, { model: Omit<LmConfig, 'vocabSize'>; train: LmTrainSettings }> = {
   tiny: {
     model: { embedSize: 32, hiddenSize: 32, layers: 2, seed: 1 },
-    train: { batch: 8, steps: 40, bptt: 16, learningRate: 0.01, clipNorm: 5, vocabSize: 500, qatSteps: 16, qatLearningRate: 0.002, calibrationBatches: 2, evalTokens: 8192, sampledSoftmax: 0, dropout: 0 },
+    train: {
+      batch: 8,
+      steps: 40,
+      bptt: 16,
+      learningRate: 0.01,
+      clipNorm: 5,
+      vocabSize: 500,
+      qatSteps: 16,
+      qatLearningRate: 0.002,
+      calibrationBatches: 2,
+      evalTokens: 8192,
+      sampledSoftmax: 0,
+      dropout: 0,
+    },
   },
   small: {
     model: { embedSize: 256, hiddenSize: 256, layers: 2, seed: 1 },
-    train: { batch: 32, steps: 1000, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 10000, qatSteps: 200, qatLearningRate: 0.0005, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 0, dropout: 0.3 },
+    train: {
+      batch: 32,
+      steps: 1000,
+      bptt: 35,
+      learningRate: 0.002,
+      clipNorm: 5,
+      vocabSize: 10000,
+      qatSteps: 200,
+      qatLearningRate: 0.0005,
+      calibrationBatches: 8,
+      evalTokens: 0,
+      sampledSoftmax: 0,
+      dropout: 0.3,
+    },
   },
   // the shipped model: tied embeddings (one 10,000 × 512 int8 table), about 20 epochs of Brown
   medium: {
     model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1, tied: 1 },
-    train: { batch: 32, steps: 14000, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 10000, qatSteps: 1500, qatLearningRate: 0.0002, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 0, dropout: 0.5, lrDecaySteps: 14000, lrFloor: 0.1 },
+    train: {
+      batch: 32,
+      steps: 14000,
+      bptt: 35,
+      learningRate: 0.002,
+      clipNorm: 5,
+      vocabSize: 10000,
+      qatSteps: 1500,
+      qatLearningRate: 0.0002,
+      calibrationBatches: 8,
+      evalTokens: 0,
+      sampledSoftmax: 0,
+      dropout: 0.5,
+      lrDecaySteps: 14000,
+      lrFloor: 0.1,
+    },
   },
   full: {
     model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1 },
-    train: { batch: 32, steps: 12000, bptt: 35, learningRate: 0.002, clipNorm: 5, vocabSize: 16000, qatSteps: 3000, qatLearningRate: 0.0003, calibrationBatches: 8, evalTokens: 0, sampledSoftmax: 2048, dropout: 0.4 },
+    train: {
+      batch: 32,
+      steps: 12000,
+      bptt: 35,
+      learningRate: 0.002,
+      clipNorm: 5,
+      vocabSize: 16000,
+      qatSteps: 3000,
+      qatLearningRate: 0.0003,
+      calibrationBatches: 8,
+      evalTokens: 0,
+      sampledSoftmax: 2048,
+      dropout: 0.4,
+    },
   },
 };
 
@@ -241,7 +295,11 @@ export function loadLmCheckpoint(dir: string): { model: LstmLanguageModel; meta:
 }
 
 /** `eval-qat`: perplexity of a checkpoint on the validation or test split. */
-export async function evalLmCheckpoint(dir: string, split: 'valid' | 'test', onProgress?: (p: TrainProgress) => void): Promise<{ task: 'lm-brown'; split: string; mode: string; perplexity: number; tokens: number }> {
+export async function evalLmCheckpoint(
+  dir: string,
+  split: 'valid' | 'test',
+  onProgress?: (p: TrainProgress) => void,
+): Promise<{ task: 'lm-brown'; split: string; mode: string; perplexity: number; tokens: number }> {
   await useWasmBackend();
   const { model, meta } = loadLmCheckpoint(dir);
   const data = loadBrownLm({ vocabSize: meta.train.vocabSize });

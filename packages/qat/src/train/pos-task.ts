@@ -42,7 +42,20 @@ export const POS_PRESETS: Record<string, { model: Omit<TaggerConfig, 'vocabSize'
   // the shipped model: spelling features for words outside the vocabulary, about 12 epochs
   medium: {
     model: { embedSize: 128, hiddenSize: 192, madNorm: 1, seed: 1, suffixes: 4, buckets: 4096, suffixDim: 32, shapeDim: 16 },
-    train: { batch: 32, steps: 18000, learningRate: 0.002, clipNorm: 5, vocabSize: 0, dropout: 0.4, qatSteps: 2000, qatLearningRate: 0.0002, calibrationBatches: 8, evalSentences: 0, lrDecaySteps: 18000, lrFloor: 0.05 },
+    train: {
+      batch: 32,
+      steps: 18000,
+      learningRate: 0.002,
+      clipNorm: 5,
+      vocabSize: 0,
+      dropout: 0.4,
+      qatSteps: 2000,
+      qatLearningRate: 0.0002,
+      calibrationBatches: 8,
+      evalSentences: 0,
+      lrDecaySteps: 18000,
+      lrFloor: 0.05,
+    },
   },
 };
 
@@ -140,7 +153,13 @@ function disposeInputs(ids: TaggerInputs): void {
 }
 
 /** Token accuracy of the tagger on sentences (float or QAT integer forward), overall and on tokens outside the word vocabulary. */
-export function evaluateTagger(model: BiLstmTagger, sentences: TaggedSentence[], words: Vocabulary, tags: Vocabulary, onProgress?: (p: TrainProgress) => void): { accuracy: number; tokens: number; oovAccuracy: number; oovTokens: number } {
+export function evaluateTagger(
+  model: BiLstmTagger,
+  sentences: TaggedSentence[],
+  words: Vocabulary,
+  tags: Vocabulary,
+  onProgress?: (p: TrainProgress) => void,
+): { accuracy: number; tokens: number; oovAccuracy: number; oovTokens: number } {
   const batches = new LengthBatches(sentences, 64, 0).batches;
   const k: TaggerQatConstants | null = model.quant ? model.qatConstants() : null;
   const spec = taggerFeatureSpec(model.config);
@@ -211,7 +230,10 @@ export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> 
         const { ids, tagIds } = encodeBatch(batches.at(step), words, tags, spec);
         tokens = tagIds.length;
         // tags unseen in training (-1) cannot be learned: they train toward tag 0 and count as errors in evaluation
-        const targets = tf.tensor1d(tagIds.map((t) => Math.max(t, 0)), 'int32');
+        const targets = tf.tensor1d(
+          tagIds.map((t) => Math.max(t, 0)),
+          'int32',
+        );
         const logits = mode === 'qat' ? model.forwardQat(ids, k!).logits : model.forwardFloat(ids, undefined, p.train.dropout, step + 1);
         const loss = crossEntropy(logits, targets);
         disposeInputs(ids);
@@ -242,7 +264,18 @@ export function loadPosCheckpoint(dir: string): { model: BiLstmTagger; words: Vo
   if (data.fingerprint !== ck.meta.dataFingerprint) throw new IntrnnError('ERR_CHECKPOINT', dir, 'was trained on different data (fingerprint differs)');
   const { words, tags } = posVocabularies(data, ck.meta.train.vocabSize);
   const c = ck.meta.config;
-  const model = new BiLstmTagger({ vocabSize: c.vocabSize, tagCount: c.tagCount, embedSize: c.embedSize, hiddenSize: c.hiddenSize, madNorm: c.madNorm, seed: c.seed, suffixes: c.suffixes ?? 0, buckets: c.buckets ?? 0, suffixDim: c.suffixDim ?? 0, shapeDim: c.shapeDim ?? 0 });
+  const model = new BiLstmTagger({
+    vocabSize: c.vocabSize,
+    tagCount: c.tagCount,
+    embedSize: c.embedSize,
+    hiddenSize: c.hiddenSize,
+    madNorm: c.madNorm,
+    seed: c.seed,
+    suffixes: c.suffixes ?? 0,
+    buckets: c.buckets ?? 0,
+    suffixDim: c.suffixDim ?? 0,
+    shapeDim: c.shapeDim ?? 0,
+  });
   loadWeights(model, ck);
   model.quant = ck.meta.quant;
   disposeCheckpoint(ck);
@@ -250,7 +283,11 @@ export function loadPosCheckpoint(dir: string): { model: BiLstmTagger; words: Vo
 }
 
 /** `eval-qat` of a tagging checkpoint: token accuracy on a split. */
-export async function evalPosCheckpoint(dir: string, split: 'valid' | 'test', onProgress?: (p: TrainProgress) => void): Promise<{ task: 'pos-brown'; split: string; mode: string } & ReturnType<typeof evaluateTagger>> {
+export async function evalPosCheckpoint(
+  dir: string,
+  split: 'valid' | 'test',
+  onProgress?: (p: TrainProgress) => void,
+): Promise<{ task: 'pos-brown'; split: string; mode: string } & ReturnType<typeof evaluateTagger>> {
   await useWasmBackend();
   const { model, words, tags, data, mode } = loadPosCheckpoint(dir);
   try {

@@ -59,7 +59,10 @@ export class CandidateSampler {
     return {
       sampled: tf.tensor1d(sampled, 'int32'),
       sampledLogQ: tf.tensor1d(Float32Array.from(sampled, (c) => this.logQ[c])),
-      targetLogQ: tf.tensor2d(Float32Array.from(targets, (t) => this.logQ[t]), [targets.length, 1]),
+      targetLogQ: tf.tensor2d(
+        Float32Array.from(targets, (t) => this.logQ[t]),
+        [targets.length, 1],
+      ),
       hits: tf.tensor2d(hits, [targets.length, sampled.length]),
     };
   }

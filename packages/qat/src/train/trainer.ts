@@ -256,7 +256,11 @@ export async function runTraining(task: TrainTask, opts: TrainerOptions): Promis
       tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
       if (!Number.isFinite(lastLoss)) {
         // stop before the optimizer's update reaches a checkpoint: the last one on disk stays good
-        throw new IntrnnError('ERR_TRAIN_DIVERGED', opts.outDir, `the loss of step ${step + 1} is ${lastLoss}: training diverged (lower the learning rate or resume from the last checkpoint, step ${savedStep})`);
+        throw new IntrnnError(
+          'ERR_TRAIN_DIVERGED',
+          opts.outDir,
+          `the loss of step ${step + 1} is ${lastLoss}: training diverged (lower the learning rate or resume from the last checkpoint, step ${savedStep})`,
+        );
       }
       if (initialLoss === null) initialLoss = lastLoss;
       tokens += task.tokens(step);

@@ -21,5 +21,5 @@ export function roundingDivide(a: number, b: number): number {
   while ((t + 1) * bb <= aa) t += 1;
   const r = aa - t * bb;
   const q = t + (2 * r >= bb ? 1 : 0);
-  return (a < 0) !== (b < 0) ? 0 - q : q; // 0 - q, not -q: never return -0
+  return a < 0 !== b < 0 ? 0 - q : q; // 0 - q, not -q: never return -0
 }

@@ -1,5 +1,23 @@
-import { AttributeType, decodeModel, elementTypeName, INTRNN_DOMAIN, INTRNN_OPS, INTRNN_OPSET_VERSION, IntrnnError, modelMetadata, OP_SIGNATURES, readTensor, STANDARD_OPS, toNumber, type IAttributeProto, type InputSignature, type IntrnnOpName, type ModelMetadata, type Tensor } from '@intrnn/format';
-import { selectKernel, type KernelInstance } from './registry.js';
+import {
+  AttributeType,
+  decodeModel,
+  elementTypeName,
+  INTRNN_DOMAIN,
+  INTRNN_OPS,
+  INTRNN_OPSET_VERSION,
+  IntrnnError,
+  modelMetadata,
+  OP_SIGNATURES,
+  readTensor,
+  STANDARD_OPS,
+  toNumber,
+  type IAttributeProto,
+  type InputSignature,
+  type IntrnnOpName,
+  type ModelMetadata,
+  type Tensor,
+} from '@intrnn/format';
+import { candidateKernels, createKernel, type KernelInstance } from './registry.js';
 import { RunArena } from './arena.js';
 import './builtin-kernels.js';
 
@@ -69,6 +87,8 @@ export class IntrnnModel {
   /** Constant tensors by name. */
   readonly initializers: ReadonlyMap<string, Tensor>;
   private readonly plan: PlannedNode[];
+  /** Nodes whose preferred backend could not build their kernel, and why (the next backend serves them). */
+  readonly fallbacks: { node: string; backend: string; reason: string }[] = [];
   /** Bytes of outputs the last run allocated: the size of the next run's arena. */
   private arenaBytes = 0;
 
@@ -77,7 +97,8 @@ export class IntrnnModel {
     const graph = model.graph;
     if (!graph) throw new IntrnnError('ERR_MODEL_GRAPH', 'graph', 'is missing');
     this.metadata = modelMetadata(model);
-    if (this.metadata.numerics !== 'integer') throw new IntrnnError('ERR_MODEL_UNSUPPORTED', 'metadata.numerics', `is '${this.metadata.numerics}': runtime-core runs integer models; run float32 files with ONNX Runtime`);
+    if (this.metadata.numerics !== 'integer')
+      throw new IntrnnError('ERR_MODEL_UNSUPPORTED', 'metadata.numerics', `is '${this.metadata.numerics}': runtime-core runs integer models; run float32 files with ONNX Runtime`);
     const opset = (model.opsetImport ?? []).find((o) => o.domain === INTRNN_DOMAIN);
     if (!opset || toNumber(opset.version) !== INTRNN_OPSET_VERSION) {
       throw new IntrnnError('ERR_MODEL_VERSION', `opset_import.${INTRNN_DOMAIN}`, `is ${opset ? toNumber(opset.version) : 'missing'}; this runtime implements version ${INTRNN_OPSET_VERSION}`);
@@ -89,7 +110,10 @@ export class IntrnnModel {
       inits.set(name, readTensor(t, `initializer ${name}`));
     }
     this.initializers = inits;
-    const valueSpec = (v: { name?: string | null; type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null }, kind: string): ValueSpec => {
+    const valueSpec = (
+      v: { name?: string | null; type?: { tensorType?: { elemType?: number | null; shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null },
+      kind: string,
+    ): ValueSpec => {
       const name = v.name ?? '';
       const tt = v.type?.tensorType;
       const type = elementTypeName(tt?.elemType);
@@ -114,8 +138,10 @@ export class IntrnnModel {
         (sig.inputs as readonly InputSignature[]).forEach((spec, i) => {
           if (i >= inputs.length) return;
           const constant = inits.has(inputs[i]);
-          if (spec.role === 'constant' && !constant) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' must be a constant initializer (a ${spec.type} ${spec.pwl ? 'PWL table' : 'weight or parameter'})`);
-          if (spec.role === 'runtime' && constant && !spec.name.startsWith('initial_')) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' is a constant, but this input is an activation computed at run time`);
+          if (spec.role === 'constant' && !constant)
+            throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' must be a constant initializer (a ${spec.type} ${spec.pwl ? 'PWL table' : 'weight or parameter'})`);
+          if (spec.role === 'runtime' && constant && !spec.name.startsWith('initial_'))
+            throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' is a constant, but this input is an activation computed at run time`);
         });
       }
       const outputs = n.output ?? [];
@@ -124,8 +150,10 @@ export class IntrnnModel {
         defined.add(o);
       }
       const attributes = Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', attributeValue(a, `node ${name}.${a.name}`)]));
-      const entry = selectKernel(op, `node ${name}`, options.backends ?? (options.backend ? [options.backend] : undefined));
-      const kernel = entry.create({ name, op, constants: inputs.map((i) => inits.get(i) ?? null), attributes });
+      const candidates = candidateKernels(op, `node ${name}`, options.backends ?? (options.backend ? [options.backend] : undefined));
+      const { entry, kernel } = createKernel(candidates, { name, op, constants: inputs.map((i) => inits.get(i) ?? null), attributes }, (backend, reason) =>
+        this.fallbacks.push({ node: name, backend, reason }),
+      );
       return { name, op, backend: entry.backend, inputs, outputs, kernel, signature: sig };
     });
     for (const o of this.outputs) if (!defined.has(o.name)) throw new IntrnnError('ERR_MODEL_GRAPH', `output '${o.name}'`, 'is produced by no node');
@@ -145,9 +173,10 @@ export class IntrnnModel {
     for (const name of Object.keys(m.pwlTables)) if (!tables.has(name)) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'names no PWL table input of the graph');
     for (const l of m.layers) {
       const node = this.plan.find((n) => n.name === l.node);
-      if (!node || node.op !== 'IntLSTM') throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, 'names no IntLSTM node of the graph');
+      if (node?.op !== 'IntLSTM') throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, 'names no IntLSTM node of the graph');
       const w = this.initializers.get(node.inputs[1]);
-      if (!w || w.dims[0] !== 4 * l.hiddenSize || w.dims[1] !== l.inputSize) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, `describes a [${4 * l.hiddenSize}, ${l.inputSize}] weight; the file has ${JSON.stringify(w?.dims ?? null)}`);
+      if (!w || w.dims[0] !== 4 * l.hiddenSize || w.dims[1] !== l.inputSize)
+        throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, `describes a [${4 * l.hiddenSize}, ${l.inputSize}] weight; the file has ${JSON.stringify(w?.dims ?? null)}`);
     }
   }
 
@@ -226,7 +255,10 @@ export class IntrnnModel {
   private execute(values: Map<string, Tensor>): void {
     const arena = new RunArena(this.arenaBytes);
     for (const node of this.plan) {
-      const outs = node.kernel.run(node.inputs.map((i) => values.get(i) ?? this.initializers.get(i)!), arena);
+      const outs = node.kernel.run(
+        node.inputs.map((i) => values.get(i) ?? this.initializers.get(i)!),
+        arena,
+      );
       node.outputs.forEach((o, i) => values.set(o, outs[i]));
     }
     this.arenaBytes = arena.requested;

@@ -1,4 +1,4 @@
-import { IntrnnError } from '@intrnn/format';
+import { IntrnnError, isIntrnnError } from '@intrnn/format';
 import type { Tensor } from '@intrnn/format';
 import type { OutputAllocator } from './arena.js';
 
@@ -29,9 +29,10 @@ export interface KernelEntry {
 const registry = new Map<string, KernelEntry[]>();
 let referenceOnly = false;
 
-/** Register a kernel for an op (keyed by op and backend; re-registering a pair replaces it). */
+/** Register a kernel for an op. A second kernel for the same (op, backend) pair is refused: two would be ambiguous. */
 export function registerKernel(entry: KernelEntry): void {
-  const list = (registry.get(entry.op) ?? []).filter((e) => e.backend !== entry.backend);
+  const list = registry.get(entry.op) ?? [];
+  if (list.some((e) => e.backend === entry.backend)) throw new IntrnnError('ERR_REGISTRY', `${entry.op}/${entry.backend}`, 'a kernel is already registered for this op and backend');
   list.push(entry);
   list.sort((a, b) => b.priority - a.priority);
   registry.set(entry.op, list);
@@ -53,14 +54,39 @@ export function kernelsFor(op: string): readonly KernelEntry[] {
 }
 
 /**
- * The kernel that serves an op: with `backends`, the first of those backends that has one (a
- * preference list, e.g. ['native', 'core', 'reference']); else the reference one under
- * {@link useReference}, else the highest priority.
+ * The kernels that may serve an op, in order of preference: with `backends`, those backends' kernels
+ * in that order (e.g. ['native', 'core', 'reference']); else the reference one under
+ * {@link useReference}, else every kernel by priority.
  */
-export function selectKernel(op: string, where: string, backends?: readonly string[]): KernelEntry {
+export function candidateKernels(op: string, where: string, backends?: readonly string[]): KernelEntry[] {
   const list = kernelsFor(op);
   const want = backends ?? (referenceOnly ? ['reference'] : undefined);
-  const hit = want ? want.map((b) => list.find((e) => e.backend === b)).find((e) => e !== undefined) : list[0];
-  if (!hit) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', where, `op ${op} has no kernel${want ? ` on backend ${want.map((b) => `'${b}'`).join(' or ')}` : ''}`);
-  return hit;
+  const hits = want ? want.map((b) => list.find((e) => e.backend === b)).filter((e): e is KernelEntry => e !== undefined) : [...list];
+  if (hits.length === 0) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', where, `op ${op} has no kernel${want ? ` on backend ${want.map((b) => `'${b}'`).join(' or ')}` : ''}`);
+  return hits;
+}
+
+/** The preferred kernel of an op ({@link candidateKernels}' first). */
+export function selectKernel(op: string, where: string, backends?: readonly string[]): KernelEntry {
+  return candidateKernels(op, where, backends)[0];
+}
+
+/**
+ * Build a node's kernel on the first candidate whose `create` succeeds. A candidate that fails for
+ * a reason of its own (its backend's error, e.g. an addon limit) gives way to the next, and the
+ * reason is recorded; a typed error about the model itself is raised at once, so every backend
+ * refuses a bad file the same way.
+ */
+export function createKernel(candidates: readonly KernelEntry[], node: NodeSpec, onFallback: (backend: string, reason: string) => void): { entry: KernelEntry; kernel: KernelInstance } {
+  for (let i = 0; i < candidates.length; i++) {
+    try {
+      return { entry: candidates[i], kernel: candidates[i].create(node) };
+    } catch (e) {
+      const last = i === candidates.length - 1;
+      const modelError = isIntrnnError(e) && e.code !== 'ERR_NATIVE' && e.code !== 'ERR_BACKEND';
+      if (last || modelError) throw e;
+      onFallback(candidates[i].backend, e instanceof Error ? e.message : String(e));
+    }
+  }
+  throw new IntrnnError('ERR_MODEL_UNSUPPORTED', node.name, 'no kernel'); // unreachable: the loop returns or throws
 }

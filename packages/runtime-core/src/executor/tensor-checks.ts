@@ -1,4 +1,4 @@
-import { decodePwl, inputCounts, inputIndex, IntrnnError, type PwlTable, type Tensor } from '@intrnn/format';
+import { decodePwl, encodePwl, inputCounts, inputIndex, IntrnnError, type PwlTable, type Tensor } from '@intrnn/format';
 import { validatePwlTable } from '../kernels/pwl-eval.js';
 import type { LstmCellParams } from '../kernels/lstm-step.js';
 import type { MadNormParams } from '../kernels/mad-norm.js';
@@ -94,4 +94,50 @@ export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): Lstm
     multOut: out[0],
     shiftOut: out[1],
   };
+}
+
+/** A PWL table as its two tensors (encodePwl's layout), named by the input and `${input}_params`. */
+export function pwlTensors(input: string, t: PwlTable): Record<string, Tensor> {
+  const e = encodePwl(t);
+  return { [input]: { type: 'int32', dims: [3, e.knots], data: e.table }, [`${input}_params`]: { type: 'int32', dims: [4], data: e.params } };
+}
+
+/**
+ * The constant inputs of an IntLSTM node for a cell, by input name (the inverse of
+ * {@link lstmParamsFromTensors}): what the converter writes and the conformance cases hold.
+ */
+export function lstmTensors(p: LstmCellParams): Record<string, Tensor> {
+  const H = p.hiddenSize;
+  const H4 = 4 * H;
+  const multipliers = new Int32Array(2 * H4);
+  multipliers.set(p.multX, 0);
+  multipliers.set(p.multH, H4);
+  const shifts = new Int8Array(2 * H4); // shifts are at most 63: int8 keeps the file small
+  shifts.set(p.shiftX, 0);
+  shifts.set(p.shiftH, H4);
+  const out: Record<string, Tensor> = {
+    W: { type: 'int8', dims: [H4, p.inputSize], data: p.wx },
+    R: { type: 'int8', dims: [H4, H], data: p.wh },
+    B: { type: 'int32', dims: [H4], data: p.bias },
+    multipliers: { type: 'int32', dims: [2, H4], data: multipliers },
+    shifts: { type: 'int8', dims: [2, H4], data: shifts },
+    out_rescale: { type: 'int32', dims: [3], data: Int32Array.from([p.multOut, p.shiftOut, p.cellFracBits]) },
+    ...pwlTensors('sigmoid', p.sigmoid),
+    ...pwlTensors('tanh_gate', p.tanhGate),
+    ...pwlTensors('tanh_cell', p.tanhCell),
+  };
+  if (p.norm) {
+    const gamma = new Int16Array(H4);
+    const beta = new Int32Array(H4);
+    const params = new Int32Array(16);
+    p.norm.forEach((g, i) => {
+      gamma.set(g.gamma, i * H);
+      beta.set(g.beta, i * H);
+      params.set([g.normFracBits, g.multiplier, g.shift, g.outBits], i * 4);
+    });
+    out.norm_gamma = { type: 'int16', dims: [4, H], data: gamma };
+    out.norm_beta = { type: 'int32', dims: [4, H], data: beta };
+    out.norm_params = { type: 'int32', dims: [4, 4], data: params };
+  }
+  return out;
 }

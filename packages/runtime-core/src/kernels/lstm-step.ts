@@ -50,7 +50,12 @@ export function lstmStepReference(p: LstmCellParams, x: Int8Array, h: Int8Array,
   checkLength('lstm.x', x, D);
   checkLength('lstm.h', h, H);
   checkLength('lstm.c', c, H);
-  for (const [name, a] of [['multX', p.multX], ['shiftX', p.shiftX], ['multH', p.multH], ['shiftH', p.shiftH]] as const) {
+  for (const [name, a] of [
+    ['multX', p.multX],
+    ['shiftX', p.shiftX],
+    ['multH', p.multH],
+    ['shiftH', p.shiftH],
+  ] as const) {
     checkLength(`lstm.${name}`, a, 4 * H);
   }
   if (!(p.cellFracBits >= 0 && p.cellFracBits <= 15)) {

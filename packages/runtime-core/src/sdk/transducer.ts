@@ -38,7 +38,8 @@ export class G2pCodec {
   constructor(meta: ModelMetadata) {
     requireKind(meta, 'transducer');
     const out = meta.vocabularies.output;
-    if (!out || meta.vocabularies.sequenceStart === undefined || meta.vocabularies.sentenceEnd === undefined) throw new IntrnnError('ERR_MODEL_METADATA', 'metadata.vocabularies', 'a transducer needs output symbols with start and end');
+    if (!out || meta.vocabularies.sequenceStart === undefined || meta.vocabularies.sentenceEnd === undefined)
+      throw new IntrnnError('ERR_MODEL_METADATA', 'metadata.vocabularies', 'a transducer needs output symbols with start and end');
     this.letters = meta.vocabularies.input;
     this.phonemes = out;
     this.letterIds = new Map(this.letters.map((l, i) => [l, i]));

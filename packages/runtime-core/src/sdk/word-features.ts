@@ -29,7 +29,10 @@ export function wordShape(word: string): number {
   const letters = [...word].filter((ch) => LETTER.test(ch));
   const upper = letters.filter(isUpper).length;
   // capitalized: each hyphen-separated part is capitalized or lower case, the first capitalized (Anglo-Saxon, Fulton, I)
-  const parts = word.split('-').map((p) => [...p].filter((ch) => LETTER.test(ch))).filter((p) => p.length > 0);
+  const parts = word
+    .split('-')
+    .map((p) => [...p].filter((ch) => LETTER.test(ch)))
+    .filter((p) => p.length > 0);
   const capitalized = isUpper(parts[0][0]) && parts.every((p) => p.slice(1).every((ch) => !isUpper(ch)));
   const kase = upper === 0 ? 0 : upper === letters.length && letters.length > 1 ? 2 : capitalized ? 1 : 3;
   return kase + (word.includes('-') ? 4 : 0);

@@ -123,9 +123,15 @@ export interface OMadNorm {
 export function oMadNorm(x: ArrayLike<number>, p: OMadNorm): bigint[] {
   const n = BigInt(x.length);
   const xs = Array.from(x, BigInt);
-  const mu = oRoundDiv(xs.reduce((a, b) => a + b, 0n), n);
+  const mu = oRoundDiv(
+    xs.reduce((a, b) => a + b, 0n),
+    n,
+  );
   const d = xs.map((v) => v - mu);
-  let mad = oRoundDiv(d.reduce((a, b) => a + (b < 0n ? -b : b), 0n), n);
+  let mad = oRoundDiv(
+    d.reduce((a, b) => a + (b < 0n ? -b : b), 0n),
+    n,
+  );
   if (mad < 1n) mad = 1n;
   const inv = oRoundDiv(1n << 23n, mad);
   return d.map((dj, j) => {

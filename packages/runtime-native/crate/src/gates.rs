@@ -38,6 +38,7 @@ unsafe fn body_avx2(ax: &[i32], ah: &[i32], mx: &[i64], sx: &[u64], mh: &[i64], 
 }
 
 /// z[r] for every gate row, on the given path (slices at least z.len() long).
+#[allow(clippy::too_many_arguments)]
 pub fn gates(path: Path, ax: &[i32], ah: &[i32], mx: &[i64], sx: &[u64], mh: &[i64], sh: &[u64], z: &mut [i64]) {
     match path {
         #[cfg(target_arch = "x86_64")]

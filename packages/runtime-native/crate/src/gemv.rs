@@ -73,14 +73,14 @@ pub struct Packed {
 
 impl Packed {
     pub fn new(w: &[i8], rows: usize, cols: usize) -> Packed {
-        let stride = cols.div_ceil(PAD).max(1) * PAD;
+        let stride = ((cols + PAD - 1) / PAD).max(1) * PAD;
         let mut p = vec![0i8; rows * stride];
         let mut row_sums = vec![0i32; rows];
         for r in 0..rows {
             p[r * stride..r * stride + cols].copy_from_slice(&w[r * cols..(r + 1) * cols]);
             row_sums[r] = w[r * cols..(r + 1) * cols].iter().map(|&v| v as i32).sum();
         }
-        let blocks = rows.div_ceil(16);
+        let blocks = (rows + 15) / 16;
         let mut blocked = vec![0i8; blocks * 16 * stride];
         for r in 0..rows {
             let (b, lane) = (r / 16, r % 16);
@@ -126,13 +126,13 @@ impl Packed {
     }
 
     fn gemv_scalar(&self, x: &[i8], out: &mut [i32]) {
-        for r in 0..self.rows {
+        for (r, o) in out.iter_mut().enumerate().take(self.rows) {
             let row = &self.w[r * self.stride..r * self.stride + self.cols];
             let mut acc = 0i32;
             for (w, v) in row.iter().zip(x) {
                 acc = acc.wrapping_add(*w as i32 * *v as i32);
             }
-            out[r] = acc;
+            *o = acc;
         }
     }
 
@@ -140,7 +140,7 @@ impl Packed {
     #[target_feature(enable = "avx2")]
     unsafe fn gemv_avx2(&self, x: &[i8], out: &mut [i32]) {
         use std::arch::x86_64::*;
-        for r in 0..self.rows {
+        for (r, o) in out.iter_mut().enumerate().take(self.rows) {
             let row = self.w.as_ptr().add(r * self.stride);
             let mut acc = _mm256_setzero_si256();
             let mut j = 0;
@@ -154,7 +154,7 @@ impl Packed {
             let s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
             let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
             let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
-            out[r] = _mm_cvtsi128_si32(s);
+            *o = _mm_cvtsi128_si32(s);
         }
     }
 
@@ -164,8 +164,9 @@ impl Packed {
         use std::arch::x86_64::*;
         // dpbusd multiplies unsigned by signed bytes: feed x + 128 (x xor 0x80) and subtract
         // 128 · Σ w per row afterwards; padded columns hold w = 0 and add nothing
-        let quads: Vec<i32> = x[..self.stride].chunks_exact(4).map(|c| i32::from_le_bytes([c[0] ^ 0x80u8 as i8, c[1] ^ 0x80u8 as i8, c[2] ^ 0x80u8 as i8, c[3] ^ 0x80u8 as i8].map(|v| v as u8))).collect();
-        let blocks = self.rows.div_ceil(16);
+        let quads: Vec<i32> =
+            x[..self.stride].chunks_exact(4).map(|c| i32::from_le_bytes([c[0] ^ 0x80u8 as i8, c[1] ^ 0x80u8 as i8, c[2] ^ 0x80u8 as i8, c[3] ^ 0x80u8 as i8].map(|v| v as u8))).collect();
+        let blocks = (self.rows + 15) / 16;
         let mut lanes = [0i32; 16];
         for b in 0..blocks {
             let base = self.blocked.as_ptr().add(b * 16 * self.stride);

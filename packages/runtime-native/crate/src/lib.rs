@@ -2,6 +2,10 @@
 //! kernels (docs/integer-semantics.md). No crate dependencies: the Node-API functions are declared
 //! in `napi.rs`. Kernels are created once per model node (weights packed, bounds proven) and kept in
 //! a handle table, so JavaScript never holds a raw pointer.
+//!
+//! The kernels also build with Debian's rustc 1.63 (the wasm32 and aarch64 targets), so they use
+//! nothing newer: no `div_ceil`, no `let … else`.
+#![allow(clippy::manual_div_ceil)]
 
 pub mod arith;
 pub mod gates;
@@ -19,7 +23,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Mutex;
 
 enum Kernel {
-    Lstm(Lstm),
+    Lstm(Box<Lstm>),
     Dense(Dense),
     Attention(Attention),
 }
@@ -110,7 +114,7 @@ unsafe extern "C" fn lstm_create(env: napi_env, cb: napi_callback_info) -> napi_
         let tables = [c.slice_any::<i32>(8, "sigmoid")?, c.slice_any::<i32>(9, "tanhGate")?, c.slice_any::<i32>(10, "tanhCell")?];
         let norm = if c.is_absent(11) { None } else { Some(c.slice_any::<i32>(11, "norm")?) };
         let k = Lstm::new(wx, wh, bias, mults, shifts, out, d, h, tables, norm)?;
-        Ok(c.int32(store(Kernel::Lstm(k))))
+        Ok(c.int32(store(Kernel::Lstm(Box::new(k)))))
     })
 }
 
@@ -120,7 +124,10 @@ unsafe extern "C" fn lstm_run(env: napi_env, cb: napi_callback_info) -> napi_val
         let handle = c.int(0, "handle")?;
         let (b, t, reverse) = (c.size(2, "batch")?, c.size(3, "time")?, c.int(4, "reverse")? != 0);
         with_kernel(handle, |k| {
-            let Kernel::Lstm(l) = k else { return Err("handle is not an LSTM".into()) };
+            let l = match k {
+                Kernel::Lstm(l) => l,
+                _ => return Err("handle is not an LSTM".into()),
+            };
             let x = c.slice::<i8>(1, "x", b * t * l.d)?;
             let h0 = c.slice::<i8>(5, "h0", b * l.h)?;
             let c0 = c.slice::<i16>(6, "c0", b * l.h)?;
@@ -150,7 +157,10 @@ unsafe extern "C" fn dense_run(env: napi_env, cb: napi_callback_info) -> napi_va
         let handle = c.int(0, "handle")?;
         let r = c.size(2, "rows")?;
         with_kernel(handle, |k| {
-            let Kernel::Dense(d) = k else { return Err("handle is not a dense layer".into()) };
+            let d = match k {
+                Kernel::Dense(d) => d,
+                _ => return Err("handle is not a dense layer".into()),
+            };
             let x = c.slice::<i8>(1, "x", r * d.cols())?;
             let out = c.slice_mut::<i32>(3, "out", r * d.rows())?;
             d.run(path(), x, r, out);
@@ -178,7 +188,10 @@ unsafe extern "C" fn attention_run(env: napi_env, cb: napi_callback_info) -> nap
             return Err("no keys".into());
         }
         with_kernel(handle, |k| {
-            let Kernel::Attention(a) = k else { return Err("handle is not an attention".into()) };
+            let a = match k {
+                Kernel::Attention(a) => a,
+                _ => return Err("handle is not an attention".into()),
+            };
             let q = c.slice::<i8>(1, "q", b * t * d)?;
             let keys = c.slice::<i8>(2, "k", b * s * d)?;
             let out = c.slice_mut::<i8>(7, "out", b * t * d)?;
@@ -239,8 +252,32 @@ mod tests {
             // 1-2 blocks of 16 rows, and odd and even block counts past the pair loop
             for &rows in &[1usize, 3, 17, 33, 64, 65] {
                 for extreme in [false, true] {
-                    let w: Vec<i8> = (0..rows * cols).map(|i| if extreme { if i % 2 == 0 { -128 } else { 127 } } else { lcg(&mut seed) }).collect();
-                    let x: Vec<i8> = (0..cols).map(|i| if extreme { if i % 3 == 0 { 127 } else { -128 } } else { lcg(&mut seed) }).collect();
+                    let w: Vec<i8> = (0..rows * cols)
+                        .map(|i| {
+                            if extreme {
+                                if i % 2 == 0 {
+                                    -128
+                                } else {
+                                    127
+                                }
+                            } else {
+                                lcg(&mut seed)
+                            }
+                        })
+                        .collect();
+                    let x: Vec<i8> = (0..cols)
+                        .map(|i| {
+                            if extreme {
+                                if i % 3 == 0 {
+                                    127
+                                } else {
+                                    -128
+                                }
+                            } else {
+                                lcg(&mut seed)
+                            }
+                        })
+                        .collect();
                     let bias: Vec<i32> = (0..rows).map(|r| r as i32 * 1000 - 7).collect();
                     let p = Packed::new(&w, rows, cols);
                     let mut xb = Vec::new();
@@ -306,9 +343,7 @@ mod tests {
             };
             let sx: Vec<u64> = (0..n).map(|i| shift(i, &mut seed, &mut big)).collect();
             let sh: Vec<u64> = (0..n).map(|i| shift(i + 3, &mut seed, &mut big)).collect();
-            let want: Vec<i64> = (0..n)
-                .map(|r| sat(sat(apply_multiplier(ax[r] as i64, mx[r], sx[r] as u32), 24) + sat(apply_multiplier(ah[r] as i64, mh[r], sh[r] as u32), 24), 16))
-                .collect();
+            let want: Vec<i64> = (0..n).map(|r| sat(sat(apply_multiplier(ax[r] as i64, mx[r], sx[r] as u32), 24) + sat(apply_multiplier(ah[r] as i64, mh[r], sh[r] as u32), 24), 16)).collect();
             for path in [Path::Scalar, Path::Avx2, Path::Vnni, Path::Neon] {
                 if !path.available() {
                     continue;

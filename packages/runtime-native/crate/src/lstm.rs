@@ -161,7 +161,8 @@ impl Lstm {
                     let o = self.sigmoid.eval(z[3 * h + u]);
                     let c = sat(rshr(f * cs[u], 15) + rshr(i * g, self.cell_shift), 16);
                     cs[u] = c;
-                    hs[u] = sat(apply_multiplier(rshr(o * self.tanh_cell.eval16(c), 15), self.mult_out, self.shift_out), 8) as i8; // c is int16
+                    hs[u] = sat(apply_multiplier(rshr(o * self.tanh_cell.eval16(c), 15), self.mult_out, self.shift_out), 8) as i8;
+                    // c is int16
                 }
                 y[(bi * t + ti) * h..(bi * t + ti + 1) * h].copy_from_slice(&hs);
             }

@@ -2,7 +2,8 @@
 //! here), and safe wrappers: every argument's type and length is checked before memory is touched.
 #![allow(non_camel_case_types)]
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_void, CString};
+use std::os::raw::c_char;
 use std::ptr;
 
 #[repr(C)]

@@ -154,11 +154,7 @@ pub unsafe extern "C" fn dense_xent_train(env: napi_env, cb: napi_callback_info)
             return Err(format!("target {} is {}, outside [0, {})", bad, targets[bad], v));
         }
         let scale = c.number(5, "scale")? as f32;
-        let grads = if c.is_absent(6) {
-            None
-        } else {
-            Some((c.slice_mut::<f32>(6, "dx", n * k)?, c.slice_mut::<f32>(7, "dw", v * k)?, c.slice_mut::<f32>(8, "db", v)?))
-        };
+        let grads = if c.is_absent(6) { None } else { Some((c.slice_mut::<f32>(6, "dx", n * k)?, c.slice_mut::<f32>(7, "dw", v * k)?, c.slice_mut::<f32>(8, "db", v)?)) };
         Ok(c.double(dense_xent(isa(), threads, n, k, v, x, w, bias, targets, scale, grads)))
     })
 }

@@ -1,4 +1,4 @@
-import { IntrnnError, type Tensor } from '@intrnn/format';
+import { IntrnnError } from '@intrnn/format';
 import type { KernelEntry } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
 
@@ -24,7 +24,10 @@ export const concatKernel: KernelEntry = {
         const inner = inputs[0].dims.slice(axis + 1).reduce((a, b) => a * b, 1);
         const dims = [...inputs[0].dims];
         dims[axis] = inputs.reduce((s, t) => s + t.dims[axis], 0);
-        const out = alloc.alloc(inputs[0].data.constructor as Int8ArrayConstructor, dims.reduce((a, b) => a * b, 1));
+        const out = alloc.alloc(
+          inputs[0].data.constructor as Int8ArrayConstructor,
+          dims.reduce((a, b) => a * b, 1),
+        );
         let offset = 0;
         for (let o = 0; o < outer; o++) {
           for (const t of inputs) {

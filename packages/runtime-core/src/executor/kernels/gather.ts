@@ -1,4 +1,4 @@
-import { IntrnnError, type Tensor } from '@intrnn/format';
+import { IntrnnError } from '@intrnn/format';
 import type { KernelEntry } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
 

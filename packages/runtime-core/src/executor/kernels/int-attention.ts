@@ -18,7 +18,10 @@ export function attentionParamsFromTensors(c: (Tensor | null)[], where: string):
 
 /** Check IntAttention's queries [B, T, D] and keys [B, S, D] (int8, S ≥ 1). */
 export function checkAttentionInputs(q: Tensor, k: Tensor, name: string): { B: number; T: number; S: number; D: number } {
-  for (const [t, n] of [[q, 'Q'], [k, 'K']] as const) {
+  for (const [t, n] of [
+    [q, 'Q'],
+    [k, 'K'],
+  ] as const) {
     if (t.type !== 'int8' || t.dims.length !== 3) throw new IntrnnError('ERR_SHAPE', `${name}.${n}`, `is ${t.type} ${JSON.stringify(t.dims)}, expected int8 [batch, length, dim]`);
   }
   const [B, T, D] = q.dims;

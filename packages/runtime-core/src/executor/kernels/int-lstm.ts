@@ -108,7 +108,10 @@ export const intLstmCore: KernelEntry = {
     lstmKernel(node, (p) => {
       const { inputSize: D, hiddenSize: H } = p;
       const H4 = 4 * H;
-      for (const [w, cols, bias, name] of [[p.wx, D, p.bias, 'W'], [p.wh, H, undefined, 'R']] as const) {
+      for (const [w, cols, bias, name] of [
+        [p.wx, D, p.bias, 'W'],
+        [p.wh, H, undefined, 'R'],
+      ] as const) {
         const bound = accumulatorBound(w, H4, cols, bias);
         if (bound > 2 ** 31 - 1) throw new IntrnnError('ERR_OVERFLOW', `${node.name}.${name}`, `worst-case accumulator ${bound} exceeds int32`);
       }

@@ -141,7 +141,23 @@ fn sigmoid(x: f32) -> f32 {
 
 /// Forward over the sequence: ys [B, T, H], final states, and the cache for `backward`.
 #[allow(clippy::too_many_arguments)]
-pub fn forward(isa: Isa, threads: usize, dm: Dims, cell: &Cell, norm: Option<&Norm>, x: &[f32], wx: &[f32], wh: &[f32], bias: &[f32], h0: &[f32], c0: &[f32], ys: &mut [f32], h_t: &mut [f32], c_t: &mut [f32], cache: &mut [f32]) {
+pub fn forward(
+    isa: Isa,
+    threads: usize,
+    dm: Dims,
+    cell: &Cell,
+    norm: Option<&Norm>,
+    x: &[f32],
+    wx: &[f32],
+    wh: &[f32],
+    bias: &[f32],
+    h0: &[f32],
+    c0: &[f32],
+    ys: &mut [f32],
+    h_t: &mut [f32],
+    c_t: &mut [f32],
+    cache: &mut [f32],
+) {
     let Dims { b, t, d, h } = dm;
     let h4 = 4 * h;
     let n = dm.rows();
@@ -158,7 +174,9 @@ pub fn forward(isa: Isa, threads: usize, dm: Dims, cell: &Cell, norm: Option<&No
     };
     // the integer MadNorm of each gate, from the (integer-valued) γ and β of this call
     let int_norms: Option<Vec<MadNorm>> = norm.and_then(|nm| {
-        nm.int.map(|(k, m, sh)| (0..4).map(|g| MadNorm::new(nm.gamma[g * h..(g + 1) * h].iter().map(|&v| v as i64).collect(), nm.beta[g * h..(g + 1) * h].iter().map(|&v| v as i64).collect(), k, m, sh, 16)).collect())
+        nm.int.map(|(k, m, sh)| {
+            (0..4).map(|g| MadNorm::new(nm.gamma[g * h..(g + 1) * h].iter().map(|&v| v as i64).collect(), nm.beta[g * h..(g + 1) * h].iter().map(|&v| v as i64).collect(), k, m, sh, 16)).collect()
+        })
     });
     let mut zf = vec![0f32; h4];
     let mut zi = vec![0i64; h4];
@@ -290,7 +308,15 @@ fn mad_norm_backward(dy: &mut [f32], xpre: &[f32], gamma: &[f32], nm: &Norm, dga
     let h = dy.len() as f32;
     let mean = xpre.iter().sum::<f32>() / h;
     let m = xpre.iter().map(|v| (v - mean).abs()).sum::<f32>() / h + nm.eps;
-    let sign = |v: f32| if v > 0.0 { 1.0 } else if v < 0.0 { -1.0 } else { 0.0 };
+    let sign = |v: f32| {
+        if v > 0.0 {
+            1.0
+        } else if v < 0.0 {
+            -1.0
+        } else {
+            0.0
+        }
+    };
     let (mut mg, mut mgd, mut ms) = (0f32, 0f32, 0f32);
     for u in 0..dy.len() {
         let d = xpre[u] - mean;
@@ -312,19 +338,35 @@ fn mad_norm_backward(dy: &mut [f32], xpre: &[f32], gamma: &[f32], nm: &Norm, dga
 /// Gradients of one layer given dL/dys [B, T, H] and the cache of its forward pass: dx [B, T, D],
 /// dWx [D, 4H], dWh [H, 4H], dbias [4H], dh0 and dc0 [B, H], and with MadNorm dγ, dβ [4, H].
 #[allow(clippy::too_many_arguments)]
-pub fn backward(isa: Isa, threads: usize, dm: Dims, cell: &Cell, norm: Option<(&Norm, &mut [f32], &mut [f32])>, x: &[f32], wx: &[f32], wh: &[f32], h0: &[f32], ys: &[f32], cache: &[f32], dys: &[f32], dx: &mut [f32], dwx: &mut [f32], dwh: &mut [f32], dbias: &mut [f32], dh0: &mut [f32], dc0: &mut [f32]) {
+pub fn backward(
+    isa: Isa,
+    threads: usize,
+    dm: Dims,
+    cell: &Cell,
+    norm: Option<(&Norm, &mut [f32], &mut [f32])>,
+    x: &[f32],
+    wx: &[f32],
+    wh: &[f32],
+    h0: &[f32],
+    ys: &[f32],
+    cache: &[f32],
+    dys: &[f32],
+    dx: &mut [f32],
+    dwx: &mut [f32],
+    dwh: &mut [f32],
+    dbias: &mut [f32],
+    dh0: &mut [f32],
+    dc0: &mut [f32],
+) {
     let Dims { b, t, d, h } = dm;
     let h4 = 4 * h;
     let n = dm.rows();
     let [p_act, p_dact, p_mz, p_cprev, p_tau, p_dtau, p_mc, p_kh, p_xpre] = dm.planes();
     let (alpha, beta, rx, rh): (f32, f32, Vec<f32>, Vec<f32>) = match cell {
         Cell::Float => (1.0, 1.0, vec![1.0; h4], vec![1.0; h4]),
-        Cell::Qat(q) => (
-            2f32.powi(-15),
-            2f32.powi(-(30 - q.cell_frac_bits)),
-            (0..h4).map(|r| Qat::ratio(q.mult_x[r], q.shift_x[r])).collect(),
-            (0..h4).map(|r| Qat::ratio(q.mult_h[r], q.shift_h[r])).collect(),
-        ),
+        Cell::Qat(q) => {
+            (2f32.powi(-15), 2f32.powi(-(30 - q.cell_frac_bits)), (0..h4).map(|r| Qat::ratio(q.mult_x[r], q.shift_x[r])).collect(), (0..h4).map(|r| Qat::ratio(q.mult_h[r], q.shift_h[r])).collect())
+        }
     };
     let mut norm = norm;
     if let Some((_, dg, db)) = norm.as_mut() {

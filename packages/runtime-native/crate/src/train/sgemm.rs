@@ -127,12 +127,19 @@ impl PackedB {
 }
 
 thread_local! {
-    static A_PACK: RefCell<Vec<f32>> = RefCell::new(Vec::new());
+    static A_PACK: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A raw pointer that threads may share: each thread writes a disjoint set of C's elements.
 #[derive(Clone, Copy)]
 struct SharedMut(*mut f32);
+
+impl SharedMut {
+    /// By value, so that a closure calling it captures the Send wrapper, not the raw pointer field.
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
 // SAFETY: the threads of one call write disjoint elements of C (disjoint row or column ranges),
 // and the scope joins them before the call returns.
 unsafe impl Send for SharedMut {}
@@ -172,15 +179,14 @@ pub fn gemm(threads: usize, m: usize, a: Mat, b: &PackedB, c: &mut [f32], ldc: u
         let t = t.min(units);
         for w in 0..t {
             let (u0, u1) = (units * w / t, units * (w + 1) / t);
-            let cp = cp;
             s.spawn(move || {
-                let cp = cp;
+                let c = cp.get();
                 // SAFETY: rows [u0·mr, u1·mr) or strips [u0, u1) of C belong to this thread alone.
                 unsafe {
                     if by_rows {
-                        run_block(b.isa, a, b, cp.0, ldc, u0 * mr, (u1 * mr).min(m), 0, b.strips, accumulate)
+                        run_block(b.isa, a, b, c, ldc, u0 * mr, (u1 * mr).min(m), 0, b.strips, accumulate)
                     } else {
-                        run_block(b.isa, a, b, cp.0, ldc, 0, m, u0, u1, accumulate)
+                        run_block(b.isa, a, b, c, ldc, 0, m, u0, u1, accumulate)
                     }
                 }
             });
@@ -447,7 +453,14 @@ mod bench {
     #[ignore]
     fn sgemm_speed() {
         let mut s = 1u64;
-        for &(m, n, k, ta, tb) in &[(1120usize, 10000usize, 256usize, false, true), (1120, 256, 10000, false, false), (10000, 256, 1120, true, false), (32, 1024, 256, false, false), (1120, 1024, 256, false, false), (512, 512, 512, false, false)] {
+        for &(m, n, k, ta, tb) in &[
+            (1120usize, 10000usize, 256usize, false, true),
+            (1120, 256, 10000, false, false),
+            (10000, 256, 1120, true, false),
+            (32, 1024, 256, false, false),
+            (1120, 1024, 256, false, false),
+            (512, 512, 512, false, false),
+        ] {
             let av: Vec<f32> = (0..m * k).map(|_| super::tests_rng(&mut s)).collect();
             let bv: Vec<f32> = (0..k * n).map(|_| super::tests_rng(&mut s)).collect();
             let a = if ta { Mat::transposed(&av, m) } else { Mat::rows(&av, k) };
