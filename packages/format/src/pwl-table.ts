@@ -34,25 +34,25 @@ export const PwlTableSchema = z
   })
   .check(
     z.superRefine((t, ctx) => {
-    if (t.values.length !== t.knots.length) {
-      ctx.addIssue({ code: 'custom', path: ['values'], message: `has ${t.values.length} entries, knots has ${t.knots.length}` });
-    }
-    if (t.slopes.length !== t.knots.length - 1) {
-      ctx.addIssue({ code: 'custom', path: ['slopes'], message: `has ${t.slopes.length} entries, expected knots.length - 1 = ${t.knots.length - 1}` });
-    }
-    for (let j = 1; j < t.knots.length; j++) {
-      if (t.knots[j] <= t.knots[j - 1]) {
-        ctx.addIssue({ code: 'custom', path: ['knots', j], message: 'knots must be strictly increasing' });
-        break;
+      if (t.values.length !== t.knots.length) {
+        ctx.addIssue({ code: 'custom', path: ['values'], message: `has ${t.values.length} entries, knots has ${t.knots.length}` });
       }
-    }
-    if (t.inMin > t.inMax) ctx.addIssue({ code: 'custom', path: ['inMin'], message: 'inMin exceeds inMax' });
-    if (t.symmetry !== 'none' && t.knots[0] !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['knots', 0], message: 'a symmetric table starts at knot 0' });
-    }
-    if (t.symmetry !== 'point' && t.center !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['center'], message: "center is used by 'point' symmetry only and must be 0 otherwise" });
-    }
+      if (t.slopes.length !== t.knots.length - 1) {
+        ctx.addIssue({ code: 'custom', path: ['slopes'], message: `has ${t.slopes.length} entries, expected knots.length - 1 = ${t.knots.length - 1}` });
+      }
+      for (let j = 1; j < t.knots.length; j++) {
+        if (t.knots[j] <= t.knots[j - 1]) {
+          ctx.addIssue({ code: 'custom', path: ['knots', j], message: 'knots must be strictly increasing' });
+          break;
+        }
+      }
+      if (t.inMin > t.inMax) ctx.addIssue({ code: 'custom', path: ['inMin'], message: 'inMin exceeds inMax' });
+      if (t.symmetry !== 'none' && t.knots[0] !== 0) {
+        ctx.addIssue({ code: 'custom', path: ['knots', 0], message: 'a symmetric table starts at knot 0' });
+      }
+      if (t.symmetry !== 'point' && t.center !== 0) {
+        ctx.addIssue({ code: 'custom', path: ['center'], message: "center is used by 'point' symmetry only and must be 0 otherwise" });
+      }
     }),
   );
 
