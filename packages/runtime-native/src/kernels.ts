@@ -29,7 +29,13 @@ function native<T>(where: string, f: () => T): T {
 }
 
 // Kernel handles live in the addon's table; free them when the kernel instance is collected.
-const handles = new FinalizationRegistry<{ addon: NativeAddon; handle: number }>(({ addon, handle }) => addon.release(handle));
+const handles = new FinalizationRegistry<{ addon: NativeAddon; handle: number }>(({ addon, handle }) => {
+  try {
+    addon.release(handle);
+  } catch {
+    // a finalizer must not throw (it would crash the process); the handle is gone either way
+  }
+});
 
 function owned(addon: NativeAddon, handle: number, instance: KernelInstance): KernelInstance {
   handles.register(instance, { addon, handle });

@@ -71,4 +71,24 @@ describeNative('native kernels against runtime-core references', () => {
     expect(() => addon.denseRun(12345, shared, 1, new Int32Array(shared.buffer, 0, 2))).toThrow(/not live|overlaps/);
     expect(() => addon.gemvInt8(w, -1, 3, new Int8Array(3), undefined, out)).toThrow(/negative/);
   });
+
+  test('a handle that is not live is refused, -1 included (it used to free handle 0)', () => {
+    const w = new Int8Array(6);
+    const live = addon.denseCreate(w, 2, 3, new Int32Array(2));
+    expect(() => addon.release(-1)).toThrow(/kernel handle -1 is not live/);
+    expect(() => addon.release(2 ** 20)).toThrow(/not live/);
+    addon.release(live);
+    expect(() => addon.release(live)).toThrow(/not live/);
+    expect(() => addon.denseRun(live, new Int8Array(3), 1, new Int32Array(2))).toThrow(/not live/);
+  });
+
+  test('sizes beyond int32 are refused, not truncated; size products that overflow are errors, not aborts', () => {
+    const out = new Int32Array(2);
+    // 2^32 + 2 used to read as 2 (the low 32 bits)
+    expect(() => addon.gemvInt8(new Int8Array(6), 2 ** 32 + 2, 3, new Int8Array(3), undefined, out)).toThrow(/rows is not an integer within int32/);
+    expect(() => addon.gemvInt8(new Int8Array(6), 2.5, 3, new Int8Array(3), undefined, out)).toThrow(/not an integer/);
+    const handle = addon.attentionCreate(1 << 20, 24, Int32Array.from([2, 12, 16, 0, 0, -100, 0, 0, 32767, 9000]));
+    expect(() => addon.attentionRun(handle, new Int8Array(1), new Int8Array(1), 2 ** 31 - 1, 2 ** 31 - 1, 1, 2 ** 31 - 1, new Int8Array(1))).toThrow(/overflows/);
+    addon.release(handle);
+  });
 });

@@ -51,6 +51,11 @@ fn store(k: Kernel) -> i32 {
     }
 }
 
+/// The product of sizes, or an error: a wrapped product would make a short slice look long enough.
+fn product(sizes: &[usize], what: &str) -> R<usize> {
+    sizes.iter().try_fold(1usize, |a, &b| a.checked_mul(b)).ok_or_else(|| format!("{} overflows", what))
+}
+
 fn with_kernel<T>(handle: i32, f: impl FnOnce(&Kernel) -> R<T>) -> R<T> {
     let t = KERNELS.lock().unwrap();
     match t.get(handle as usize).and_then(|k| k.as_ref()) {
@@ -105,11 +110,11 @@ unsafe extern "C" fn lstm_create(env: napi_env, cb: napi_callback_info) -> napi_
         if h == 0 || d == 0 {
             return Err("sizes must be positive".into());
         }
-        let wx = c.slice::<i8>(0, "wx", 4 * h * d)?;
-        let wh = c.slice::<i8>(1, "wh", 4 * h * h)?;
-        let bias = c.slice::<i32>(2, "bias", 4 * h)?;
-        let mults = c.slice::<i32>(3, "multipliers", 8 * h)?;
-        let shifts = c.slice::<i32>(4, "shifts", 8 * h)?;
+        let wx = c.slice::<i8>(0, "wx", product(&[4, h, d], "4 × hiddenSize × inputSize")?)?;
+        let wh = c.slice::<i8>(1, "wh", product(&[4, h, h], "4 × hiddenSize²")?)?;
+        let bias = c.slice::<i32>(2, "bias", product(&[4, h], "4 × hiddenSize")?)?;
+        let mults = c.slice::<i32>(3, "multipliers", product(&[8, h], "8 × hiddenSize")?)?;
+        let shifts = c.slice::<i32>(4, "shifts", product(&[8, h], "8 × hiddenSize")?)?;
         let out = c.slice::<i32>(5, "outRescale", 3)?;
         let tables = [c.slice_any::<i32>(8, "sigmoid")?, c.slice_any::<i32>(9, "tanhGate")?, c.slice_any::<i32>(10, "tanhCell")?];
         let norm = if c.is_absent(11) { None } else { Some(c.slice_any::<i32>(11, "norm")?) };
@@ -128,12 +133,12 @@ unsafe extern "C" fn lstm_run(env: napi_env, cb: napi_callback_info) -> napi_val
                 Kernel::Lstm(l) => l,
                 _ => return Err("handle is not an LSTM".into()),
             };
-            let x = c.slice::<i8>(1, "x", b * t * l.d)?;
-            let h0 = c.slice::<i8>(5, "h0", b * l.h)?;
-            let c0 = c.slice::<i16>(6, "c0", b * l.h)?;
-            let y = c.slice_mut::<i8>(7, "y", b * t * l.h)?;
-            let h_t = c.slice_mut::<i8>(8, "hT", b * l.h)?;
-            let c_t = c.slice_mut::<i16>(9, "cT", b * l.h)?;
+            let x = c.slice::<i8>(1, "x", product(&[b, t, l.d], "batch × time × inputSize")?)?;
+            let h0 = c.slice::<i8>(5, "h0", product(&[b, l.h], "batch × hiddenSize")?)?;
+            let c0 = c.slice::<i16>(6, "c0", product(&[b, l.h], "batch × hiddenSize")?)?;
+            let y = c.slice_mut::<i8>(7, "y", product(&[b, t, l.h], "batch × time × hiddenSize")?)?;
+            let h_t = c.slice_mut::<i8>(8, "hT", product(&[b, l.h], "batch × hiddenSize")?)?;
+            let c_t = c.slice_mut::<i16>(9, "cT", product(&[b, l.h], "batch × hiddenSize")?)?;
             l.run(path(), x, b, t, reverse, h0, c0, y, h_t, c_t);
             Ok(())
         })?;
@@ -145,7 +150,7 @@ unsafe extern "C" fn dense_create(env: napi_env, cb: napi_callback_info) -> napi
     // (w, n, k, bias)
     guard(env, cb, 4, |c| {
         let (n, k) = (c.size(1, "rows")?, c.size(2, "cols")?);
-        let w = c.slice::<i8>(0, "w", n * k)?;
+        let w = c.slice::<i8>(0, "w", product(&[n, k], "rows × cols")?)?;
         let bias = c.slice::<i32>(3, "bias", n)?;
         Ok(c.int32(store(Kernel::Dense(Dense::new(w, n, k, bias)?))))
     })
@@ -161,8 +166,8 @@ unsafe extern "C" fn dense_run(env: napi_env, cb: napi_callback_info) -> napi_va
                 Kernel::Dense(d) => d,
                 _ => return Err("handle is not a dense layer".into()),
             };
-            let x = c.slice::<i8>(1, "x", r * d.cols())?;
-            let out = c.slice_mut::<i32>(3, "out", r * d.rows())?;
+            let x = c.slice::<i8>(1, "x", product(&[r, d.cols()], "rows × cols")?)?;
+            let out = c.slice_mut::<i32>(3, "out", product(&[r, d.rows()], "rows × outputs")?)?;
             d.run(path(), x, r, out);
             Ok(())
         })?;
@@ -192,9 +197,9 @@ unsafe extern "C" fn attention_run(env: napi_env, cb: napi_callback_info) -> nap
                 Kernel::Attention(a) => a,
                 _ => return Err("handle is not an attention".into()),
             };
-            let q = c.slice::<i8>(1, "q", b * t * d)?;
-            let keys = c.slice::<i8>(2, "k", b * s * d)?;
-            let out = c.slice_mut::<i8>(7, "out", b * t * d)?;
+            let q = c.slice::<i8>(1, "q", product(&[b, t, d], "batch × queries × dim")?)?;
+            let keys = c.slice::<i8>(2, "k", product(&[b, s, d], "batch × keys × dim")?)?;
+            let out = c.slice_mut::<i8>(7, "out", product(&[b, t, d], "batch × queries × dim")?)?;
             a.run(q, keys, b, t, s, d, out)
         })?;
         Ok(c.undefined())
@@ -204,8 +209,10 @@ unsafe extern "C" fn attention_run(env: napi_env, cb: napi_callback_info) -> nap
 unsafe extern "C" fn release(env: napi_env, cb: napi_callback_info) -> napi_value {
     guard(env, cb, 1, |c| {
         let h = c.int(0, "handle")?;
-        if let Some(slot) = KERNELS.lock().unwrap().get_mut(h.max(0) as usize) {
-            *slot = None;
+        let mut t = KERNELS.lock().unwrap();
+        match usize::try_from(h).ok().and_then(|i| t.get_mut(i)) {
+            Some(slot) if slot.is_some() => *slot = None,
+            _ => return Err(format!("kernel handle {} is not live", h)),
         }
         Ok(c.undefined())
     })

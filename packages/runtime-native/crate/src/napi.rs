@@ -41,7 +41,6 @@ extern "C" {
     fn napi_set_named_property(env: napi_env, object: napi_value, name: *const c_char, value: napi_value) -> napi_status;
     fn napi_is_typedarray(env: napi_env, value: napi_value, result: *mut bool) -> napi_status;
     fn napi_get_typedarray_info(env: napi_env, value: napi_value, kind: *mut i32, length: *mut usize, data: *mut *mut c_void, buffer: *mut napi_value, offset: *mut usize) -> napi_status;
-    fn napi_get_value_int32(env: napi_env, value: napi_value, result: *mut i32) -> napi_status;
     fn napi_typeof(env: napi_env, value: napi_value, result: *mut i32) -> napi_status;
     fn napi_throw_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status;
     fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
@@ -94,17 +93,18 @@ impl Call {
         matches!(self.kind(i), T_UNDEFINED | T_NULL)
     }
 
-    /// An integer argument (a JS number that fits int32).
+    /// An integer argument within int32. Read as a double: Node-API's int32 reading keeps the low
+    /// 32 bits of larger numbers, so 2^32 + 5 would pass as 5.
     pub fn int(&self, i: usize, name: &str) -> R<i32> {
         if self.kind(i) != T_NUMBER {
             return Err(format!("{} must be a number", name));
         }
-        let mut v = 0;
+        let mut v = 0.0;
         // SAFETY: the value is a number (checked above).
-        if unsafe { napi_get_value_int32(self.env, self.args[i], &mut v) } != NAPI_OK {
-            return Err(format!("{} is not an int32", name));
+        if unsafe { napi_get_value_double(self.env, self.args[i], &mut v) } != NAPI_OK || v.fract() != 0.0 || !(-2147483648.0..=2147483647.0).contains(&v) {
+            return Err(format!("{} is not an integer within int32", name));
         }
-        Ok(v)
+        Ok(v as i32)
     }
 
     /// A finite number argument.
