@@ -1,6 +1,6 @@
 import type { ModelMetadata } from '@intrnn/format';
 import { featureInputs } from '@intrnn/runtime-core';
-import { taggerFeatureSpec, type BiLstmTagger, type G2pModel, type LmQuantState, type LstmLanguageModel, type LstmQuantState } from '@intrnn/qat';
+import { requireQatExactness, taggerFeatureSpec, type BiLstmTagger, type G2pModel, type LmQuantState, type LstmLanguageModel, type LstmQuantState } from '@intrnn/qat';
 import type { G2pModelSpec, IntegerModelSpec, LayerSpec } from './integer-graph.js';
 
 type Source = ModelMetadata['source'];
@@ -20,6 +20,7 @@ export function languageModelSpec(model: LstmLanguageModel, vocabulary: readonly
   const k = model.qatConstants();
   try {
     const ints = model.exportIntegers(k);
+    requireQatExactness(ints, 'lm-brown'); // a file whose QAT forward was not exact would not be the model trained
     const { vocabSize: V, embedSize: E, hiddenSize: H } = model.config;
     return {
       topology: 'stacked',
@@ -45,6 +46,7 @@ export function taggerSpec(model: BiLstmTagger, words: readonly string[], tags: 
   const k = model.qatConstants();
   try {
     const ints = model.exportIntegers(k);
+    requireQatExactness(ints, 'pos-brown');
     const { vocabSize: V, embedSize: E, hiddenSize: H, tagCount } = model.config;
     const meta = layerMeta(q.lstm[0]);
     const spec = taggerFeatureSpec(model.config);
@@ -79,6 +81,7 @@ export function g2pSpec(model: G2pModel, letters: readonly string[], phones: rea
   const k = model.qatConstants();
   try {
     const ints = model.exportIntegers(k);
+    requireQatExactness(ints, 'g2p-cmudict');
     const { letterCount, phoneCount, embedSize: E, hiddenSize: H } = model.config;
     const enc = layerMeta(q.lstm[0]);
     return {

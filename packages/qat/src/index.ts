@@ -16,6 +16,8 @@
 export * from './pwl.js';
 export * from './datasets.js';
 export { QLstm, disposeLstmQatConstants } from './qat/qlstm.js';
+export { requireQatExactness } from './qat/exactness.js';
+export type { ExportedIntegers } from './qat/exactness.js';
 export { QBiLstm } from './qat/qbilstm.js';
 export { madNormFloat, madNormQat, madNormExact, madNormConstants } from './qat/mad-norm.js';
 export type { MadNormQuant, MadNormConstants } from './qat/mad-norm.js';

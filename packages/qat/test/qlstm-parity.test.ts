@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { lstmStepReference, quantizeMultiplier } from '@intrnn/runtime-core';
 import { disposeLstmQatConstants, QLstm } from '../src/qat/qlstm.js';
+import { requireQatExactness } from '../src/qat/exactness.js';
 import { fakeQuantWeights, makeRescale, productShift, rescale } from '../src/qat/ste-ops.js';
 import { shiftConstants } from '../src/qat/exact-int.js';
 import { tf, useWasmBackend } from '../src/qat/tf-backend.js';
@@ -189,5 +190,32 @@ describe('straight-through estimators have the gradients they claim', () => {
       }),
       { numRuns: 5 },
     );
+  });
+});
+
+describe('the QAT exactness precondition (docs/integer-semantics.md §10a)', () => {
+  const cell = (D: number, H: number, w: number) => ({
+    inputSize: D,
+    hiddenSize: H,
+    wx: new Int8Array(4 * H * D).fill(w),
+    wh: new Int8Array(4 * H * H).fill(1),
+    bias: new Int32Array(4 * H),
+    multX: new Int32Array(4 * H),
+    shiftX: new Int32Array(4 * H),
+    multH: new Int32Array(4 * H),
+    shiftH: new Int32Array(4 * H),
+    sigmoid: undefined as never,
+    tanhGate: undefined as never,
+    tanhCell: undefined as never,
+    cellFracBits: 11,
+    multOut: 0,
+    shiftOut: 0,
+  });
+  test('bounds below 2^24 pass and the worst is returned; a bound of 2^24 or more names its matrix', () => {
+    const out = { outWeights: new Int8Array(3 * 4).fill(2), outBias: new Int32Array(3) };
+    expect(requireQatExactness({ layers: [cell(8, 2, 100)], ...out }, 'lm')).toBe(128 * 100 * 8);
+    // 128 · 127 · 1033 = 16,792,448 ≥ 2^24
+    expect(() => requireQatExactness({ layers: [cell(4, 2, 3), cell(1033, 2, 127)], ...out }, 'lm')).toThrow(/lm\.lstm1\.W: accumulator bound 16792448 reaches 2\^24/);
+    expect(() => requireQatExactness({ decoder: cell(4, 2, 3), outWeights: new Int8Array(2 * 1100).fill(-127), outBias: new Int32Array(2) }, 'g2p')).toThrow(/g2p\.output\.W: accumulator bound/);
   });
 });

@@ -6,6 +6,7 @@ export { scoreG2p, type G2pScores };
 import { Vocabulary } from '../data/vocabulary.js';
 import { crossEntropy } from '../models/language-model.js';
 import { G2pModel, type G2pQatConstants } from '../models/g2p.js';
+import { requireQatExactness } from '../qat/exactness.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { LengthBatches } from './pos-task.js';
@@ -185,7 +186,10 @@ export async function trainG2p(opts: G2pTrainOptions): Promise<G2pTrainSummary> 
     { model, config: { ...model.config }, settings: { ...p.train }, dataFingerprint: data.fingerprint },
     {
       begin: () => {
-        if (mode === 'qat') k = model.qatConstants();
+        if (mode === 'qat') {
+          k = model.qatConstants();
+          requireQatExactness(model.exportIntegers(k), 'g2p-cmudict');
+        }
       },
       loss: (step) => {
         const b = encodeG2pBatch(batches.at(step), letters, phones);

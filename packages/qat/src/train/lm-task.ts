@@ -1,6 +1,7 @@
 import { IntrnnError } from '@intrnn/format';
 import { loadBrownLm, type BrownLmData } from '../data/lm-brown.js';
 import { LstmLanguageModel, type LmConfig, type LmQatConstants, type LmState } from '../models/language-model.js';
+import { requireQatExactness } from '../qat/exactness.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
@@ -235,7 +236,10 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
     { model, config: { ...model.config }, settings: { ...p.train }, dataFingerprint: data.fingerprint },
     {
       begin: () => {
-        if (mode === 'qat') k = model.qatConstants();
+        if (mode === 'qat') {
+          k = model.qatConstants();
+          requireQatExactness(model.exportIntegers(k), 'lm-brown');
+        }
       },
       loss: (step) => {
         const s = step % stream.windows;

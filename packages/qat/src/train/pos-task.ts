@@ -6,6 +6,7 @@ import { Vocabulary, countTokens, frequentTokens } from '../data/vocabulary.js';
 import { crossEntropy } from '../models/language-model.js';
 import { wordFeatureIds, type WordFeatureSpec } from '@intrnn/runtime-core';
 import { BiLstmTagger, taggerFeatureSpec, type TaggerConfig, type TaggerInputs, type TaggerQatConstants } from '../models/tagger.js';
+import { requireQatExactness } from '../qat/exactness.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
@@ -224,7 +225,10 @@ export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> 
     { model, config: { ...model.config }, settings: { ...p.train }, dataFingerprint: data.fingerprint },
     {
       begin: () => {
-        if (mode === 'qat') k = model.qatConstants();
+        if (mode === 'qat') {
+          k = model.qatConstants();
+          requireQatExactness(model.exportIntegers(k), 'pos-brown');
+        }
       },
       loss: (step) => {
         const { ids, tagIds } = encodeBatch(batches.at(step), words, tags, spec);
