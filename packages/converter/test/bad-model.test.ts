@@ -205,6 +205,23 @@ describe('bad feeds get a typed error and the model stays usable', () => {
     expect(lm.encode('w3 never-seen w4')).toEqual([3, 0, 4]);
     expect(errorOf(() => new Tagger(loadModel(bytes)))).toMatchObject({ code: 'ERR_TASK' });
   });
+
+  test('score checks the last id too (it is predicted, never fed: [2, 3, -1] used to give a perplexity)', () => {
+    const lm = new LanguageModel(loadModel(bytes));
+    expect(errorOf(() => lm.score([2, 3, -1]))).toMatchObject({ code: 'ERR_TOKEN', where: 'ids[2]' });
+    expect(errorOf(() => lm.score([2, 3, V]))).toMatchObject({ code: 'ERR_TOKEN', where: 'ids[2]' });
+    expect(errorOf(() => lm.score(null as unknown as string))).toMatchObject({ code: 'ERR_TOKEN', where: 'text' });
+    expect(lm.score([2, 3, 4]).tokens).toBe(2);
+  });
+
+  test('generate: a vanishing temperature is greedy decoding (1e-320 used to give the last word every time); tokens are bounded', () => {
+    const lm = new LanguageModel(loadModel(bytes));
+    const greedy = lm.generate('w3 w4', { tokens: 6, temperature: 0 });
+    expect(lm.generate('w3 w4', { tokens: 6, temperature: 1e-320, seed: 9 })).toEqual(greedy);
+    expect(lm.generate('w3 w4', { tokens: 6, temperature: Number.MIN_VALUE, seed: 2 })).toEqual(greedy);
+    expect(errorOf(() => lm.generate('w3', { tokens: 2 ** 53 }))).toMatchObject({ code: 'ERR_OPTION', where: 'tokens' });
+    expect(errorOf(() => lm.generate('w3', { tokens: 2, temperature: Infinity }))).toMatchObject({ code: 'ERR_OPTION', where: 'temperature' });
+  });
 });
 
 describe('fuzz: mutated valid models load and run, or fail with a typed error', () => {

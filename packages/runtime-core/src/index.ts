@@ -31,7 +31,7 @@ export { modelPwlTables } from './executor/pwl-tables.js';
 export type { ModelPwlTable, PwlFunction } from './executor/pwl-tables.js';
 export type { OutputAllocator } from './executor/arena.js';
 export type { Tensor, TensorData, ModelMetadata } from '@intrnn/format';
-export { LanguageModel } from './sdk/language-model.js';
+export { LanguageModel, MAX_GENERATED_TOKENS } from './sdk/language-model.js';
 export type { LmStreamState, GenerateOptions } from './sdk/language-model.js';
 export { Tagger, TaggerCodec, featureInputs } from './sdk/tagger.js';
 export { wordFeatureIds, wordShape, suffixBucket, checkWordFeatureSpec, WORD_SHAPES } from './sdk/word-features.js';

@@ -227,6 +227,7 @@ export function registerModelCommands(program: Command, io: Io): void {
         const kind = modelKind(model.metadata);
         const task = model.metadata.task;
         if (kind === 'language-model') {
+          if (o.tokens < 0 || o.tokens > 10_000) throw new IntrnnError('ERR_OPTION', '--tokens', `${o.tokens} is not in [0, 10000]`);
           if (o.prompt === undefined) throw new IntrnnError('ERR_OPTION', '--prompt', 'is required for a language model');
           const lm = new LanguageModel(model);
           const tokens = lm.generate(o.prompt, { tokens: o.tokens, temperature: o.temperature, seed: o.seed, onToken: o.json ? undefined : (t) => io.out.write(`${t} `) });

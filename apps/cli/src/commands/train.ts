@@ -23,6 +23,7 @@ export function registerTrain(program: Command, io: Io): void {
     .action(async (o: { task: string; preset: string; out: string; qatFrom?: string; resume?: boolean; steps?: number; checkpointEvery?: number; workers?: number; json?: boolean }) => {
       if (o.steps !== undefined && o.steps < 1) throw new IntrnnError('ERR_OPTION', '--steps', 'must be at least 1');
       if (o.workers !== undefined && (o.workers < 1 || o.workers > 256)) throw new IntrnnError('ERR_OPTION', '--workers', 'must be between 1 and 256');
+      if (o.checkpointEvery !== undefined && (o.checkpointEvery < 1 || o.checkpointEvery > 86_400)) throw new IntrnnError('ERR_OPTION', '--checkpoint-every', 'must be between 1 and 86400 seconds');
       const progress = progressReporter(io);
       const common = {
         preset: o.preset,

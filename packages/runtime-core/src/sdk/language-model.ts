@@ -3,6 +3,9 @@ import type { IntrnnModel } from '../executor/model.js';
 import { requireKind, requireRows } from './kind.js';
 import { argmax, logSumExp, Sampler, softmax } from './logits.js';
 
+/** Most tokens one {@link LanguageModel.generate} call produces. */
+export const MAX_GENERATED_TOKENS = 100_000;
+
 /** The recurrent state of a {@link LanguageModel} stream: each layer's h (int8) and c (int16). */
 export interface LmStreamState {
   h: Int8Array[];
@@ -94,9 +97,13 @@ export class LanguageModel {
 
   /** Perplexity of a text (or ids): each token predicted from the ones before it. */
   score(text: string | readonly number[]): { perplexity: number; tokens: number } {
+    if (typeof text !== 'string' && !Array.isArray(text)) throw new IntrnnError('ERR_TOKEN', 'text', 'must be a string or an array of token ids');
     const ids = typeof text === 'string' ? this.encode(text) : text;
     if (ids.length < 2) throw new IntrnnError('ERR_SHAPE', 'text', 'needs at least two tokens to score');
     const V = this.vocabulary.length;
+    // the last id is only predicted, never fed: check it here (forward checks the others)
+    const last = ids[ids.length - 1];
+    if (!(Number.isInteger(last) && last >= 0 && last < V)) throw new IntrnnError('ERR_TOKEN', `ids[${ids.length - 1}]`, `${last} is not a token id in [0, ${V})`);
     const { logits } = this.forward(ids.slice(0, -1));
     let nll = 0;
     for (let t = 0; t + 1 < ids.length; t++) nll += logSumExp(logits, this.scale, t * V, V) - this.scale * logits[t * V + ids[t + 1]];
@@ -106,7 +113,7 @@ export class LanguageModel {
   /** Continue a prompt by sampling (seeded) or, at temperature 0, by the most likely token. */
   generate(prompt: string, options: GenerateOptions): string[] {
     const { tokens, temperature = 1, seed = 1, onToken } = options;
-    if (!(Number.isInteger(tokens) && tokens >= 0)) throw new IntrnnError('ERR_OPTION', 'tokens', `${tokens} is not a non-negative integer`);
+    if (!(Number.isInteger(tokens) && tokens >= 0 && tokens <= MAX_GENERATED_TOKENS)) throw new IntrnnError('ERR_OPTION', 'tokens', `${tokens} is not an integer in [0, ${MAX_GENERATED_TOKENS}]`);
     if (!(temperature >= 0 && Number.isFinite(temperature))) throw new IntrnnError('ERR_OPTION', 'temperature', `${temperature} is not a finite number ≥ 0`);
     const ids = this.encode(prompt);
     if (ids.length === 0) throw new IntrnnError('ERR_SHAPE', 'prompt', 'is empty: give at least one word');
@@ -116,7 +123,9 @@ export class LanguageModel {
     const out: string[] = [];
     for (let n = 0; n < tokens; n++) {
       const last = logits.subarray(logits.length - V);
-      const id = temperature === 0 ? argmax(last) : sampler.draw(softmax(last, this.scale, temperature));
+      // a temperature so small that scale / temperature overflows is greedy decoding, as 0 is
+      const greedy = temperature === 0 || !Number.isFinite(this.scale / temperature);
+      const id = greedy ? argmax(last) : sampler.draw(softmax(last, this.scale, temperature));
       out.push(this.vocabulary[id]);
       onToken?.(this.vocabulary[id]);
       if (n + 1 < tokens) ({ logits, state } = this.forward([id], state));

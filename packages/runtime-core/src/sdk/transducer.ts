@@ -51,8 +51,10 @@ export class G2pCodec {
 
   /** Letter ids of a word (upper-cased); a character outside the model's letters is a typed error. */
   encode(word: string): number[] {
+    if (typeof word !== 'string') throw new IntrnnError('ERR_TOKEN', 'word', 'must be a string');
     const w = word.trim().toUpperCase();
     if (w.length === 0) throw new IntrnnError('ERR_SHAPE', 'word', 'is empty');
+    if (!/\p{L}/u.test(w)) throw new IntrnnError('ERR_TOKEN', 'word', `'${word}' has no letters to pronounce`);
     if (w.length > MAX_WORD_LENGTH) throw new IntrnnError('ERR_SHAPE', 'word', `has ${w.length} letters; at most ${MAX_WORD_LENGTH}`);
     return [...w].map((ch, i) => {
       const id = this.letterIds.get(ch);
@@ -73,7 +75,10 @@ export class G2pCodec {
   search(letters: number[], options: PronounceOptions = {}): BeamSearch {
     const beam = options.beam ?? 4;
     if (!(Number.isInteger(beam) && beam >= 1 && beam <= 64)) throw new IntrnnError('ERR_OPTION', 'beam', `${beam} is not an integer in [1, 64]`);
-    return new BeamSearch(beam, this.endId, options.maxLength ?? letters.length + 10, this.logitScale);
+    const maxLength = options.maxLength ?? letters.length + 10;
+    // 0 or less returned an empty pronunciation; NaN or Infinity searched without end
+    if (!(Number.isInteger(maxLength) && maxLength >= 1 && maxLength <= 256)) throw new IntrnnError('ERR_OPTION', 'maxLength', `${maxLength} is not an integer in [1, 256]`);
+    return new BeamSearch(beam, this.endId, maxLength, this.logitScale);
   }
 }
 

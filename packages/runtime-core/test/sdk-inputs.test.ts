@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isIntrnnError } from '@intrnn/format';
+import { loadModel, Tagger, Transducer } from '../src/index.js';
+
+// SDK arguments from a hostile or careless caller, on the shipped models: typed errors, never a
+// TypeError, an endless search or a silent answer.
+const MODELS = join(__dirname, '..', '..', '..', 'models');
+const g2p = new Transducer(loadModel(new Uint8Array(readFileSync(join(MODELS, 'g2p-cmudict-small.onnx')))));
+
+function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isIntrnnError(e)) return `${e.code} ${e.where}`;
+    throw e;
+  }
+  return 'no error';
+}
+
+test('Transducer: null, a word with no letters, and maxLength 0, -1, NaN or Infinity are typed errors', () => {
+  expect(codeOf(() => g2p.pronounce(null as unknown as string))).toBe('ERR_TOKEN word');
+  expect(codeOf(() => g2p.pronounce("'"))).toBe('ERR_TOKEN word');
+  for (const maxLength of [0, -1, NaN, Infinity, 2.5, 1e6]) expect([maxLength, codeOf(() => g2p.pronounce('cat', { maxLength }))]).toEqual([maxLength, 'ERR_OPTION maxLength']);
+  expect(g2p.pronounce('cat', { maxLength: 12 }).phonemes.length).toBeGreaterThan(0);
+});
+
+test('Tagger: a string instead of words is a typed error', () => {
+  const tagger = new Tagger(loadModel(new Uint8Array(readFileSync(join(MODELS, 'pos-brown-small.onnx')))));
+  expect(codeOf(() => tagger.tag('The jury said' as unknown as string[]))).toBe('ERR_TOKEN words');
+  expect(codeOf(() => tagger.tag([]))).toBe('ERR_SHAPE words');
+  expect(tagger.tag(['The', 'jury']).map((t) => t.tag)).toHaveLength(2);
+});
