@@ -77,6 +77,24 @@ if (job === 'start') {
   process.exit(run(pnpm, ['exec', 'intrnn', 'demo', ...rest]));
 }
 
+// The browser test drives a Chromium: Debian's package where apt can install it (playwright's own
+// browser download cannot reach its hosts here), else CHROMIUM_PATH, else one line saying what to do.
+function ensureChromium() {
+  if (env.CHROMIUM_PATH || existsSync('/usr/bin/chromium')) return;
+  const apt = spawnSync('apt-get', ['--version'], { encoding: 'utf8' });
+  if (apt.status !== 0) {
+    say('no Chromium found: install one and set CHROMIUM_PATH to run the browser test (it fails without)');
+    return;
+  }
+  say("installing Debian's chromium for the browser test");
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  const cmd = (args) => run(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (cmd(['apt-get', 'update', '-qq']) !== 0 || cmd(['apt-get', 'install', '-y', '-qq', 'chromium']) !== 0) {
+    say('installing chromium failed: install it (or set CHROMIUM_PATH) to run the browser test');
+  }
+}
+ensureChromium();
+
 say('type-checking sources and tests');
 must(pnpm, ['exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only'], 'typecheck');
 must(pnpm, ['exec', 'tsc', '-p', 'tools/tsconfig.json'], 'typecheck of tools/');

@@ -39,7 +39,7 @@ function startServer(): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium package; or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: npm test installs Debian's chromium package where apt can; or set CHROMIUM_PATH`);
   const url = await startServer();
   appUrl = url;
   browser = await chromium.launch({
