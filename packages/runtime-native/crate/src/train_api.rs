@@ -2,7 +2,7 @@
 //! against the dims before any kernel runs.
 
 use crate::napi::{guard, napi_callback_info, napi_env, napi_value, Call, R};
-use crate::train::lstm_seq::{backward, check_lengths, forward, Cell, Dims, Lut, Norm, Qat};
+use crate::train::lstm_seq::{backward, check_cell, forward, Cell, Dims, Lut, Norm, Qat};
 use crate::train::sgemm::Isa;
 use crate::train::softmax_xent::dense_xent;
 
@@ -100,7 +100,7 @@ pub unsafe extern "C" fn lstm_train_forward(env: napi_env, cb: napi_callback_inf
         let cell = cell_of(c, 11, 12, dm.h)?;
         let norm = norm_of(c, 13, dm.h, matches!(cell, Cell::Qat(_)))?;
         let cache = c.slice_mut::<f32>(10, "cache", dm.cache_len(norm.is_some()))?;
-        check_lengths(&dm, &cell, &[])?;
+        check_cell(&dm, &cell)?;
         forward(isa(), threads, dm, &cell, norm.as_ref(), x, wx, wh, bias, h0, c0, ys, h_t, c_t, cache);
         Ok(c.undefined())
     })
@@ -131,7 +131,7 @@ pub unsafe extern "C" fn lstm_train_backward(env: napi_env, cb: napi_callback_in
             Some(nm) => Some((nm, c.slice_mut::<f32>(20, "dGamma", 4 * dm.h)?, c.slice_mut::<f32>(21, "dBeta", 4 * dm.h)?)),
             None => None,
         };
-        check_lengths(&dm, &cell, &[])?;
+        check_cell(&dm, &cell)?;
         backward(isa(), threads, dm, &cell, norm_grads, x, wx, wh, h0, ys, cache, dys, dx, dwx, dwh, dbias, dh0, dc0);
         Ok(c.undefined())
     })

@@ -103,13 +103,8 @@ impl Dims {
     }
 }
 
-/// Check every slice length against the dims (the binding layer passes JS arrays).
-pub fn check_lengths(d: &Dims, cell: &Cell, lens: &[(&str, usize, usize)]) -> Result<(), String> {
-    for &(name, got, want) in lens {
-        if got != want {
-            return Err(format!("{} has {} elements, expected {}", name, got, want));
-        }
-    }
+/// Check the integer cell's constants (the binding layer checks every array's length as it reads it).
+pub fn check_cell(d: &Dims, cell: &Cell) -> Result<(), String> {
     if let Cell::Qat(q) = cell {
         let h4 = 4 * d.h;
         for (name, v) in [("multX", q.mult_x), ("shiftX", q.shift_x), ("multH", q.mult_h), ("shiftH", q.shift_h)] {
