@@ -49,3 +49,6 @@ export { lstmParamsFromTensors, lstmTensors, pwlTensors, expectTensor, pwlFromTe
 export { checkLstmInputs, lstmDirection } from './executor/kernels/int-lstm.js';
 export { denseParams, checkDenseInput } from './executor/kernels/int-dense.js';
 export { attentionParamsFromTensors, checkAttentionInputs } from './executor/kernels/int-attention.js';
+// For handle-based kernel libraries (runtime-native, runtime-wasm): one adapter for both bindings.
+export { handleKernels, packPwl } from './executor/kernels/handle-kernels.js';
+export type { HandleKernelLibrary, HandleKernelOptions } from './executor/kernels/handle-kernels.js';

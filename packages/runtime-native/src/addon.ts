@@ -2,33 +2,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HandleKernelLibrary } from '@intrnn/runtime-core';
 
 /** The functions the Rust addon exports (crate/src/lib.rs); typed arrays are checked natively too. */
-export interface NativeAddon {
+export interface NativeAddon extends HandleKernelLibrary {
   info(): string;
-  /** Force an instruction path (0 scalar, 1 avx2, 2 avx512-vnni, 3 neon; -1: detect again); returns its name. */
+  /** Force an instruction path (0 scalar, 1 avx2, 2 avx512-vnni, 3 neon, 4 wasm-simd128; -1: detect again); returns its name. */
   forcePath(path: number): string;
   gemvInt8(w: Int8Array, rows: number, cols: number, x: Int8Array, bias: Int32Array | undefined, out: Int32Array): void;
-  lstmCreate(
-    wx: Int8Array,
-    wh: Int8Array,
-    bias: Int32Array,
-    mults: Int32Array,
-    shifts: Int32Array,
-    out: Int32Array,
-    inputSize: number,
-    hiddenSize: number,
-    sigmoid: Int32Array,
-    tanhGate: Int32Array,
-    tanhCell: Int32Array,
-    norm: Int32Array | undefined,
-  ): number;
-  lstmRun(handle: number, x: Int8Array, batch: number, time: number, reverse: number, h0: Int8Array, c0: Int16Array, y: Int8Array, hT: Int8Array, cT: Int16Array): void;
-  denseCreate(w: Int8Array, rows: number, cols: number, bias: Int32Array): number;
-  denseRun(handle: number, x: Int8Array, rows: number, out: Int32Array): void;
-  attentionCreate(multiplier: number, shift: number, exp: Int32Array): number;
-  attentionRun(handle: number, q: Int8Array, k: Int8Array, batch: number, queries: number, keys: number, dim: number, out: Int8Array): void;
-  release(handle: number): void;
   /** Training kernels (float32): the matrix-product instruction set in use. */
   trainInfo(): string;
   /** One LSTM layer over a sequence (packages/qat native-ops.ts); dims [B, T, D, H, threads]; QAT constants absent for the float cell. */

@@ -13,7 +13,7 @@ import { nativeKernels } from './kernels.js';
 
 export { loadAddon } from './addon.js';
 export type { NativeAddon } from './addon.js';
-export { packPwl, nativeKernels } from './kernels.js';
+export { nativeKernels } from './kernels.js';
 
 let registered: { ok: boolean; reason: string } | undefined;
 

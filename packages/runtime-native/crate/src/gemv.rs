@@ -1,5 +1,5 @@
-//! int8 matrix × vector with int32 accumulation (§6): scalar, AVX2, AVX-512 VNNI and NEON paths,
-//! chosen once at run time. Weights are packed once: rows padded with zeros to a multiple of 64
+//! int8 matrix × vector with int32 accumulation (§6): scalar, AVX2, AVX-512 VNNI, NEON and
+//! WebAssembly simd128 paths, chosen once at run time. Weights are packed once: rows padded with zeros to a multiple of 64
 //! columns, and each row's sum kept for the VNNI path's unsigned-input correction.
 
 /// Which instruction path the kernels use.
@@ -9,6 +9,7 @@ pub enum Path {
     Avx2,
     Vnni,
     Neon,
+    Simd128,
 }
 
 impl Path {
@@ -18,6 +19,7 @@ impl Path {
             Path::Avx2 => "avx2",
             Path::Vnni => "avx512-vnni",
             Path::Neon => "neon",
+            Path::Simd128 => "wasm-simd128",
         }
     }
 
@@ -36,6 +38,10 @@ impl Path {
         {
             return Path::Neon; // NEON is part of the aarch64 base ISA
         }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        {
+            return Path::Simd128; // the module is built with simd128: it does not load without it
+        }
         #[allow(unreachable_code)]
         Path::Scalar
     }
@@ -50,6 +56,8 @@ impl Path {
             Path::Vnni => is_x86_feature_detected!("avx512vnni") && is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("avx512f"),
             #[cfg(target_arch = "aarch64")]
             Path::Neon => true,
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Path::Simd128 => true,
             #[allow(unreachable_patterns)]
             _ => false,
         }
@@ -80,9 +88,10 @@ impl Packed {
             p[r * stride..r * stride + cols].copy_from_slice(&w[r * cols..(r + 1) * cols]);
             row_sums[r] = w[r * cols..(r + 1) * cols].iter().map(|&v| v as i32).sum();
         }
-        let blocks = (rows + 15) / 16;
+        // only the VNNI path reads the blocked copy: elsewhere (ARM, wasm) it would double the memory
+        let blocks = if cfg!(target_arch = "x86_64") { (rows + 15) / 16 } else { 0 };
         let mut blocked = vec![0i8; blocks * 16 * stride];
-        for r in 0..rows {
+        for r in 0..if blocks > 0 { rows } else { 0 } {
             let (b, lane) = (r / 16, r % 16);
             for k in 0..cols {
                 blocked[b * 16 * stride + (k / 4) * 64 + lane * 4 + k % 4] = w[r * cols + k];
@@ -116,6 +125,9 @@ impl Packed {
             #[cfg(target_arch = "aarch64")]
             // SAFETY: NEON is always present on aarch64; loads stay within the padded rows.
             Path::Neon => unsafe { self.gemv_neon(x, out) },
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            // SAFETY: loads stay within the padded rows and x (both stride long, stride % 16 == 0).
+            Path::Simd128 => unsafe { self.gemv_simd128(x, out) },
             _ => self.gemv_scalar(x, out),
         }
         if let Some(b) = bias {
@@ -209,6 +221,55 @@ impl Packed {
                 j += 16;
             }
             out[r] = vaddvq_s32(acc);
+        }
+    }
+    /// x widened to int16 once, then four rows at a time: each row's 16 bytes as two
+    /// v128.load8x8_s (load and widen in one x86 µop) into i32x4.dot_i16x8 (pairs of products
+    /// summed exactly into int32); x is re-read from L1 per row rather than held, because V8 keeps
+    /// few vector registers live across the loop and spills the rest.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    unsafe fn gemv_simd128(&self, x: &[i8], out: &mut [i32]) {
+        use core::arch::wasm32::*;
+        let stride = self.stride;
+        let xs: Vec<i16> = x[..stride].iter().map(|&v| v as i16).collect();
+        let (xp, base) = (xs.as_ptr(), self.w.as_ptr());
+        #[inline(always)]
+        unsafe fn step(acc: v128, row: *const i8, x: *const i16) -> v128 {
+            let d0 = i32x4_dot_i16x8(i16x8_load_extend_i8x8(row), v128_load(x as *const v128));
+            let d1 = i32x4_dot_i16x8(i16x8_load_extend_i8x8(row.add(8)), v128_load(x.add(8) as *const v128));
+            i32x4_add(acc, i32x4_add(d0, d1))
+        }
+        #[inline(always)]
+        fn hsum4(a0: v128, a1: v128, a2: v128, a3: v128) -> v128 {
+            let s01 = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a0, a1), i32x4_shuffle::<2, 6, 3, 7>(a0, a1));
+            let s23 = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a2, a3), i32x4_shuffle::<2, 6, 3, 7>(a2, a3));
+            i32x4_add(i32x4_shuffle::<0, 1, 4, 5>(s01, s23), i32x4_shuffle::<2, 3, 6, 7>(s01, s23))
+        }
+        let mut r = 0;
+        while r + 4 <= self.rows {
+            let (r0, r1, r2, r3) = (base.add(r * stride), base.add((r + 1) * stride), base.add((r + 2) * stride), base.add((r + 3) * stride));
+            let (mut a0, mut a1, mut a2, mut a3) = (i32x4_splat(0), i32x4_splat(0), i32x4_splat(0), i32x4_splat(0));
+            let mut j = 0;
+            while j < stride {
+                a0 = step(a0, r0.add(j), xp.add(j));
+                a1 = step(a1, r1.add(j), xp.add(j));
+                a2 = step(a2, r2.add(j), xp.add(j));
+                a3 = step(a3, r3.add(j), xp.add(j));
+                j += 16;
+            }
+            v128_store(out.as_mut_ptr().add(r) as *mut v128, hsum4(a0, a1, a2, a3));
+            r += 4;
+        }
+        while r < self.rows {
+            let row = base.add(r * stride);
+            let mut a = i32x4_splat(0);
+            let mut j = 0;
+            while j < stride {
+                a = step(a, row.add(j), xp.add(j));
+                j += 16;
+            }
+            out[r] = i32x4_extract_lane::<0>(a).wrapping_add(i32x4_extract_lane::<1>(a)).wrapping_add(i32x4_extract_lane::<2>(a)).wrapping_add(i32x4_extract_lane::<3>(a));
+            r += 1;
         }
     }
 }

@@ -59,7 +59,7 @@ pub struct Call {
     ranges: Vec<(usize, usize, bool)>,
 }
 
-pub type R<T> = Result<T, String>;
+pub use crate::handles::R;
 
 impl Call {
     /// # Safety

@@ -1,0 +1,154 @@
+import { IntrnnError, pwlSymmetryCode, type PwlTable, type Tensor } from '@intrnn/format';
+import { HEAP_ALLOCATOR } from '../arena.js';
+import type { KernelEntry, KernelInstance } from '../registry.js';
+import { LSTM_INPUT, lstmParamsFromTensors } from '../tensor-checks.js';
+import { attentionParamsFromTensors, checkAttentionInputs } from './int-attention.js';
+import { checkDenseInput, denseParams } from './int-dense.js';
+import { checkLstmInputs, lstmDirection } from './int-lstm.js';
+
+/** A PWL table as the libraries take it: [K, fracBits, outBits, symmetry, center, knots…, values…, slopes…]. */
+export function packPwl(t: PwlTable): Int32Array {
+  return Int32Array.from([t.knots.length, t.fracBits, t.outBits, pwlSymmetryCode(t.symmetry), t.center, ...t.knots, ...t.values, ...t.slopes]);
+}
+
+/**
+ * A kernel library that keeps kernels behind integer handles: the Rust crate's two bindings,
+ * Node-API (runtime-native) and WebAssembly (runtime-wasm). Arrays are checked by the library too.
+ */
+export interface HandleKernelLibrary {
+  lstmCreate(
+    wx: Int8Array,
+    wh: Int8Array,
+    bias: Int32Array,
+    mults: Int32Array,
+    shifts: Int32Array,
+    out: Int32Array,
+    inputSize: number,
+    hiddenSize: number,
+    sigmoid: Int32Array,
+    tanhGate: Int32Array,
+    tanhCell: Int32Array,
+    norm: Int32Array | undefined,
+  ): number;
+  lstmRun(handle: number, x: Int8Array, batch: number, time: number, reverse: number, h0: Int8Array, c0: Int16Array, y: Int8Array, hT: Int8Array, cT: Int16Array): void;
+  denseCreate(w: Int8Array, rows: number, cols: number, bias: Int32Array): number;
+  denseRun(handle: number, x: Int8Array, rows: number, out: Int32Array): void;
+  attentionCreate(multiplier: number, shift: number, exp: Int32Array): number;
+  attentionRun(handle: number, q: Int8Array, k: Int8Array, batch: number, queries: number, keys: number, dim: number, out: Int8Array): void;
+  release(handle: number): void;
+}
+
+/** How a handle library's kernels enter the registry. */
+export interface HandleKernelOptions {
+  /** The registry backend name, e.g. `native`, `wasm`. */
+  backend: string;
+  priority: number;
+  /** The IntrnnError code for the library's own failures (one the executor falls back on). */
+  errorCode: 'ERR_NATIVE' | 'ERR_BACKEND';
+}
+
+// Kernel handles live in the library's table; free them when the kernel instance is collected.
+const handles = new FinalizationRegistry<{ lib: HandleKernelLibrary; handle: number }>(({ lib, handle }) => {
+  try {
+    lib.release(handle);
+  } catch {
+    // a finalizer must not throw (it would crash the process); the handle is gone either way
+  }
+});
+
+/** The IntLSTM, IntDense and IntAttention kernels of a handle library, with the built-in kernels' parsing and checks. */
+export function handleKernels(lib: HandleKernelLibrary, { backend, priority, errorCode }: HandleKernelOptions): KernelEntry[] {
+  // the library throws plain Errors; the executor speaks IntrnnError
+  const call = <T>(where: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      throw new IntrnnError(errorCode, where, (e as Error).message);
+    }
+  };
+  const owned = (handle: number, instance: KernelInstance): KernelInstance => {
+    handles.register(instance, { lib, handle });
+    return instance;
+  };
+  return [
+    {
+      op: 'IntLSTM',
+      backend,
+      priority,
+      create(node) {
+        const p = lstmParamsFromTensors(node.constants, node.name);
+        const reverse = lstmDirection(node) === 'reverse' ? 1 : 0;
+        const H = p.hiddenSize;
+        const D = p.inputSize;
+        const mults = new Int32Array(8 * H);
+        mults.set(p.multX, 0);
+        mults.set(p.multH, 4 * H);
+        const shifts = new Int32Array(8 * H);
+        shifts.set(p.shiftX, 0);
+        shifts.set(p.shiftH, 4 * H);
+        let norm: Int32Array | undefined;
+        if (p.norm) {
+          norm = new Int32Array(16 + 8 * H);
+          p.norm.forEach((g, i) => {
+            norm!.set([g.normFracBits, g.multiplier, g.shift, g.outBits], 4 * i);
+            norm!.set(g.gamma, 16 + i * H);
+            norm!.set(g.beta, 16 + 4 * H + i * H);
+          });
+        }
+        const handle = call(node.name, () =>
+          lib.lstmCreate(p.wx, p.wh, p.bias, mults, shifts, Int32Array.from([p.multOut, p.shiftOut, p.cellFracBits]), D, H, packPwl(p.sigmoid), packPwl(p.tanhGate), packPwl(p.tanhCell), norm),
+        );
+        return owned(handle, {
+          run(inputs: Tensor[], alloc = HEAP_ALLOCATOR) {
+            const { B, T } = checkLstmInputs(inputs, node.name, D, H);
+            const y = alloc.alloc(Int8Array, B * T * H);
+            const hT = alloc.alloc(Int8Array, B * H);
+            const cT = alloc.alloc(Int16Array, B * H);
+            call(node.name, () =>
+              lib.lstmRun(handle, inputs[LSTM_INPUT.X].data as Int8Array, B, T, reverse, inputs[LSTM_INPUT.h0].data as Int8Array, inputs[LSTM_INPUT.c0].data as Int16Array, y, hT, cT),
+            );
+            return [
+              { type: 'int8', dims: [B, T, H], data: y },
+              { type: 'int8', dims: [B, H], data: hT },
+              { type: 'int16', dims: [B, H], data: cT },
+            ];
+          },
+        });
+      },
+    },
+    {
+      op: 'IntDense',
+      backend,
+      priority,
+      create(node) {
+        const { w, bias, N, K } = denseParams(node);
+        const handle = call(node.name, () => lib.denseCreate(w, N, K, bias));
+        return owned(handle, {
+          run([x], alloc = HEAP_ALLOCATOR) {
+            const rows = checkDenseInput(x, `${node.name}.X`, K);
+            const out = alloc.alloc(Int32Array, rows * N);
+            call(node.name, () => lib.denseRun(handle, x.data as Int8Array, rows, out));
+            return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];
+          },
+        });
+      },
+    },
+    {
+      op: 'IntAttention',
+      backend,
+      priority,
+      create(node) {
+        const p = attentionParamsFromTensors(node.constants, node.name);
+        const handle = call(node.name, () => lib.attentionCreate(p.scoreMultiplier, p.scoreShift, packPwl(p.expTable)));
+        return owned(handle, {
+          run([q, k], alloc = HEAP_ALLOCATOR) {
+            const { B, T, S, D } = checkAttentionInputs(q, k, node.name);
+            const out = alloc.alloc(Int8Array, B * T * D);
+            call(node.name, () => lib.attentionRun(handle, q.data as Int8Array, k.data as Int8Array, B, T, S, D, out));
+            return [{ type: 'int8', dims: [B, T, D], data: out }];
+          },
+        });
+      },
+    },
+  ];
+}
