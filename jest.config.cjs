@@ -8,7 +8,7 @@ module.exports = {
   testMatch: ['**/test/**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': swc },
   moduleNameMapper: {
-    '^@intrnn/(format|runtime-core|qat|converter|runtime-native|tasks)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@intrnn/(format|runtime-core|qat|converter|runtime-native|runtime-wasm|tasks)$': '<rootDir>/packages/$1/src/index.ts',
     '^@intrnn/runtime-core/(node|conformance)$': '<rootDir>/packages/runtime-core/src/$1.ts',
     '^@intrnn/qat/(datasets|pwl)$': '<rootDir>/packages/qat/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -70,6 +70,30 @@ const pnpm = findPnpm();
 if (pnpm !== 'pnpm') env.PATH = `${dirname(pnpm)}${delimiter}${env.PATH ?? ''}`;
 say(`pnpm ${pnpmVersion}: installing dependencies`);
 must(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'], 'pnpm install');
+// Debian packages a job needs, installed with apt where it can (as root or through sudo); elsewhere
+// one line says what to install. `present` checks without installing.
+function ensureDebian(what, present, packages) {
+  if (present()) return;
+  const apt = spawnSync('apt-get', ['--version'], { encoding: 'utf8' });
+  if (apt.status !== 0) {
+    say(`${what}: not found and no apt-get here; install ${packages.join(' ')} (or the equivalent)`);
+    return;
+  }
+  say(`installing Debian's ${packages.join(' ')} (${what})`);
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  const cmd = (args) => run(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (cmd(['apt-get', 'update', '-qq']) !== 0 || cmd(['apt-get', 'install', '-y', '-qq', ...packages]) !== 0) {
+    say(`installing ${packages.join(' ')} failed: install them to ${what}`);
+  }
+}
+
+// The wasm kernels are the Rust crate built for wasm32: rustup has no wasm32 target here, Debian's
+// rustc with its wasm32 standard library does (packages/runtime-wasm/scripts/build-wasm.mjs).
+ensureDebian('build the wasm kernels', () => {
+  if (env.INTRNN_WASM_RUSTC) return true;
+  const r = spawnSync('/usr/bin/rustc', ['--print', 'sysroot'], { encoding: 'utf8' });
+  return r.status === 0 && existsSync(join(r.stdout.trim(), 'lib', 'rustlib', 'wasm32-unknown-unknown'));
+}, ['rustc', 'libstd-rust-dev-wasm32']);
 say('building packages');
 must(pnpm, ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], 'build');
 
@@ -78,22 +102,8 @@ if (job === 'start') {
 }
 
 // The browser test drives a Chromium: Debian's package where apt can install it (playwright's own
-// browser download cannot reach its hosts here), else CHROMIUM_PATH, else one line saying what to do.
-function ensureChromium() {
-  if (env.CHROMIUM_PATH || existsSync('/usr/bin/chromium')) return;
-  const apt = spawnSync('apt-get', ['--version'], { encoding: 'utf8' });
-  if (apt.status !== 0) {
-    say('no Chromium found: install one and set CHROMIUM_PATH to run the browser test (it fails without)');
-    return;
-  }
-  say("installing Debian's chromium for the browser test");
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  const cmd = (args) => run(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (cmd(['apt-get', 'update', '-qq']) !== 0 || cmd(['apt-get', 'install', '-y', '-qq', 'chromium']) !== 0) {
-    say('installing chromium failed: install it (or set CHROMIUM_PATH) to run the browser test');
-  }
-}
-ensureChromium();
+// browser download cannot reach its hosts here), else CHROMIUM_PATH.
+ensureDebian('run the browser test (or set CHROMIUM_PATH)', () => Boolean(env.CHROMIUM_PATH) || existsSync('/usr/bin/chromium'), ['chromium']);
 
 say('type-checking sources and tests');
 must(pnpm, ['exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only'], 'typecheck');

@@ -5,7 +5,7 @@
  * (rolldown's rendered length per module, grouped by package). Prints JSON, or with --markdown the
  * summary docs/web.md embeds. Inputs: apps/web/src, the workspace packages it imports, and vite.config.ts.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,15 @@ export async function measureBundle() {
         .map(([name, bytes]) => ({ name, renderedBytes: bytes, share: bytes / total }));
       return { file: c.file.replace(/-[A-Za-z0-9_-]{8}\.js$/, '.js'), minifiedBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length, packages };
     });
-    return { worker: measured.find((c) => c.file.includes('worker')), page: measured.filter((c) => !c.file.includes('worker')) };
+    // the kernels' module ships beside the scripts as its own asset (fetched and compiled by the worker)
+    const assets = join(outDir, 'assets');
+    const wasm = readdirSync(assets)
+      .filter((f) => f.endsWith('.wasm'))
+      .map((f) => {
+        const bytes = readFileSync(join(assets, f));
+        return { file: f.replace(/-[A-Za-z0-9_-]{8}\.wasm$/, '.wasm'), bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+      });
+    return { worker: measured.find((c) => c.file.includes('worker')), page: measured.filter((c) => !c.file.includes('worker')), wasm };
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
@@ -59,7 +67,8 @@ export function markdown(r) {
   const kb = (b) => (b / 1024).toFixed(1);
   const rows = r.worker.packages.filter((p) => p.share >= 0.005).map((p) => `| ${p.name} | ${kb(p.renderedBytes)} | ${(100 * p.share).toFixed(1)}% |`);
   return [
-    `The runtime worker bundle (runtime-core, its format package and the app's worker code; no models): **${kb(r.worker.gzipBytes)} KB gzipped** (level 9), ${kb(r.worker.minifiedBytes)} KB minified.`,
+    `The runtime worker bundle (runtime-core, its format package, runtime-wasm's loader and the app's worker code; no models): **${kb(r.worker.gzipBytes)} KB gzipped** (level 9), ${kb(r.worker.minifiedBytes)} KB minified.`,
+    `The wasm kernels (runtime-wasm, fetched by the worker): ${r.wasm.map((w) => `${w.file} **${kb(w.gzipBytes)} KB gzipped**, ${kb(w.bytes)} KB raw`).join('; ')}.`,
     `The page's own script: ${r.page.map((c) => `${kb(c.gzipBytes)} KB gzipped`).join(', ')} (uPlot and the UI).`,
     '',
     'What the worker bundle is made of (bytes each package contributes before minification, so the shares are approximate):',

@@ -11,7 +11,9 @@ const MODELS: Record<Slot, { name: string; url: string }> = {
   g2p: { name: 'g2p-cmudict-small.onnx', url: new URL('../../../models/g2p-cmudict-small.onnx', import.meta.url).href },
 };
 
-const client = new RuntimeClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
+// ?kernels=core turns the wasm kernels off (runtime-core's TypeScript kernels serve): the worker reads its name.
+const kernels = new URLSearchParams(location.search).get('kernels') === 'core' ? 'core' : 'wasm';
+const client = new RuntimeClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: kernels }));
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
   if (!el) throw new Error(`page is missing #${id}`);
@@ -51,8 +53,10 @@ async function guarded(slot: Slot | 'pwl', button: string, work: () => Promise<v
 
 function showModel(info: ModelInfo): void {
   const el = $(`${info.slot}-model`);
-  el.textContent = `${info.name} · ${mb(info.bytes)} · ${(info.parameters / 1e6).toFixed(2)} M integers · ${info.pwlTables.length} PWL tables · loaded in ${info.loadMs.toFixed(0)} ms`;
+  el.textContent = `${info.name} · ${mb(info.bytes)} · ${(info.parameters / 1e6).toFixed(2)} M integers · ${info.pwlTables.length} PWL tables · loaded in ${info.loadMs.toFixed(0)} ms · kernels: ${info.kernels.backend}`;
+  el.title = info.kernels.reason;
   el.dataset.bytes = String(info.bytes);
+  el.dataset.kernels = info.kernels.backend;
 }
 
 async function load(slot: Slot, name: string, source: { url: string } | { bytes: ArrayBuffer }): Promise<void> {

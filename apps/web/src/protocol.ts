@@ -28,6 +28,8 @@ export interface ModelInfo {
   outputVocabulary: number;
   pwlTables: string[];
   loadMs: number;
+  /** Whose kernels run the model's LSTM, dense and attention nodes: `wasm` or `core` (runtime-core's TypeScript), and why. */
+  kernels: { backend: 'wasm' | 'core'; reason: string };
 }
 
 export interface GenerateResult {

@@ -4,6 +4,7 @@
  */
 import { IntrnnError, isIntrnnError, modelKind, type ModelKind } from '@intrnn/format';
 import { LanguageModel, Tagger, Transducer, loadModel, compilePwl, modelPwlTables, type IntrnnModel } from '@intrnn/runtime-core';
+import { registerWasmKernels } from '@intrnn/runtime-wasm';
 import { LIMITS, type ErrorInfo, type GenerateResult, type ModelInfo, type PronounceResult, type PwlCurve, type Slot, type TagResult } from './protocol.js';
 
 /** The kind of model each view serves (any model of that kind, whatever its dataset). */
@@ -34,6 +35,20 @@ interface Loaded {
 
 export class WebRuntime {
   private readonly slots = new Map<Slot, Loaded>();
+  private kernels: ModelInfo['kernels'] = { backend: 'core', reason: 'runtime-core (wasm kernels not requested)' };
+
+  /**
+   * Choose the kernels before the first load: `wasm` registers runtime-wasm's (runtime-core serves
+   * if they cannot load, and the reason is shown); `core` keeps runtime-core's TypeScript kernels.
+   */
+  async useKernels(want: 'wasm' | 'core'): Promise<ModelInfo['kernels']> {
+    if (want === 'core') this.kernels = { backend: 'core', reason: 'runtime-core (wasm kernels turned off)' };
+    else {
+      const r = await registerWasmKernels();
+      this.kernels = r.ok ? { backend: 'wasm', reason: r.reason } : { backend: 'core', reason: `runtime-core: ${r.reason}` };
+    }
+    return this.kernels;
+  }
   private lmSdk?: LanguageModel;
   /** The language model's vocabulary as a set, to name the prompt words it does not know. */
   private lmWords = new Set<string>();
@@ -44,7 +59,8 @@ export class WebRuntime {
   load(slot: Slot, name: string, bytes: Uint8Array): ModelInfo {
     const t0 = performance.now();
     if (bytes.length === 0) throw new IntrnnError('ERR_MODEL_FILE', name, 'is empty');
-    const model = loadModel(bytes);
+    // runtime-core alone unless the wasm kernels are in use (registered kernels serve every later load)
+    const model = loadModel(bytes, this.kernels.backend === 'wasm' ? {} : { backends: ['core', 'reference'] });
     const task = model.metadata.task;
     const kind = modelKind(model.metadata);
     if (kind !== KIND_OF_SLOT[slot]) throw new IntrnnError('ERR_TASK', name, `is a ${kind} (task ${task}); this view needs a ${KIND_OF_SLOT[slot]}`);
@@ -62,6 +78,7 @@ export class WebRuntime {
       outputVocabulary: (m.vocabularies.output ?? m.vocabularies.input).length,
       pwlTables: Object.keys(m.pwlTables),
       loadMs: 0,
+      kernels: this.kernels,
     };
     const loaded: Loaded = { info, model, calls: 0 };
     // Count model calls for the per-token latency of beam search (one call = one decoder step of one hypothesis).

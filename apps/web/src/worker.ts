@@ -8,6 +8,8 @@ import type { Reply, Request } from './protocol.js';
 import { WebRuntime, errorInfo } from './tasks.js';
 
 const runtime = new WebRuntime();
+// The page names the worker after the kernels it wants ('wasm' by default, 'core' with ?kernels=core).
+const ready = runtime.useKernels((self as unknown as DedicatedWorkerGlobalScope).name === 'core' ? 'core' : 'wasm');
 const post = (r: Reply): void => (self as unknown as DedicatedWorkerGlobalScope).postMessage(r);
 
 async function bytesOf(req: Extract<Request, { kind: 'load' }>): Promise<Uint8Array> {
@@ -23,6 +25,7 @@ async function bytesOf(req: Extract<Request, { kind: 'load' }>): Promise<Uint8Ar
 }
 
 async function handle(req: Request): Promise<void> {
+  await ready;
   switch (req.kind) {
     case 'load':
       post({ id: req.id, kind: 'loaded', info: runtime.load(req.slot, req.name, await bytesOf(req)) });

@@ -1,7 +1,8 @@
 /**
  * The web app in a real Chromium (Debian's, driven by playwright-core): the built app is served on
  * localhost, a prompt, a sentence and words are entered, and the integers the browser produced must
- * equal, token for token, what the Node SDK produces for the same model, input and seed. Bad inputs
+ * equal, token for token, what the Node SDK produces for the same model, input and seed, with the
+ * wasm SIMD kernels (the default) and once with them turned off (runtime-core's). Bad inputs
  * and bad model files must give their typed messages and keep the loaded model working.
  * With INTRNN_SCREENSHOT_DIR set, a screenshot of each view is saved there (npm run docs:web).
  */
@@ -79,6 +80,9 @@ test('the page shows each shipped model with its size', async () => {
   ]) {
     const bytes = Number(await page.getAttribute(`#${slot}-model`, 'data-bytes'));
     expect(bytes).toBe(readFileSync(join(models, file)).length);
+    // the wasm SIMD kernels serve by default, and the page says so
+    expect(await page.getAttribute(`#${slot}-model`, 'data-kernels')).toBe('wasm');
+    expect(await page.getAttribute(`#${slot}-model`, 'title')).toMatch(/^intrnn-kernels wasm wasm-simd128/);
     expect(await page.textContent(`#${slot}-model`)).toContain(file);
   }
 });
@@ -180,6 +184,39 @@ test('a bad model file is refused with a message; the view keeps its model', asy
   await page.waitForSelector('#tagger-output[data-tags]');
   expect(await page.textContent('#tagger-error')).toBe('');
 }, 60_000);
+
+test('with the wasm kernels turned off (?kernels=core) runtime-core serves, and the answers are the same', async () => {
+  const core = await browser.newPage();
+  core.on('pageerror', (e) => pageErrors.push(e.message));
+  try {
+    await core.goto(`${appUrl}?kernels=core`);
+    for (const slot of ['lm', 'tagger', 'g2p']) {
+      await core.waitForSelector(`#${slot}-model[data-bytes]`, { timeout: 60_000 });
+      expect(await core.getAttribute(`#${slot}-model`, 'data-kernels')).toBe('core');
+    }
+    const lm = new LanguageModel(loadModelFile(join(models, 'lm-brown-small.onnx')));
+    const expected = lm.generate('The jury said', { tokens: 12, temperature: 0.7, seed: 7 });
+    for (const [id, v] of Object.entries({ 'lm-prompt': 'The jury said', 'lm-tokens': '12', 'lm-temperature': '0.7', 'lm-seed': '7' })) await core.fill(`#${id}`, v);
+    await core.click('#lm-run');
+    await core.waitForSelector('#lm-output[data-state="done"][data-tokens]');
+    expect(JSON.parse((await core.getAttribute('#lm-output', 'data-tokens'))!)).toEqual(expected);
+    const sentence = 'Flurbish committees said the plans were rejected by voters .';
+    const tags = new Tagger(loadModelFile(join(models, 'pos-brown-small.onnx'))).tag(sentence.split(' ')).map((t) => t.tag);
+    await core.fill('#tagger-sentence', sentence);
+    await core.click('#tagger-run');
+    await core.waitForSelector('#tagger-output[data-tags]');
+    expect(JSON.parse((await core.getAttribute('#tagger-output', 'data-tags'))!)).toEqual(tags);
+    const g2p = new Transducer(loadModelFile(join(models, 'g2p-cmudict-small.onnx')));
+    await core.fill('#g2p-words', 'quantization');
+    await core.fill('#g2p-beam', '4');
+    await core.fill('#g2p-nbest', '1');
+    await core.click('#g2p-run');
+    await core.waitForSelector('#g2p-output tr[data-phonemes]');
+    expect(JSON.parse((await core.getAttribute('#g2p-output tr', 'data-phonemes'))!)).toEqual([g2p.pronounceAll('quantization', { beam: 4 })[0].phonemes]);
+  } finally {
+    await core.close();
+  }
+}, 120_000);
 
 test('PWL view: one chart pair per table of the model, drawn', async () => {
   for (const [slot, file] of [

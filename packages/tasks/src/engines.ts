@@ -1,8 +1,9 @@
 import { decodeModel, IntrnnError, toNumber, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { loadModel } from '@intrnn/runtime-core';
 import { registerNativeKernels } from '@intrnn/runtime-native';
+import { registerWasmKernels } from '@intrnn/runtime-wasm';
 
-let warned = false;
+const warned = new Set<string>();
 
 /** Something that runs a model file: runtime-core, or ONNX Runtime on the very same bytes. */
 export interface Engine {
@@ -14,23 +15,37 @@ export interface Engine {
 }
 
 /** The engines `--engine` accepts. */
-export const ENGINES = ['core', 'ort', 'native'] as const;
+export const ENGINES = ['core', 'ort', 'native', 'wasm', 'ort-web'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
+/** The engines that run on runtime-core's executor (the others are ONNX Runtime). */
+export type KernelEngine = 'core' | 'native' | 'wasm';
+
 /**
- * The kernel backends an engine runs on: runtime-core's, preceded by the native ones for `native`
- * when the addon loads (if it does not, says why once on stderr and runs runtime-core's).
+ * The kernel backends an engine runs on: runtime-core's, preceded by the native (Rust, Node-API)
+ * or wasm (the same Rust in WebAssembly SIMD) ones when they load; if they do not, says why once
+ * on stderr and runs runtime-core's. `used` is false then.
  */
-export function engineBackends(name: 'core' | 'native'): { backends: string[]; native: boolean } {
+export async function engineBackends(name: KernelEngine): Promise<{ backends: string[]; used: boolean }> {
   const backends = ['core', 'reference'];
-  if (name !== 'native') return { backends, native: false };
-  const native = registerNativeKernels();
-  if (native.ok) return { backends: ['native', ...backends], native: true };
-  if (!warned) {
-    warned = true;
-    process.stderr.write(`intrnn: native kernels unavailable (${native.reason}); runtime-core's kernels serve instead\n`);
+  if (name === 'core') return { backends, used: true };
+  const r = name === 'native' ? registerNativeKernels() : await registerWasmKernels();
+  if (r.ok) return { backends: [name, ...backends], used: true };
+  if (!warned.has(name)) {
+    warned.add(name);
+    process.stderr.write(`intrnn: ${name} kernels unavailable (${r.reason}); runtime-core's kernels serve instead\n`);
   }
-  return { backends, native: false };
+  return { backends, used: false };
+}
+
+/** onnxruntime-web on its wasm backend: one thread (a page without cross-origin isolation gets one), SIMD. */
+async function openOrtWeb(): Promise<typeof import('onnxruntime-node')> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.simd = true;
+  ort.env.logLevel = 'error';
+  // the same InferenceSession/Tensor surface as onnxruntime-node (both are onnxruntime-common)
+  return ort as unknown as typeof import('onnxruntime-node');
 }
 
 /** The graph inputs of a model file that are not initializers. */
@@ -42,21 +57,26 @@ function graphInputs(bytes: Uint8Array): Engine['inputs'] {
     .map((v) => ({ name: v.name ?? '', dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : toNumber(d.dimValue ?? 0))) }));
 }
 
-/** Open an engine on model bytes. runtime-core runs integer files; ONNX Runtime runs both kinds. */
+/**
+ * Open an engine on model bytes. runtime-core runs integer files; ONNX Runtime runs both kinds, as
+ * onnxruntime-node (`ort`, its native CPU build) or onnxruntime-web (`ort-web`, its wasm backend with
+ * SIMD on one thread, the engine a browser app would embed).
+ */
 export async function openEngine(name: EngineName, bytes: Uint8Array, metadata: ModelMetadata): Promise<Engine> {
   const inputs = graphInputs(bytes);
-  if (name === 'core' || name === 'native') {
+  if (name !== 'ort' && name !== 'ort-web') {
     if (metadata.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', '--engine', `${name} runs integer files; run a float32 file with --engine ort`);
-    const { backends, native } = engineBackends(name);
-    const label = name === 'native' && !native ? 'core (native unavailable)' : name;
+    const { backends, used } = await engineBackends(name);
+    const label = used ? name : `core (${name} unavailable)`;
     const model = loadModel(bytes, { backends });
     return { name: label, inputs, run: async (feeds) => model.run(feeds), close: async () => undefined };
   }
-  // loaded only when asked for: the native ORT binding is large
-  const ort = await import('onnxruntime-node');
+  // loaded only when asked for: the ORT bindings are large
+  const ort = name === 'ort-web' ? await openOrtWeb() : await import('onnxruntime-node');
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   try {
-    session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const options = name === 'ort-web' ? { executionProviders: ['wasm'] } : { intraOpNumThreads: 1, interOpNumThreads: 1 };
+    session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, graphOptimizationLevel: 'all', ...options });
   } catch (e) {
     throw new IntrnnError('ERR_MODEL_ORT', 'model', `ONNX Runtime cannot load it: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -14,7 +14,7 @@
 export { TASKS, taskEntry, convertCheckpoint, evalCheckpoint } from './registry.js';
 export type { TaskEntry, TaskData, LanguageModelData, TaggerData, TransducerData, Split } from './registry.js';
 export { openEngine, engineBackends, ENGINES } from './engines.js';
-export type { Engine, EngineName } from './engines.js';
+export type { Engine, EngineName, KernelEngine } from './engines.js';
 export { evaluateModel, zeroLmState, carryLmState } from './evaluate.js';
 export type { EvalResult, EvalProgress } from './evaluate.js';
 export { measureLatency, latencyStepper, median, warmupCalls } from './latency.js';

@@ -22,7 +22,7 @@ function writeFile(path: string, bytes: Uint8Array): void {
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
 /** The engines `--engine` accepts (@intrnn/tasks ENGINES; listed here so that help needs no import). */
-const ENGINES = ['core', 'ort', 'native'] as const;
+const ENGINES = ['core', 'ort', 'native', 'wasm'] as const;
 
 /** The converter's size report, loaded with the converter (it decodes any ONNX file). */
 async function sizeReport(bytes: Uint8Array) {
@@ -215,15 +215,18 @@ export function registerModelCommands(program: Command, io: Io): void {
     .option('--seed <n>', 'language model: sampler seed', parseInteger, 1)
     .option('--sentence <text>', 'tagger: words separated by spaces')
     .option('--word <word...>', 'G2P: words to pronounce')
-    .addOption(new Option('--engine <engine>', 'runtime-core alone, or with the native kernels').choices(['core', 'native']).default('core'))
+    .addOption(new Option('--engine <engine>', 'runtime-core alone, or with the native or wasm kernels').choices(['core', 'native', 'wasm']).default('core'))
     .option('--beam <n>', 'G2P: beam width (1: greedy)', parseInteger, 4)
     .option('--json', 'print one JSON object')
     .action(
-      async (path: string, o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native'; json?: boolean }) => {
-        // runtime-core and the native kernels only: no training stack, no ONNX Runtime
+      async (
+        path: string,
+        o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native' | 'wasm'; json?: boolean },
+      ) => {
+        // runtime-core and the native or wasm kernels only: no training stack, no ONNX Runtime
         const { LanguageModel, loadModel, Tagger, Transducer } = await import('@intrnn/runtime-core');
         const { engineBackends } = await import('@intrnn/tasks');
-        const model = loadModel(readModelBytes(path), { backends: engineBackends(o.engine).backends });
+        const model = loadModel(readModelBytes(path), { backends: (await engineBackends(o.engine)).backends });
         const kind = modelKind(model.metadata);
         const task = model.metadata.task;
         if (kind === 'language-model') {
