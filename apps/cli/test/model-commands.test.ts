@@ -90,6 +90,8 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     const fromOrt = JSON.parse(ok('eval', dir('lm.onnx'), '--engine', 'ort', '--limit', '300', '--json'));
     const native = JSON.parse(ok('eval', dir('lm.onnx'), '--engine', 'native', '--limit', '300', '--json'));
     expect(native.outputsSha256).toBe(core.outputsSha256);
+    const wasm = JSON.parse(ok('eval', dir('lm.onnx'), '--engine', 'wasm', '--limit', '300', '--json'));
+    expect([wasm.engine, wasm.outputsSha256]).toEqual(['wasm', core.outputsSha256]);
     expect(core.tokens).toBe(300);
     expect(core.outputsSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(fromOrt.outputsSha256).toBe(core.outputsSha256);
@@ -149,8 +151,16 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
 
   test('bench --json: one object with every engine side by side (no timing assertions: machines are noisy)', () => {
     const j = JSON.parse(ok('bench', dir('lm.onnx'), '--calls', '10', '--json'));
-    const engines = ['core', 'ort-integer-file', 'ort-float32', 'ort-int8-dynamic', ...(loadAddon().addon ? ['native'] : [])];
+    const peers = ['ort-lstm-float32', 'ort-lstm-int8-dynamic', 'ort-web-lstm-float32', 'ort-web-lstm-int8-dynamic'];
+    const engines = ['core', 'wasm', 'ort-integer-file', 'ort-scan-float32', 'ort-scan-int8-dynamic', ...peers, ...(loadAddon().addon ? ['native'] : [])];
     expect(Object.keys(j.engines).sort()).toEqual(engines.sort());
+    // the peers are built from the integer file's own weights and checked against it
+    expect(Object.keys(j.peers).sort()).toEqual([...peers].sort());
+    for (const p of peers) expect(j.peers[p]).toMatchObject({ positions: 100, top1Agreement: expect.any(Number), bytes: expect.any(Number) });
+    // the float32 peer is the model the integer one approximates: its next-token choices mostly agree
+    expect(j.peers['ort-lstm-float32'].top1Agreement).toBeGreaterThan(0.5);
+    // the same file in two ONNX Runtime builds gives the same choices
+    expect(j.peers['ort-web-lstm-float32'].top1Agreement).toBe(j.peers['ort-lstm-float32'].top1Agreement);
     for (const e of Object.values(j.engines) as { usPerToken: number; tokensPerSecond: number }[]) {
       expect(e.usPerToken).toBeGreaterThan(0);
       expect(e.tokensPerSecond).toBeCloseTo(1e6 / e.usPerToken, 6);
@@ -187,6 +197,8 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     expect(core.metric).toBe('accuracy');
     expect(fromOrt.outputsSha256).toBe(core.outputsSha256);
     expect(JSON.parse(ok('eval', dir('pos.onnx'), '--engine', 'native', '--limit', '40', '--json')).outputsSha256).toBe(core.outputsSha256);
+    const wasm = JSON.parse(ok('eval', dir('pos.onnx'), '--engine', 'wasm', '--limit', '40', '--json'));
+    expect([wasm.engine, wasm.outputsSha256]).toEqual(['wasm', core.outputsSha256]);
     expect(core.value).toBeGreaterThan(0.25); // tiny float reaches about 35% on validation; the most frequent tag alone is about 13%
     const tagged = JSON.parse(ok('run', dir('pos.onnx'), '--sentence', 'The jury said it did find that the city was well run .', '--json')).tagged;
     expect(tagged).toHaveLength(13);
@@ -200,6 +212,8 @@ describe('G2P (attention decoder) end to end', () => {
       const core = JSON.parse(ok('eval', dir('g2p.onnx'), '--engine', 'core', '--limit', '25', '--beam', beam, '--json'));
       const fromOrt = JSON.parse(ok('eval', dir('g2p.onnx'), '--engine', 'ort', '--limit', '25', '--beam', beam, '--json'));
       const native = JSON.parse(ok('eval', dir('g2p.onnx'), '--engine', 'native', '--limit', '25', '--beam', beam, '--json'));
+      const wasm = JSON.parse(ok('eval', dir('g2p.onnx'), '--engine', 'wasm', '--limit', '25', '--beam', beam, '--json'));
+      expect([wasm.engine, wasm.outputsSha256]).toEqual(['wasm', core.outputsSha256]);
       expect(core.scores.words).toBe(25);
       expect(fromOrt.outputsSha256).toBe(core.outputsSha256);
       expect(native.outputsSha256).toBe(core.outputsSha256);

@@ -13,3 +13,5 @@ export { buildFloatModel, buildFloatG2pModel, floatLanguageModelSpec, floatTagge
 export type { FloatModelSpec, FloatG2pSpec, FloatLayer, WeightProducts } from './float-graph.js';
 export { convertLmCheckpoint, convertPosCheckpoint, convertG2pCheckpoint, sizeReport } from './convert-checkpoint.js';
 export type { ConvertedModel, SizeReport } from './convert-checkpoint.js';
+export { dequantizeLanguageModel, buildPeerLanguageModel } from './peer-models.js';
+export type { DequantizedLm, PeerForm, PeerLayer } from './peer-models.js';

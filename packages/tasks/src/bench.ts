@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
-import { decodeModel, IntrnnError, modelMetadata } from '@intrnn/format';
+import { buildPeerLanguageModel, dequantizeLanguageModel } from '@intrnn/converter';
+import { decodeModel, IntrnnError, modelKind, modelMetadata, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { readModelBytes } from '@intrnn/runtime-core/node';
 import { openEngine, type Engine, type EngineName } from './engines.js';
+import { carryLmState, zeroLmState } from './evaluate.js';
 import { latencyStepper, median, warmupCalls } from './latency.js';
 import { taskEntry } from './registry.js';
 
@@ -12,34 +14,85 @@ export interface BenchResult {
   engines: Record<string, { usPerToken: number; tokensPerSecond: number }>;
   /** How many times faster native is than each other engine (per token). */
   nativeSpeedup: Record<string, number>;
+  /** How many times faster the wasm kernels are than each other engine (per token). */
+  wasmSpeedup: Record<string, number>;
+  /**
+   * Each peer built from the integer file, checked against it: the share of the positions of a
+   * token sequence where its top-1 next token equals the integer model's.
+   */
+  peers: Record<string, { top1Agreement: number; positions: number; bytes: number }>;
 }
 
-/** Time every available engine on a model file and its siblings (.float32.onnx, .int8-dynamic.onnx), interleaved call by call. */
+/** The peers' labels: the engine (onnxruntime-node, or onnxruntime-web's wasm backend) and the file form. */
+const PEERS = [
+  ['ort-lstm-float32', 'ort', 'lstm-float32'],
+  ['ort-lstm-int8-dynamic', 'ort', 'lstm-int8-dynamic'],
+  ['ort-web-lstm-float32', 'ort-web', 'lstm-float32'],
+  ['ort-web-lstm-int8-dynamic', 'ort-web', 'lstm-int8-dynamic'],
+] as const;
+
+/** The argmax of each call's logits over a streamed token sequence. */
+async function topOnes(engine: Engine, m: ModelMetadata, ids: readonly number[]): Promise<number[]> {
+  const state = zeroLmState(m, engine.inputs);
+  const tops: number[] = [];
+  for (const id of ids) {
+    const out = await engine.run({ tokens: { type: 'int64', dims: [1, 1], data: BigInt64Array.of(BigInt(id)) } as Tensor, ...state });
+    const logits = out.logits.data as Int32Array | Float32Array;
+    let best = 0;
+    for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+    tops.push(best);
+    carryLmState(state, out);
+  }
+  return tops;
+}
+
+/**
+ * Time every available engine on a model file, interleaved block by block: runtime-native,
+ * runtime-wasm, runtime-core, ONNX Runtime on the integer file, and for a language model the fair
+ * peers built from the integer file's own weights (the standard LSTM op in float32, and ORT's
+ * DynamicQuantizeLSTM int8 form) in onnxruntime-node and onnxruntime-web; the Scan-graph siblings
+ * (.float32.onnx, .int8-dynamic.onnx) as extra rows when present.
+ */
 export async function benchModel(path: string, calls: number, onEngine?: (name: string) => void, block = 1): Promise<BenchResult> {
   const intBytes = readModelBytes(path);
   const meta = modelMetadata(decodeModel(intBytes), `${path}: metadata`);
   if (meta.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', path, 'bench takes the integer file (its .float32.onnx and .int8-dynamic.onnx siblings are found beside it)');
-  const runs: [string, EngineName, string][] = [
+  const runs: [string, EngineName, string | Uint8Array][] = [
     ['native', 'native', path],
+    ['wasm', 'wasm', path],
     ['core', 'core', path],
     ['ort-integer-file', 'ort', path],
-    ['ort-float32', 'ort', path.replace(/\.onnx$/, '.float32.onnx')],
-    ['ort-int8-dynamic', 'ort', path.replace(/\.onnx$/, '.int8-dynamic.onnx')],
+    ['ort-scan-float32', 'ort', path.replace(/\.onnx$/, '.float32.onnx')],
+    ['ort-scan-int8-dynamic', 'ort', path.replace(/\.onnx$/, '.int8-dynamic.onnx')],
   ];
+  const peers: BenchResult['peers'] = {};
+  const ids = taskEntry(meta.task, 'metadata.task').latencyIds;
+  let reference: number[] | undefined;
+  if (modelKind(meta) === 'language-model') {
+    const lm = dequantizeLanguageModel(intBytes);
+    const built = { 'lstm-float32': buildPeerLanguageModel(lm, 'lstm-float32'), 'lstm-int8-dynamic': buildPeerLanguageModel(lm, 'lstm-int8-dynamic') };
+    for (const [name, engine, form] of PEERS) runs.push([name, engine, built[form]]);
+  }
   // open every engine first, then time them call by call in turn: noise hits all of them alike
   const open: { name: string; engine: Engine; stepper: { step(): Promise<number> }; calls: number; times: number[] }[] = [];
   for (const [name, engine, file] of runs) {
-    if (!existsSync(file)) continue;
+    if (typeof file === 'string' && !existsSync(file)) continue;
     onEngine?.(name);
-    const bytes = file === path ? intBytes : readModelBytes(file);
-    const m = file === path ? meta : modelMetadata(decodeModel(bytes), `${file}: metadata`);
+    const bytes = file === path ? intBytes : typeof file === 'string' ? readModelBytes(file) : file;
+    const m = file === path ? meta : modelMetadata(decodeModel(bytes), `${name}: metadata`);
     const e = await openEngine(engine, bytes, m);
-    if (name === 'native' && e.name !== 'native') {
+    if (modelKind(meta) === 'language-model' && (name === 'core' || PEERS.some(([p]) => p === name))) {
+      // each peer is checked against the integer model: top-1 agreement over the latency ids streamed five times (state carried)
+      const tops = await topOnes(e, m, [...ids, ...ids, ...ids, ...ids, ...ids]);
+      if (name === 'core') reference = tops;
+      else if (reference) peers[name] = { top1Agreement: tops.filter((t, i) => t === reference![i]).length / tops.length, positions: tops.length, bytes: bytes.length };
+    }
+    if ((name === 'native' || name === 'wasm') && e.name !== name) {
       await e.close();
-      continue; // the addon is not built here: no native row rather than a mislabeled one
+      continue; // the addon or module is not built here: no row rather than a mislabeled one
     }
     // runtime-core is ~50x slower: fewer calls keep the run short, its median stays stable
-    open.push({ name, engine: e, stepper: latencyStepper(e, m, taskEntry(meta.task, 'metadata.task').latencyIds), calls: name === 'core' ? Math.max(10, Math.floor(calls / 4)) : calls, times: [] });
+    open.push({ name, engine: e, stepper: latencyStepper(e, m, ids), calls: name === 'core' ? Math.max(10, Math.floor(calls / 4)) : calls, times: [] });
   }
   // Engines take turns in blocks of `block` calls. Within a block an engine runs as a streaming user's
   // would, its weights warm in cache; the first call of each block (after another engine ran) is not
@@ -62,7 +115,10 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
     engines[o.name] = { usPerToken: us, tokensPerSecond: 1e6 / us };
     await o.engine.close();
   }
-  const nativeSpeedup: Record<string, number> = {};
-  if (engines.native) for (const [k, v] of Object.entries(engines)) if (k !== 'native') nativeSpeedup[k] = v.usPerToken / engines.native.usPerToken;
-  return { model: path, task: meta.task, engines, nativeSpeedup };
+  const speedup = (of: string): Record<string, number> => {
+    const r: Record<string, number> = {};
+    if (engines[of]) for (const [k, v] of Object.entries(engines)) if (k !== of) r[k] = v.usPerToken / engines[of].usPerToken;
+    return r;
+  };
+  return { model: path, task: meta.task, engines, nativeSpeedup: speedup('native'), wasmSpeedup: speedup('wasm'), peers };
 }

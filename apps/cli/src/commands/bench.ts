@@ -8,8 +8,10 @@ import type { Io } from '../io.js';
 export function registerBench(program: Command, io: Io): void {
   program
     .command('bench')
-    .description('per-token latency of runtime-native, runtime-core and ONNX Runtime (integer file, float32 file, its int8-dynamic form) on one model')
-    .argument('<model>', 'integer .onnx file (siblings .float32.onnx and .int8-dynamic.onnx are used when present)')
+    .description(
+      'per-token latency of runtime-native, runtime-wasm, runtime-core and ONNX Runtime on one model: the integer file, and for a language model the peers built from its weights (standard LSTM op in float32, DynamicQuantizeLSTM int8) in onnxruntime-node and onnxruntime-web',
+    )
+    .argument('<model>', 'integer .onnx file (Scan-graph siblings .float32.onnx and .int8-dynamic.onnx are extra rows when present)')
     .option('--calls <n>', 'timed calls per engine (median)', parseInteger, 200)
     .option('--block <n>', "engines take turns in blocks of n calls (the first of each block untimed); 1: alternate every call, so each engine meets the others' data in the caches", parseInteger, 32)
     .option('--json', 'print one JSON object')
@@ -25,15 +27,17 @@ export function registerBench(program: Command, io: Io): void {
       io.out.write(
         markdownTable(
           [
-            ['engine', 'µs / token (median)', 'tokens / s', 'native is faster by'],
+            ['engine', 'µs / token (median)', 'tokens / s', 'native is faster by', 'wasm is faster by', 'top-1 agreement with the integer model'],
             ...Object.entries(r.engines).map(([k, v]) => [
               k,
               v.usPerToken.toFixed(1),
               v.tokensPerSecond.toFixed(0),
-              k === 'native' ? '-' : r.nativeSpeedup[k] ? `${r.nativeSpeedup[k].toFixed(2)}x` : '-',
+              r.nativeSpeedup[k] ? `${r.nativeSpeedup[k].toFixed(2)}x` : '-',
+              r.wasmSpeedup[k] ? `${r.wasmSpeedup[k].toFixed(2)}x` : '-',
+              r.peers[k] ? `${(100 * r.peers[k].top1Agreement).toFixed(1)}% of ${r.peers[k].positions}` : '-',
             ]),
           ],
-          { align: ['l', 'r', 'r', 'r'] },
+          { align: ['l', 'r', 'r', 'r', 'r', 'r'] },
         ) + '\n',
       );
     });
