@@ -34,6 +34,7 @@ interface Exports {
   intrnn_dense_run(handle: number, x: number, rows: number, out: number): number;
   intrnn_attention_create(multiplier: number, shift: number, exp: number, expLen: number): number;
   intrnn_attention_run(handle: number, q: number, k: number, b: number, t: number, s: number, d: number, out: number): number;
+  intrnn_dot_peak(rounds: number): number;
 }
 
 type Int = Int8Array | Int16Array | Int32Array;
@@ -71,7 +72,21 @@ export class WasmKernelLibrary implements HandleKernelLibrary {
     return WASM_PATHS[this.call(() => this.x.intrnn_force_path(i))];
   }
 
-  /** One int8 GEMV (weights packed per call): for tests and the peak measurement. */
+  /**
+   * The peak rate of the instruction the GEMV is built on (i32x4.dot_i16x8 on registers, no loads):
+   * the best of `trials` runs of `rounds` × 12 dots, in multiply-adds per second.
+   */
+  dotPeak(rounds = 2_000_000, trials = 20): number {
+    let best = 0;
+    for (let i = 0; i < trials; i++) {
+      const t0 = performance.now();
+      this.x.intrnn_dot_peak(rounds);
+      best = Math.max(best, (rounds * 12 * 8) / ((performance.now() - t0) / 1000));
+    }
+    return best;
+  }
+
+  /** One int8 GEMV (weights packed per call): for tests. */
   gemvInt8(w: Int8Array, rows: number, cols: number, x: Int8Array, bias: Int32Array | undefined, out: Int32Array): void {
     this.sizes([w, rows * cols, 'w'], [x, cols, 'x'], [out, rows, 'out']);
     if (bias) this.sizes([bias, rows, 'bias']);

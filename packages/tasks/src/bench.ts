@@ -3,8 +3,8 @@ import { buildPeerLanguageModel, dequantizeLanguageModel } from '@intrnn/convert
 import { decodeModel, IntrnnError, modelKind, modelMetadata, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { readModelBytes } from '@intrnn/runtime-core/node';
 import { openEngine, type Engine, type EngineName } from './engines.js';
-import { carryLmState, zeroLmState } from './evaluate.js';
-import { latencyStepper, median, warmupCalls } from './latency.js';
+import { carryLmState, zeroLmState } from './lm-state.js';
+import { latencyStepper, timeInterleaved } from './latency.js';
 import { taskEntry } from './registry.js';
 
 /** One benchmark run: every engine on the same model, side by side. */
@@ -74,7 +74,7 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
     for (const [name, engine, form] of PEERS) runs.push([name, engine, built[form]]);
   }
   // open every engine first, then time them call by call in turn: noise hits all of them alike
-  const open: { name: string; engine: Engine; stepper: { step(): Promise<number> }; calls: number; times: number[] }[] = [];
+  const open: { name: string; engine: Engine; stepper: { step(): Promise<number> }; calls: number }[] = [];
   for (const [name, engine, file] of runs) {
     if (typeof file === 'string' && !existsSync(file)) continue;
     onEngine?.(name);
@@ -92,27 +92,12 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
       continue; // the addon or module is not built here: no row rather than a mislabeled one
     }
     // runtime-core is ~50x slower: fewer calls keep the run short, its median stays stable
-    open.push({ name, engine: e, stepper: latencyStepper(e, m, ids), calls: name === 'core' ? Math.max(10, Math.floor(calls / 4)) : calls, times: [] });
+    open.push({ name, engine: e, stepper: latencyStepper(e, m, ids), calls: name === 'core' ? Math.max(10, Math.floor(calls / 4)) : calls });
   }
-  // Engines take turns in blocks of `block` calls. Within a block an engine runs as a streaming user's
-  // would, its weights warm in cache; the first call of each block (after another engine ran) is not
-  // timed. block = 1 alternates every call: each engine then finds the others' data in the caches.
-  const warm = warmupCalls(calls);
-  for (const o of open) for (let i = 0; i < warm; i++) await o.stepper.step();
-  let left = open.length;
-  while (left > 0) {
-    left = 0;
-    for (const o of open) {
-      if (o.times.length >= o.calls) continue;
-      if (block > 1) await o.stepper.step();
-      for (let i = 0; i < block && o.times.length < o.calls; i++) o.times.push(await o.stepper.step());
-      if (o.times.length < o.calls) left++;
-    }
-  }
+  const medians = await timeInterleaved(open, block);
   const engines: BenchResult['engines'] = {};
   for (const o of open) {
-    const us = median(o.times);
-    engines[o.name] = { usPerToken: us, tokensPerSecond: 1e6 / us };
+    engines[o.name] = { usPerToken: medians[o.name], tokensPerSecond: 1e6 / medians[o.name] };
     await o.engine.close();
   }
   const speedup = (of: string): Record<string, number> => {

@@ -15,9 +15,11 @@ export { TASKS, taskEntry, convertCheckpoint, evalCheckpoint } from './registry.
 export type { TaskEntry, TaskData, LanguageModelData, TaggerData, TransducerData, Split } from './registry.js';
 export { openEngine, engineBackends, ENGINES } from './engines.js';
 export type { Engine, EngineName, KernelEngine } from './engines.js';
-export { evaluateModel, zeroLmState, carryLmState } from './evaluate.js';
+export { evaluateModel } from './evaluate.js';
+export { zeroLmState, carryLmState } from './lm-state.js';
 export type { EvalResult, EvalProgress } from './evaluate.js';
-export { measureLatency, latencyStepper, median, warmupCalls } from './latency.js';
+export { measureLatency, latencyStepper, median, warmUp, timeInterleaved } from './latency.js';
+export type { SteppableEngine, TimedStepper } from './latency.js';
 export type { Latency } from './latency.js';
 export { benchModel } from './bench.js';
 export type { BenchResult } from './bench.js';

@@ -1,7 +1,10 @@
 import { IntrnnError, modelKind, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { G2pCodec, TaggerCodec } from '@intrnn/runtime-core';
 import type { Engine } from './engines.js';
-import { carryLmState, zeroLmState } from './evaluate.js';
+import { carryLmState, zeroLmState } from './lm-state.js';
+
+/** What latency code needs of an engine (engines.ts opens them in Node; the browser page opens its own). */
+export type SteppableEngine = Pick<Engine, 'inputs' | 'run'>;
 
 /** Per-token latency of an engine on a model: the median over calls, in microseconds per token. */
 export interface Latency {
@@ -24,7 +27,7 @@ const int64 = (ids: number[]): Tensor => ({ type: 'int64', dims: [1, ids.length]
  * letter ids to use. Several steppers can be interleaved call by call, so that a noisy machine
  * slows every engine alike.
  */
-export function latencyStepper(engine: Engine, m: ModelMetadata, ids: readonly number[]): { step(): Promise<number> } {
+export function latencyStepper(engine: SteppableEngine, m: ModelMetadata, ids: readonly number[]): { step(): Promise<number> } {
   if (ids.length === 0) throw new IntrnnError('ERR_SHAPE', 'ids', 'is empty');
   let i = 0;
   const time = async (feeds: Record<string, Tensor>, units: number) => {
@@ -55,17 +58,58 @@ export function latencyStepper(engine: Engine, m: ModelMetadata, ids: readonly n
   return { step: async () => (await time(codec.feeds(letters, prefix.slice(0, i++ % (prefix.length + 1))), 1)).us };
 }
 
-/** Warm-up calls before timing: the first calls run unoptimized JavaScript around the kernels. */
-export const warmupCalls = (calls: number) => Math.min(50, Math.ceil(calls / 4));
+/**
+ * Warm an engine up before timing it: 1,000 calls or 2 seconds, whichever comes first. The first
+ * calls are slow for reasons a long-running user never sees: JavaScript and WebAssembly start in
+ * their baseline tiers (V8 moves a wasm kernel to its optimizing compiler after ~1,000 small-LM
+ * calls), and fresh weight buffers fault their pages in on first touch.
+ */
+export async function warmUp(stepper: { step(): Promise<number> }, maxCalls = 1000, maxMs = 2000): Promise<number> {
+  const t0 = performance.now();
+  let n = 0;
+  while (n < maxCalls && performance.now() - t0 < maxMs) {
+    await stepper.step();
+    n++;
+  }
+  return n;
+}
 
 /** The median latency of one engine over `calls` timed calls after the warm-up. */
-export async function measureLatency(engine: Engine, m: ModelMetadata, ids: readonly number[], calls = 100): Promise<Latency> {
+export async function measureLatency(engine: SteppableEngine, m: ModelMetadata, ids: readonly number[], calls = 100): Promise<Latency> {
   const stepper = latencyStepper(engine, m, ids);
+  await warmUp(stepper);
   const times: number[] = [];
-  for (let i = 0; i < calls + warmupCalls(calls); i++) {
-    const us = await stepper.step();
-    if (i >= warmupCalls(calls)) times.push(us);
-  }
+  for (let i = 0; i < calls; i++) times.push(await stepper.step());
   const us = median(times);
   return { usPerToken: us, tokensPerSecond: 1e6 / us, calls };
+}
+
+/** One engine's stepper in an interleaved run, and how many timed calls it gets. */
+export interface TimedStepper {
+  name: string;
+  stepper: { step(): Promise<number> };
+  calls: number;
+}
+
+/**
+ * Time several steppers side by side: each warmed up ({@link warmUp}), then taking turns in blocks of
+ * `block` calls. Within a block an engine runs as a streaming user's would, its weights warm in cache;
+ * the first call of each block (after another engine ran) is not timed. block = 1 alternates every
+ * call: each engine then finds the others' data in the caches. `warm` overrides the warm-up budget
+ * (a browser tiers WebAssembly up later than Node). Returns each one's median µs per unit.
+ */
+export async function timeInterleaved(steppers: readonly TimedStepper[], block: number, warm: { calls?: number; ms?: number } = {}): Promise<Record<string, number>> {
+  for (const o of steppers) await warmUp(o.stepper, warm.calls, warm.ms);
+  const times = steppers.map(() => [] as number[]);
+  let left = steppers.length;
+  while (left > 0) {
+    left = 0;
+    for (const [i, o] of steppers.entries()) {
+      if (times[i].length >= o.calls) continue;
+      if (block > 1) await o.stepper.step();
+      for (let k = 0; k < block && times[i].length < o.calls; k++) times[i].push(await o.stepper.step());
+      if (times[i].length < o.calls) left++;
+    }
+  }
+  return Object.fromEntries(steppers.map((o, i) => [o.name, median(times[i])]));
 }

@@ -201,3 +201,30 @@ pub unsafe extern "C" fn intrnn_attention_run(handle: i32, q: *const i8, k: *con
         Ok(0)
     }))
 }
+
+/// The machine's peak for the instruction the GEMV is built on: `rounds` × 12 independent
+/// i32x4.dot_i16x8 (8 multiply-adds each) on registers, no loads (docs/BENCHMARKS.md divides the
+/// GEMV's rate by it). Returns a checksum so that the work cannot be optimized away.
+#[no_mangle]
+#[cfg(target_feature = "simd128")]
+pub extern "C" fn intrnn_dot_peak(rounds: u32) -> i32 {
+    use core::arch::wasm32::*;
+    let y = i16x8_splat(3);
+    let mut a = [i32x4_splat(1); 12];
+    for _ in 0..rounds {
+        // twelve chains: more than the dot's latency × its throughput, so the loop is throughput-bound
+        a[0] = i32x4_dot_i16x8(a[0], y);
+        a[1] = i32x4_dot_i16x8(a[1], y);
+        a[2] = i32x4_dot_i16x8(a[2], y);
+        a[3] = i32x4_dot_i16x8(a[3], y);
+        a[4] = i32x4_dot_i16x8(a[4], y);
+        a[5] = i32x4_dot_i16x8(a[5], y);
+        a[6] = i32x4_dot_i16x8(a[6], y);
+        a[7] = i32x4_dot_i16x8(a[7], y);
+        a[8] = i32x4_dot_i16x8(a[8], y);
+        a[9] = i32x4_dot_i16x8(a[9], y);
+        a[10] = i32x4_dot_i16x8(a[10], y);
+        a[11] = i32x4_dot_i16x8(a[11], y);
+    }
+    a.iter().fold(0, |s, v| s ^ i32x4_extract_lane::<0>(*v))
+}

@@ -1,0 +1,6 @@
+/** Per-token latency in headless Chromium (browser-bench.mjs). */
+export function benchInChromium(job: { integer: Uint8Array; peers: Record<string, Uint8Array>; ids: number[]; calls: number; block: number }): Promise<{
+  usPerToken: Record<string, number>;
+  kernels: string;
+  userAgent: string;
+}>;
