@@ -72,7 +72,7 @@ say(`pnpm ${pnpmVersion}: installing dependencies`);
 must(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'], 'pnpm install');
 // Debian packages a job needs, installed with apt where it can (as root or through sudo); elsewhere
 // one line says what to install. `present` checks without installing.
-function ensureDebian(what, present, packages) {
+function ensureDebian(what, present, packages, prepare = []) {
   if (present()) return;
   const apt = spawnSync('apt-get', ['--version'], { encoding: 'utf8' });
   if (apt.status !== 0) {
@@ -82,7 +82,7 @@ function ensureDebian(what, present, packages) {
   say(`installing Debian's ${packages.join(' ')} (${what})`);
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
   const cmd = (args) => run(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (cmd(['apt-get', 'update', '-qq']) !== 0 || cmd(['apt-get', 'install', '-y', '-qq', ...packages]) !== 0) {
+  if (prepare.some((p) => cmd(p) !== 0) || cmd(['apt-get', 'update', '-qq']) !== 0 || cmd(['apt-get', 'install', '-y', '-qq', ...packages]) !== 0) {
     say(`installing ${packages.join(' ')} failed: install them to ${what}`);
   }
 }

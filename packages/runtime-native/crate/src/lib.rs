@@ -38,6 +38,7 @@ mod tests {
     fn simd_paths_match_scalar() {
         let lengths = [1usize, 2, 3, 5, 7, 8, 15, 16, 17, 31, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1000];
         let mut seed = 7u64;
+        let mut checked = 0;
         for &cols in &lengths {
             // 1-2 blocks of 16 rows, and odd and even block counts past the pair loop
             for &rows in &[1usize, 3, 17, 33, 64, 65] {
@@ -86,9 +87,15 @@ mod tests {
                         let mut got = vec![0i32; rows];
                         p.gemv(path, &xb, Some(&bias), &mut got);
                         assert_eq!(got, want, "{} rows {} cols {} extreme {}", path.name(), rows, cols, extreme);
+                        checked += 1;
                     }
                 }
             }
+        }
+        // x86-64 and aarch64 always have a SIMD path here (AVX2 or better; NEON): it must have run
+        if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+            println!("simd paths checked against scalar: {}", checked);
+            assert!(checked > 0, "no SIMD path ran");
         }
     }
 
