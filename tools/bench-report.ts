@@ -325,6 +325,16 @@ pair into its accumulator, so about one instruction in three is a dot.
   layer: about 3.6 M multiply-adds and 3.6 MB of int8 weights at H = 256.
 - In Chromium the page runs with \`--no-sandbox\` (headless as root); the same page in a user's
   sandboxed browser may differ. Every engine in the page runs under the same conditions.
+- Tried for the wasm GEMV (A/B on this machine, each bit-exact): \`extend_high\` of a full 16-byte load
+  (two x86 instructions) replaced by two \`v128.load8x8_s\` (one each): faster, kept; eight rows per pass
+  instead of four: V8 keeps too few vector registers live and spills, slower; x widened once per GEMV
+  and re-read from L1 per row instead of held in registers: no spills, kept; a layout with four rows'
+  16-byte chunks adjacent (one pointer): a few percent, not kept; weights stored pre-widened to int16
+  (no widening, twice the bytes): slower, not kept. The wasm GEMV runs near the rate its instruction
+  mix allows (each dot needs a widening load and an add beside it).
+- Not tried: relaxed SIMD's \`i32x4.relaxed_dot_i8x16_i7x16_add_s\` (its result is defined only for
+  7-bit second operands, and Node 20 lacks it without a flag), one wasm call per token for the whole
+  graph, and threads (a page gets them only when cross-origin isolated).
 `,
 );
 log('docs/BENCHMARKS.md written');

@@ -6,9 +6,12 @@
 #   RUN_DIR holds qat/ (from tools/train-small.sh). CORE_LIMIT (default 0: all) evaluates runtime-core
 #   on the first CORE_LIMIT tokens / sentences / words only (pure TypeScript is slower than ORT); ONNX
 #   Runtime then also runs that slice, so the two hashes compare the same outputs.
+# With RUN_DIR/float-long (tools/train-preset.sh: the float baseline trained as long as float + QAT),
+# also converts it (model.float-long.float32.onnx) and evaluates it: the baseline the integer file is
+# compared against.
 # Outputs: RUN_DIR/model.onnx, RUN_DIR/model.float32.onnx, RUN_DIR/convert.json,
-# RUN_DIR/onnx-{ort,ort-float32,native,core}.json and, with CORE_LIMIT, RUN_DIR/onnx-ort-slice.json
-# (read by tools/results-report.ts).
+# RUN_DIR/onnx-{ort,ort-float32,native,core}.json, RUN_DIR/onnx-ort-float-long.json and, with
+# CORE_LIMIT, RUN_DIR/onnx-ort-slice.json (read by tools/results-report.ts and tools/ship-models.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=$1
@@ -21,6 +24,10 @@ evaluate() { # file, engine, limit, output
 }
 
 [ -s "$run/convert.json" ] || intrnn convert "$run/qat" -o "$run/model.onnx" --json > "$run/convert.json"
+if [ -d "$run/float-long" ]; then
+  [ -s "$run/model.float-long.float32.onnx" ] || intrnn convert "$run/float-long" -o "$run/model.float-long.float32.onnx" --json > /dev/null
+  evaluate "$run/model.float-long.float32.onnx" ort 0 "$run/onnx-ort-float-long.json"
+fi
 # one ONNX Runtime session per job, single-threaded: two jobs share the two cores
 evaluate "$run/model.onnx" ort 0 "$run/onnx-ort.json" &
 evaluate "$run/model.float32.onnx" ort 0 "$run/onnx-ort-float32.json"

@@ -3,12 +3,13 @@
  * of the same weights (the comparison that isolates quantization), both file sizes, and whether
  * runtime-core and ONNX Runtime agree to the bit.
  *
- * Run: `npm run docs:results [RUNS_ROOT]` (default runs). Inputs, per task found under
- * RUNS_ROOT/{lm-brown,pos-brown,g2p-cmudict}: convert.json, onnx-core.json, onnx-ort.json and
- * onnx-ort-float32.json (written by tools/eval-onnx.sh), plus eval-float-test.json (the float
- * checkpoint before QAT, from tools/train-small.sh) when present.
+ * Run: `npm run docs:results -- RUN_DIR...` (default runs/lm-brown runs/pos-brown runs/g2p-cmudict:
+ * one run per task, the shipped ones). Inputs per RUN_DIR: convert.json, onnx-core.json,
+ * onnx-ort.json and onnx-ort-float32.json (written by tools/eval-onnx.sh), onnx-ort-float-long.json
+ * (the float baseline trained as long as float + QAT, tools/train-preset.sh) when present, and
+ * eval-float-test.json (the float checkpoint before QAT) when present.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadBrownLm } from '@intrnn/qat';
@@ -16,8 +17,9 @@ import { markdownTable } from 'markdown-table';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
-const root = process.argv[2] ?? 'runs';
+const runs = process.argv.length > 2 ? process.argv.slice(2) : ['runs/lm-brown', 'runs/pos-brown', 'runs/g2p-cmudict'];
 const DOCS = join(import.meta.dirname, '..', 'docs');
+const MODELS = join(import.meta.dirname, '..', 'models');
 
 interface Eval {
   metric: string;
@@ -26,6 +28,8 @@ interface Eval {
   outputsSha256: string;
   seconds: number;
   scores?: Record<string, number>;
+  /** Taggers: accuracy on the test tokens outside the vocabulary. */
+  oov?: { accuracy: number; tokens: number };
 }
 
 const TASKS = [
@@ -75,14 +79,22 @@ function lmVerdict(ppl: number, b: { unigram: number; bigram: number }): string 
 }
 const details: string[] = [];
 const chart: { task: string; model: string; value: number }[] = [];
-for (const t of TASKS) {
-  const run = join(root, t.task);
-  const convert = read<{ integer: { total: number }; float32: { total: number }; ratio: number }>(join(run, 'convert.json'));
+const presets: string[] = [];
+for (const run of runs) {
+  const convert = read<{ task: string; integer: { total: number }; float32: { total: number }; ratio: number }>(join(run, 'convert.json'));
+  const t = TASKS.find((x) => x.task === convert?.task);
+  if (!t) {
+    console.error(`${run}: no convert.json of a known task, skipped`);
+    continue;
+  }
+  const long = read<Eval>(join(run, 'onnx-ort-float-long.json'));
   const core = read<Eval>(join(run, 'onnx-core.json'));
   const ort = read<Eval>(join(run, 'onnx-ort.json'));
   const float = read<Eval>(join(run, 'onnx-ort-float32.json'));
   const native = read<Eval>(join(run, 'onnx-native.json'));
   if (!convert || !ort || !float) continue;
+  const preset = (read<{ preset?: string }>(join(run, 'train-qat.json'))?.preset ?? (existsSync(join(run, 'float-long')) ? 'medium' : 'small')) as string;
+  presets.push(`${t.task}: ${run}`);
   // runtime-core may have run a slice only; ONNX Runtime then ran the same slice too
   const ortSame = core && core.tokens !== ort.tokens ? read<Eval>(join(run, 'onnx-ort-slice.json')) : ort;
   const fmt = t.task === 'lm-brown' ? (v: number) => v.toFixed(2) : pct;
@@ -90,7 +102,8 @@ for (const t of TASKS) {
     baselines = countBaselines(10000);
     lmTest = ort.value;
   }
-  const diff = t.task === 'lm-brown' ? `${(((ort.value - float.value) / float.value) * 100).toFixed(2)}% relative` : `${(100 * (ort.value - float.value)).toFixed(3)} points`;
+  const against = (f: Eval) => (t.task === 'lm-brown' ? `${(((ort.value - f.value) / f.value) * 100).toFixed(2)}% relative` : `${(100 * (ort.value - f.value)).toFixed(3)} points`);
+  const diff = against(float);
   const parity = !core
     ? 'not run'
     : ortSame && core.outputsSha256 === ortSame.outputsSha256 && core.tokens === ortSame.tokens
@@ -99,11 +112,29 @@ for (const t of TASKS) {
         : `identical on the first ${core.tokens.toLocaleString('en-US')}`
       : 'DIFFERENT';
   const nativeParity = !native ? 'not run' : native.outputsSha256 === ort.outputsSha256 && native.tokens === ort.tokens ? 'identical' : 'DIFFERENT';
-  rows.push([t.title, t.metric, fmt(float.value), fmt(ort.value), diff, t.target, mb(convert.float32.total), mb(convert.integer.total), `${convert.ratio.toFixed(2)}x`, parity, nativeParity]);
+  rows.push([
+    t.title,
+    t.metric,
+    fmt(float.value),
+    long ? fmt(long.value) : '-',
+    fmt(ort.value),
+    diff,
+    long ? against(long) : '-',
+    t.target,
+    mb(convert.float32.total),
+    mb(convert.integer.total),
+    `${convert.ratio.toFixed(2)}x`,
+    parity,
+    nativeParity,
+  ]);
   chart.push({ task: t.title, model: 'float32 file', value: float.value }, { task: t.title, model: 'integer file', value: ort.value });
   const g2p =
     ort.scores && float.scores
       ? `\nWith and without stress (integer / float32): PER ${pct(ort.scores.per)} / ${pct(float.scores.per)}, WER ${pct(ort.scores.wer)} / ${pct(float.scores.wer)}, PER without stress ${pct(ort.scores.perNoStress)} / ${pct(float.scores.perNoStress)}, WER without stress ${pct(ort.scores.werNoStress)} / ${pct(float.scores.werNoStress)}; ${ort.scores.words} test words.\n`
+      : '';
+  const oov =
+    ort.oov && float.oov
+      ? `\nOn the ${ort.oov.tokens.toLocaleString('en-US')} test tokens outside the vocabulary (spelling features: hashed suffixes and shape): integer ${pct(ort.oov.accuracy)}, float32 of the same weights ${pct(float.oov.accuracy)}${long?.oov ? `, float32 trained as long ${pct(long.oov.accuracy)}` : ''}.\n`
       : '';
   const before = read<Record<string, number>>(join(run, 'eval-float-test.json'));
   const beforeLine = before
@@ -116,18 +147,76 @@ for (const t of TASKS) {
 
 - evaluated units: ${ort.tokens.toLocaleString('en-US')}; outputsSha256 (ONNX Runtime) \`${ort.outputsSha256}\`${core && ortSame ? `; on ${core.tokens.toLocaleString('en-US')} units runtime-core \`${core.outputsSha256}\`, ONNX Runtime \`${ortSame.outputsSha256}\`` : ''}
 - wall time here (machine shared with training jobs): integer file in ONNX Runtime ${ort.seconds.toFixed(0)} s${native ? `, in runtime-native ${native.seconds.toFixed(0)} s` : ''}${core ? `, in runtime-core ${core.seconds.toFixed(0)} s (${core.tokens.toLocaleString('en-US')} units)` : ''}, float32 file in ONNX Runtime ${float.seconds.toFixed(0)} s
-${g2p}${beforeLine}
+${g2p}${oov}${beforeLine}
 \`\`\`sh
-tools/train-small.sh ${t.task} ${run}
+${long ? `tools/train-preset.sh ${t.task} ${preset} ${run}` : `tools/train-small.sh ${t.task} ${run}`}
 tools/eval-onnx.sh ${run}
 \`\`\`
 `);
 }
 
+// Tasks without a run directory here: their shipped model card's figures (tools/ship-models.ts wrote
+// them from the run's evaluations), so the table stays whole when only some tasks were retrained.
+for (const t of TASKS) {
+  if (rows.some((r) => r[0] === t.title)) continue;
+  const cardFile = readdirSync(MODELS).find((f) => f.startsWith(`${t.task}-`) && f.endsWith('.json'));
+  if (!cardFile) continue;
+  const card = JSON.parse(readFileSync(join(MODELS, cardFile), 'utf8')) as {
+    file: string;
+    bytes: { integer: number; float32: number };
+    test: { units: number; integer: number; float32: number; scores: { integer: Record<string, number> | null; float32: Record<string, number> | null } };
+  };
+  const fmt = t.task === 'lm-brown' ? (v: number) => v.toFixed(2) : pct;
+  const diff =
+    t.task === 'lm-brown' ? `${(((card.test.integer - card.test.float32) / card.test.float32) * 100).toFixed(2)}% relative` : `${(100 * (card.test.integer - card.test.float32)).toFixed(3)} points`;
+  rows.push([
+    t.title,
+    t.metric,
+    fmt(card.test.float32),
+    '-',
+    fmt(card.test.integer),
+    diff,
+    '-',
+    t.target,
+    mb(card.bytes.float32),
+    mb(card.bytes.integer),
+    `${(card.bytes.float32 / card.bytes.integer).toFixed(2)}x`,
+    'see card',
+    'see card',
+  ]);
+  chart.push({ task: t.title, model: 'float32 file', value: card.test.float32 }, { task: t.title, model: 'integer file', value: card.test.integer });
+  if (t.task === 'lm-brown') {
+    baselines = countBaselines(10000);
+    lmTest = card.test.integer;
+  }
+  presets.push(`${t.task}: the shipped model card models/${cardFile} (its run directory is not on this machine)`);
+  details.push(`### ${t.title}
+
+From the shipped model card [models/${cardFile.replace(/\.json$/, '.md')}](../models/${cardFile.replace(/\.json$/, '.md')}) (${card.file}; ${card.test.units.toLocaleString('en-US')} test units), written by tools/ship-models.ts from its run's evaluations; the per-engine hashes are in the card's run.
+`);
+}
+
 const table = markdownTable(
-  [['task', 'metric', 'float32 file (ORT)', 'integer file', 'integer − float', 'target', 'float32 size', 'integer size', 'ratio', 'runtime-core = ORT', 'runtime-native = ORT'], ...rows],
+  [
+    [
+      'task',
+      'metric',
+      'float32, same weights',
+      'float32, trained as long',
+      'integer file',
+      'integer − float (same weights)',
+      'integer − float (trained as long)',
+      'target',
+      'float32 size',
+      'integer size',
+      'ratio',
+      'runtime-core = ORT',
+      'runtime-native = ORT',
+    ],
+    ...rows,
+  ],
   {
-    align: ['l', 'l', 'r', 'r', 'r', 'l', 'r', 'r', 'r', 'l', 'l'],
+    align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'r', 'r', 'r', 'l', 'l'],
   },
 );
 
@@ -155,14 +244,17 @@ writeFileSync(
   join(DOCS, 'RESULTS.md'),
   `# Results: integer against float on real data
 
-Generated by \`tools/results-report.ts\` (\`npm run docs:results -- ${root}\`) from the runs under \`${root}\`, on
-${cpus()[0]?.model ?? 'unknown CPU'} (2 cores), Node ${process.version}. Do not edit by hand.
+Generated by \`tools/results-report.ts\` (\`npm run docs:results -- ${runs.join(' ')}\`) on
+${cpus()[0]?.model ?? 'unknown CPU'} (2 cores), Node ${process.version}. Do not edit by hand. Runs: ${presets.join('; ')}.
 
-Each task's \`small\` QAT checkpoint was converted by \`intrnn convert\` into an integer ONNX file and the
+Each task's QAT checkpoint was converted by \`intrnn convert\` into an integer ONNX file and the
 float32 ONNX file of the same weights; both were evaluated on the whole test split by \`intrnn eval\`
-(ONNX Runtime for both; runtime-native on the whole integer file and runtime-core on a slice of it as
-well, which must give the same \`outputsSha256\`, a hash of every output integer). The float32 file is the float model the QAT
-fine-tuning ended with, so the difference isolates what integer inference costs.
+(ONNX Runtime for both; runtime-native on the whole integer file and runtime-core on it or a slice of it
+as well, which must give the same \`outputsSha256\`, a hash of every output integer). The float32 file of the
+same weights is the float model the QAT fine-tuning ended with, so that difference isolates what
+integer inference costs. Where the run has one (tools/train-preset.sh), the **float baseline trained as
+long** (the float checkpoint continued for the QAT steps) is the paper's comparison: an integer model
+against the float model trained for the same total steps.
 
 ${table}
 
@@ -188,4 +280,4 @@ ${baselines ? `On the same test stream and 10,000-word vocabulary: an add-one **
 
 ${details.join('\n')}`,
 );
-console.log(`docs/RESULTS.md: ${rows.length} task(s) from ${root}`);
+console.log(`docs/RESULTS.md: ${rows.length} task(s) from ${runs.join(', ')}`);

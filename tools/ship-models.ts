@@ -1,40 +1,46 @@
 /**
- * Copies the three trained `small` integer models into models/ with their model cards, and measures
- * what `intrnn demo` compares against: each model's metric on the demo's test slice as a float32
- * file (ONNX Runtime) and as an integer file (runtime-core, with the outputsSha256 the demo must
- * reproduce), and per-token latency of both.
+ * Copies trained integer models into models/ with their model cards (one model per task: a task's
+ * files of another preset are replaced), and measures what `intrnn demo` compares against: each
+ * model's metric on the demo's test slice as a float32 file (ONNX Runtime) and as an integer file
+ * (runtime-core, with the outputsSha256 the demo must reproduce), and per-token latency of both.
  *
- * Run: `npm run models:ship -- [RUNS_ROOT]` (default runs). Inputs, per task under
- * RUNS_ROOT/{lm-brown,pos-brown,g2p-cmudict}: model.onnx, model.float32.onnx, convert.json,
- * onnx-ort.json and onnx-ort-float32.json (tools/eval-onnx.sh). Outputs: models/TASK-small.onnx (and
- * the float32 file when it is under 4 MB), models/TASK-small.json (the card's figures) and
- * models/TASK-small.md.
+ * Run: `npm run models:ship -- RUN_DIR...` (default: runs/lm-brown runs/pos-brown runs/g2p-cmudict).
+ * Inputs per RUN_DIR: model.onnx, model.float32.onnx, convert.json, onnx-ort.json and
+ * onnx-ort-float32.json (tools/eval-onnx.sh); with a float baseline trained as long as float + QAT
+ * (tools/train-preset.sh), model.float-long.float32.onnx and onnx-ort-float-long.json, which then are
+ * the float32 side. Outputs: models/TASK-PRESET.onnx (and the float32 file when it is under 4 MB),
+ * models/TASK-PRESET.json (the card's figures) and models/TASK-PRESET.md.
  */
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { evaluateModel, measureLatency, openEngine, TASKS, type EvalResult } from '@intrnn/tasks';
+import { evaluateModel, measureLatency, openEngine, taskEntry, type EvalResult } from '@intrnn/tasks';
 import { decodeModel, modelMetadata } from '@intrnn/format';
 
-const root = process.argv[2] ?? 'runs';
+const runs = process.argv.length > 2 ? process.argv.slice(2) : ['runs/lm-brown', 'runs/pos-brown', 'runs/g2p-cmudict'];
 const MODELS = join(import.meta.dirname, '..', 'models');
 const FLOAT_SHIP_LIMIT = 4e6;
 
-for (const entry of Object.values(TASKS)) {
-  const task = entry.name;
-  const run = join(root, task);
-  if (!['onnx-ort-float32.json', 'onnx-ort.json'].every((f) => existsSync(join(run, f)) && readFileSync(join(run, f)).length > 0)) {
-    console.error(`${task}: no evaluated run in ${run}, skipped`);
+for (const run of runs) {
+  const long = existsSync(join(run, 'onnx-ort-float-long.json'));
+  const floatFile = long ? 'model.float-long.float32.onnx' : 'model.float32.onnx';
+  const floatEval = long ? 'onnx-ort-float-long.json' : 'onnx-ort-float32.json';
+  if (![floatEval, 'onnx-ort.json'].every((f) => existsSync(join(run, f)) && readFileSync(join(run, f)).length > 0)) {
+    console.error(`${run}: not an evaluated run (tools/eval-onnx.sh), skipped`);
     continue;
   }
-  const name = `${task}-small`;
   const intBytes = new Uint8Array(readFileSync(join(run, 'model.onnx')));
-  const floatBytes = new Uint8Array(readFileSync(join(run, 'model.float32.onnx')));
+  const floatBytes = new Uint8Array(readFileSync(join(run, floatFile)));
   const meta = modelMetadata(decodeModel(intBytes));
   const floatMeta = modelMetadata(decodeModel(floatBytes));
+  const task = meta.task;
+  const entry = taskEntry(task, `${run}: metadata.task`);
+  const name = `${task}-${meta.source.preset}`;
+  // one shipped model per task: the files of its other presets go
+  for (const f of readdirSync(MODELS)) if (f.startsWith(`${task}-`) && !f.startsWith(`${name}.`)) rmSync(join(MODELS, f));
   copyFileSync(join(run, 'model.onnx'), join(MODELS, `${name}.onnx`));
   const shipFloat = floatBytes.length < FLOAT_SHIP_LIMIT;
-  if (shipFloat) copyFileSync(join(run, 'model.float32.onnx'), join(MODELS, `${name}.float32.onnx`));
+  if (shipFloat) copyFileSync(join(run, floatFile), join(MODELS, `${name}.float32.onnx`));
 
   const slice = entry.demoSlice;
   const core = await openEngine('core', intBytes, meta);
@@ -52,11 +58,13 @@ for (const entry of Object.values(TASKS)) {
   await core.close();
   await ortFloat.close();
 
-  const full = { integer: JSON.parse(readFileSync(join(run, 'onnx-ort.json'), 'utf8')) as EvalResult, float32: JSON.parse(readFileSync(join(run, 'onnx-ort-float32.json'), 'utf8')) as EvalResult };
+  const full = { integer: JSON.parse(readFileSync(join(run, 'onnx-ort.json'), 'utf8')) as EvalResult, float32: JSON.parse(readFileSync(join(run, floatEval), 'utf8')) as EvalResult };
   const card = {
     task,
     file: `${name}.onnx`,
     float32File: shipFloat ? `${name}.float32.onnx` : null,
+    /** `trained-as-long`: the float baseline trained for the float + QAT steps; `qat-weights`: the QAT model's float weights. */
+    float32Baseline: long ? 'trained-as-long' : 'qat-weights',
     bytes: { integer: intBytes.length, float32: floatBytes.length },
     source: meta.source,
     test: {
@@ -82,15 +90,15 @@ Generated by \`tools/ship-models.ts\` from \`${run}\`. Do not edit by hand.
 - **Model**: ${meta.layers.map((l) => `${l.node} (${l.direction}, ${l.inputSize} → ${l.hiddenSize})`).join(', ')}; vocabulary ${meta.vocabularies.input.length}${meta.vocabularies.output ? `, ${meta.vocabularies.output.length} output symbols` : ''}.
 - **Training**: preset \`${meta.source.preset}\`, QAT checkpoint step ${meta.source.checkpointStep} (docs/training.md).
 - **Files**: \`${name}.onnx\` (integer, ${(intBytes.length / 1e6).toFixed(2)} MB)${shipFloat ? `, \`${name}.float32.onnx\`` : ''}; the float32 file of the same weights is ${(floatBytes.length / 1e6).toFixed(2)} MB (${(floatBytes.length / intBytes.length).toFixed(2)}x)${shipFloat ? '' : ', not committed (regenerate it with `intrnn convert`)'}.
-- **Test ${full.integer.metric}** (${full.integer.tokens.toLocaleString('en-US')} units): integer ${fmt(full.integer.value)}, float32 ${fmt(full.float32.value)} (docs/RESULTS.md).
+- **Test ${full.integer.metric}** (${full.integer.tokens.toLocaleString('en-US')} units): integer ${fmt(full.integer.value)}, float32 ${fmt(full.float32.value)} (${long ? 'the float model trained as long as float + QAT' : "the QAT model's float weights"}; docs/RESULTS.md).
 - **Runs in**: runtime-core (\`@intrnn/runtime-core\`) and ONNX Runtime, with identical outputs.
 
 Made by:
 
 \`\`\`sh
-tools/train-small.sh ${task} ${run}
+${long ? `tools/train-preset.sh ${task} ${meta.source.preset} ${run}` : `tools/train-small.sh ${task} ${run}`}
 tools/eval-onnx.sh ${run}
-npm run models:ship -- ${root}
+npm run models:ship -- ${run}
 \`\`\`
 `,
   );

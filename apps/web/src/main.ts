@@ -7,7 +7,7 @@ import type { ErrorInfo, ModelInfo, Reply, Slot } from './protocol.js';
 // The shipped integer models, emitted by Vite as assets (fetched by the worker, never inlined).
 const MODELS: Record<Slot, { name: string; url: string }> = {
   lm: { name: 'lm-brown-small.onnx', url: new URL('../../../models/lm-brown-small.onnx', import.meta.url).href },
-  tagger: { name: 'pos-brown-small.onnx', url: new URL('../../../models/pos-brown-small.onnx', import.meta.url).href },
+  tagger: { name: 'pos-brown-medium.onnx', url: new URL('../../../models/pos-brown-medium.onnx', import.meta.url).href },
   g2p: { name: 'g2p-cmudict-small.onnx', url: new URL('../../../models/g2p-cmudict-small.onnx', import.meta.url).href },
 };
 

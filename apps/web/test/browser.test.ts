@@ -75,7 +75,7 @@ async function fill(values: Record<string, string>): Promise<void> {
 test('the page shows each shipped model with its size', async () => {
   for (const [slot, file] of [
     ['lm', 'lm-brown-small.onnx'],
-    ['tagger', 'pos-brown-small.onnx'],
+    ['tagger', 'pos-brown-medium.onnx'],
     ['g2p', 'g2p-cmudict-small.onnx'],
   ]) {
     const bytes = Number(await page.getAttribute(`#${slot}-model`, 'data-bytes'));
@@ -111,7 +111,7 @@ test('language model: the streamed tokens equal the Node SDK for the same prompt
 }, 120_000);
 
 test('tagger: the tags equal the Node SDK', async () => {
-  const tagger = new Tagger(loadModelFile(join(models, 'pos-brown-small.onnx')));
+  const tagger = new Tagger(loadModelFile(join(models, 'pos-brown-medium.onnx')));
   for (const sentence of ['The old man walked slowly to the river .', 'Flurbish committees said the plans were rejected by voters .']) {
     const expected = tagger.tag(sentence.split(' ')).map((t) => t.tag);
     await fill({ 'tagger-sentence': sentence });
@@ -177,7 +177,7 @@ test('a bad model file is refused with a message; the view keeps its model', asy
   // A valid file of another task is refused too.
   await page.setInputFiles('#tagger-file', join(models, 'g2p-cmudict-small.onnx'));
   await page.waitForSelector('#tagger-error[data-code="ERR_TASK"]');
-  expect(await page.textContent('#tagger-model')).toContain('pos-brown-small.onnx');
+  expect(await page.textContent('#tagger-model')).toContain('pos-brown-medium.onnx');
   await fill({ 'tagger-sentence': 'The old man walked slowly to the river .' });
   await page.evaluate(() => document.getElementById('tagger-output')!.removeAttribute('data-tags'));
   await page.click('#tagger-run');
@@ -201,7 +201,7 @@ test('with the wasm kernels turned off (?kernels=core) runtime-core serves, and 
     await core.waitForSelector('#lm-output[data-state="done"][data-tokens]');
     expect(JSON.parse((await core.getAttribute('#lm-output', 'data-tokens'))!)).toEqual(expected);
     const sentence = 'Flurbish committees said the plans were rejected by voters .';
-    const tags = new Tagger(loadModelFile(join(models, 'pos-brown-small.onnx'))).tag(sentence.split(' ')).map((t) => t.tag);
+    const tags = new Tagger(loadModelFile(join(models, 'pos-brown-medium.onnx'))).tag(sentence.split(' ')).map((t) => t.tag);
     await core.fill('#tagger-sentence', sentence);
     await core.click('#tagger-run');
     await core.waitForSelector('#tagger-output[data-tags]');

@@ -26,7 +26,7 @@ test('Transducer: null, a word with no letters, and maxLength 0, -1, NaN or Infi
 });
 
 test('Tagger: a string instead of words is a typed error', () => {
-  const tagger = new Tagger(loadModel(new Uint8Array(readFileSync(join(MODELS, 'pos-brown-small.onnx')))));
+  const tagger = new Tagger(loadModel(new Uint8Array(readFileSync(join(MODELS, 'pos-brown-medium.onnx')))));
   expect(codeOf(() => tagger.tag('The jury said' as unknown as string[]))).toBe('ERR_TOKEN words');
   expect(codeOf(() => tagger.tag([]))).toBe('ERR_SHAPE words');
   expect(tagger.tag(['The', 'jury']).map((t) => t.tag)).toHaveLength(2);
