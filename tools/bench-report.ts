@@ -256,7 +256,11 @@ kernel) in float32, and **as ONNX Runtime's quantization tool writes it**: \`com
 \`DynamicQuantizeLSTM\` and \`DynamicQuantizeMatMul\`, per-output-channel symmetric int8 weights. Each
 peer's next-token choice is compared with the integer model's over 100 streamed positions (top-1
 agreement). ONNX Runtime runs with one intra-op thread and all graph optimizations; onnxruntime-web
-on its wasm backend with SIMD and \`numThreads = 1\`.
+on its wasm backend with SIMD and \`numThreads = 1\`. Each engine is used as its users use it by
+default: ONNX Runtime returns new output tensors per run; runtime-core's engines (native, wasm, core)
+load the language model with \`outputs: 'recycled'\` as apps/web does (two output slabs alternate, so
+a token's state feeds the next run with no allocation; an ArrayBuffer allocated per run is expensive
+in Chromium).
 
 Two protocols, both in one run:
 

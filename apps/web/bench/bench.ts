@@ -4,7 +4,7 @@
  * wasm kernels, by runtime-core alone, and by onnxruntime-web (wasm backend, one thread, SIMD) on
  * the peers built from the same integer file. Same warm-up and interleaving as `intrnn bench`.
  */
-import { decodeModel, modelMetadata, type Tensor } from '@intrnn/format';
+import { decodeModel, modelMetadata, stateNames, type Tensor } from '@intrnn/format';
 import { loadModel } from '@intrnn/runtime-core';
 import { registerWasmKernels } from '@intrnn/runtime-wasm';
 import { latencyStepper, timeInterleaved, type SteppableEngine, type TimedStepper } from '@intrnn/tasks/latency';
@@ -48,7 +48,19 @@ async function ortEngine(bytes: Uint8Array): Promise<SteppableEngine> {
   };
 }
 
-async function runBench(cfg: BrowserBenchConfig): Promise<{ usPerToken: Record<string, number>; kernels: string; userAgent: string }> {
+/** Each node's kernel alone beside whole runs (IntrnnModel.profile), after a warm-up past V8's tier-up. */
+function profileOf(model: ReturnType<typeof loadModel>, meta: ReturnType<typeof modelMetadata>): ReturnType<ReturnType<typeof loadModel>['profile']> {
+  const feeds: Record<string, Tensor> = { tokens: { type: 'int64', dims: [1, 1], data: BigInt64Array.from([5n]) } };
+  for (const l of meta.layers) {
+    const st = stateNames(l.node);
+    feeds[st.h0] = { type: 'int8', dims: [1, l.hiddenSize], data: new Int8Array(l.hiddenSize) };
+    feeds[st.c0] = { type: 'int16', dims: [1, l.hiddenSize], data: new Int16Array(l.hiddenSize) };
+  }
+  model.profile(feeds, 3000);
+  return model.profile(feeds, 2000);
+}
+
+async function runBench(cfg: BrowserBenchConfig): Promise<{ usPerToken: Record<string, number>; profile: ReturnType<typeof profileOf>; kernels: string; userAgent: string }> {
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.simd = true;
   const intBytes = await bytesOf(cfg.integer);
@@ -57,7 +69,8 @@ async function runBench(cfg: BrowserBenchConfig): Promise<{ usPerToken: Record<s
   if (!wasm.ok) throw new Error(`the wasm kernels did not load: ${wasm.reason}`);
   const steppers: TimedStepper[] = [];
   const kernelEngine = (backends: string[]): SteppableEngine => {
-    const model = loadModel(intBytes, { backends });
+    // as apps/web runs a language model: recycled outputs (LoadOptions.outputs)
+    const model = loadModel(intBytes, { backends, outputs: 'recycled' });
     return { inputs: inputsOf(intBytes), run: async (feeds) => model.run(feeds) };
   };
   steppers.push({ name: 'wasm', stepper: latencyStepper(kernelEngine(['wasm', 'core', 'reference']), meta, cfg.ids), calls: cfg.calls });
@@ -70,7 +83,8 @@ async function runBench(cfg: BrowserBenchConfig): Promise<{ usPerToken: Record<s
   // Chromium moves wasm to its optimizing tier later than Node: a longer warm-up
   const usPerToken = await timeInterleaved(steppers, cfg.block, { calls: 3000, ms: 6000 });
   log(JSON.stringify(usPerToken));
-  return { usPerToken, kernels: wasm.reason, userAgent: navigator.userAgent };
+  const profile = profileOf(loadModel(intBytes, { backends: ['wasm', 'core', 'reference'], outputs: 'recycled' }), meta);
+  return { usPerToken, profile, kernels: wasm.reason, userAgent: navigator.userAgent };
 }
 
 (window as unknown as { intrnnBench: typeof runBench }).intrnnBench = runBench;

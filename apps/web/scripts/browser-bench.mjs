@@ -20,7 +20,7 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/ja
 
 /**
  * @param {{ integer: Uint8Array, peers: Record<string, Uint8Array>, ids: number[], calls: number, block: number }} job
- * @returns {Promise<{ usPerToken: Record<string, number>, kernels: string, userAgent: string }>}
+ * @returns {Promise<{ usPerToken: Record<string, number>, profile: object, kernels: string, userAgent: string }>}
  */
 export async function benchInChromium(job) {
   const out = mkdtempSync(join(tmpdir(), 'intrnn-browser-bench-'));

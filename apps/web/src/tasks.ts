@@ -60,7 +60,11 @@ export class WebRuntime {
     const t0 = performance.now();
     if (bytes.length === 0) throw new IntrnnError('ERR_MODEL_FILE', name, 'is empty');
     // runtime-core alone unless the wasm kernels are in use (registered kernels serve every later load)
-    const model = loadModel(bytes, this.kernels.backend === 'wasm' ? {} : { backends: ['core', 'reference'] });
+    // a language model streams (each run's state feeds the next, logits are read at once): recycled
+    // outputs spare an allocation per token, which costs tens of µs in a browser; the transducer's beam
+    // search holds several runs' logits and keeps fresh ones
+    const outputs = slot === 'lm' ? 'recycled' : 'fresh';
+    const model = loadModel(bytes, this.kernels.backend === 'wasm' ? { outputs } : { backends: ['core', 'reference'], outputs });
     const task = model.metadata.task;
     const kind = modelKind(model.metadata);
     if (kind !== KIND_OF_SLOT[slot]) throw new IntrnnError('ERR_TASK', name, `is a ${kind} (task ${task}); this view needs a ${KIND_OF_SLOT[slot]}`);

@@ -80,7 +80,8 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
     onEngine?.(name);
     const bytes = file === path ? intBytes : typeof file === 'string' ? readModelBytes(file) : file;
     const m = file === path ? meta : modelMetadata(decodeModel(bytes), `${name}: metadata`);
-    const e = await openEngine(engine, bytes, m);
+    // a language model streams, so its kernel engines recycle their outputs as apps/web does
+    const e = await openEngine(engine, bytes, m, { outputs: modelKind(meta) === 'language-model' ? 'recycled' : 'fresh' });
     if (modelKind(meta) === 'language-model' && (name === 'core' || PEERS.some(([p]) => p === name))) {
       // each peer is checked against the integer model: top-1 agreement over the latency ids streamed five times (state carried)
       const tops = await topOnes(e, m, [...ids, ...ids, ...ids, ...ids, ...ids]);

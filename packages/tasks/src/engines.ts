@@ -58,17 +58,18 @@ function graphInputs(bytes: Uint8Array): Engine['inputs'] {
 }
 
 /**
- * Open an engine on model bytes. runtime-core runs integer files; ONNX Runtime runs both kinds, as
+ * Open an engine on model bytes. `outputs` is runtime-core's LoadOptions.outputs for the kernel
+ * engines (`recycled` only for callers that read each run's outputs before the run after next). runtime-core runs integer files; ONNX Runtime runs both kinds, as
  * onnxruntime-node (`ort`, its native CPU build) or onnxruntime-web (`ort-web`, its wasm backend with
  * SIMD on one thread, the engine a browser app would embed).
  */
-export async function openEngine(name: EngineName, bytes: Uint8Array, metadata: ModelMetadata): Promise<Engine> {
+export async function openEngine(name: EngineName, bytes: Uint8Array, metadata: ModelMetadata, options: { outputs?: 'fresh' | 'recycled' } = {}): Promise<Engine> {
   const inputs = graphInputs(bytes);
   if (name !== 'ort' && name !== 'ort-web') {
     if (metadata.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', '--engine', `${name} runs integer files; run a float32 file with --engine ort`);
     const { backends, used } = await engineBackends(name);
     const label = used ? name : `core (${name} unavailable)`;
-    const model = loadModel(bytes, { backends });
+    const model = loadModel(bytes, { backends, outputs: options.outputs });
     return { name: label, inputs, run: async (feeds) => model.run(feeds), close: async () => undefined };
   }
   // loaded only when asked for: the ORT bindings are large

@@ -25,11 +25,28 @@ export class RunArena implements OutputAllocator {
   /** Bytes requested in this run (the next run's slab size). */
   requested = 0;
 
-  constructor(private readonly hint: number) {}
+  /** Set by {@link recycle}: regions handed out again must be zero-filled (a fresh slab already is). */
+  private dirty = false;
+
+  constructor(private hint: number) {}
 
   /** Start carving from the slab's beginning again: only for callers that dropped every earlier output (profiling). */
   rewind(): void {
     this.used = 0;
+  }
+
+  /**
+   * Reuse the slab for a new run whose outputs need `hint` bytes (a larger hint gets a new slab): the
+   * earlier run's tensors are overwritten, so only a caller done with them may recycle.
+   */
+  recycle(hint: number): void {
+    if (!this.slab || this.slab.byteLength < hint) {
+      this.slab = undefined;
+      this.dirty = false;
+    } else this.dirty = this.used > 0 || this.dirty;
+    this.hint = hint;
+    this.used = 0;
+    this.requested = 0;
   }
 
   alloc<T extends TensorArray>(type: ArrayType<T>, length: number): T {
@@ -38,6 +55,7 @@ export class RunArena implements OutputAllocator {
     if (!this.slab && this.hint > 0) this.slab = new ArrayBuffer(this.hint);
     if (this.slab && this.used + bytes <= this.slab.byteLength) {
       const view = new type(this.slab, this.used, length);
+      if (this.dirty) view.fill(0 as never);
       this.used += bytes;
       return view;
     }

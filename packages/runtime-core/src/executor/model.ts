@@ -45,6 +45,14 @@ export interface LoadOptions {
   backend?: string;
   /** Backends in order of preference: each op takes the first that has a kernel for it. */
   backends?: readonly string[];
+  /**
+   * `fresh` (default): every run's outputs are new arrays the caller owns for good. `recycled`: two
+   * output slabs alternate, so a run's outputs stay valid until the run after next and are then
+   * overwritten. That fits streaming (one run's state fed to the next, logits read at once) and saves
+   * an allocation per run, which costs tens of µs in browsers; a caller that keeps outputs longer
+   * copies them. The SDK's beam search holds several runs' logits: keep `fresh` for transducers.
+   */
+  outputs?: 'fresh' | 'recycled';
 }
 
 /** The ops each domain may use (a Map: a domain such as `__proto__` must not reach an object's prototype). */
@@ -91,12 +99,17 @@ export class IntrnnModel {
   readonly fallbacks: { node: string; backend: string; reason: string }[] = [];
   /** Bytes of outputs the last run allocated: the size of the next run's arena. */
   private arenaBytes = 0;
+  /** With `outputs: 'recycled'`, the two slabs runs alternate between, and which one ran last. */
+  private readonly recycled?: [RunArena, RunArena];
+  private turn = 0;
 
   constructor(bytes: Uint8Array, options: LoadOptions = {}) {
     const model = decodeModel(bytes);
     const graph = model.graph;
     if (!graph) throw new IntrnnError('ERR_MODEL_GRAPH', 'graph', 'is missing');
     this.metadata = modelMetadata(model);
+    if (options.outputs === 'recycled') this.recycled = [new RunArena(0), new RunArena(0)];
+    else if (options.outputs !== undefined && options.outputs !== 'fresh') throw new IntrnnError('ERR_OPTION', 'outputs', `is '${String(options.outputs)}'; expected 'fresh' or 'recycled'`);
     if (this.metadata.numerics !== 'integer')
       throw new IntrnnError('ERR_MODEL_UNSUPPORTED', 'metadata.numerics', `is '${this.metadata.numerics}': runtime-core runs integer models; run float32 files with ONNX Runtime`);
     const opset = (model.opsetImport ?? []).find((o) => o.domain === INTRNN_DOMAIN);
@@ -253,7 +266,12 @@ export class IntrnnModel {
   }
 
   private execute(values: Map<string, Tensor>): void {
-    const arena = new RunArena(this.arenaBytes);
+    let arena: RunArena;
+    if (this.recycled) {
+      this.turn ^= 1;
+      arena = this.recycled[this.turn];
+      arena.recycle(this.arenaBytes);
+    } else arena = new RunArena(this.arenaBytes);
     for (const node of this.plan) {
       const outs = node.kernel.run(
         node.inputs.map((i) => values.get(i) ?? this.initializers.get(i)!),
