@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { buildPeerLanguageModel, dequantizeLanguageModel } from '@intrnn/converter';
 import { decodeModel, IntrnnError, modelKind, modelMetadata, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { readModelBytes } from '@intrnn/runtime-core/node';
 import { openEngine, type Engine, type EngineName } from './engines.js';
@@ -69,6 +68,8 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
   const ids = taskEntry(meta.task, 'metadata.task').latencyIds;
   let reference: number[] | undefined;
   if (modelKind(meta) === 'language-model') {
+    // loaded here, not at the top: the converter pulls in the training stack, which `intrnn run` must not load
+    const { buildPeerLanguageModel, dequantizeLanguageModel } = await import('@intrnn/converter');
     const lm = dequantizeLanguageModel(intBytes);
     const built = { 'lstm-float32': buildPeerLanguageModel(lm, 'lstm-float32'), 'lstm-int8-dynamic': buildPeerLanguageModel(lm, 'lstm-int8-dynamic') };
     for (const [name, engine, form] of PEERS) runs.push([name, engine, built[form]]);
