@@ -89,6 +89,21 @@ describe('the executor', () => {
     expect(constantActivation).toMatchObject({ code: 'ERR_MODEL_GRAPH', where: 'node output.X' });
   });
 
+  test('Gather and Concat with the wrong number of inputs are typed model errors at load, not TypeErrors at run', () => {
+    const gather1 = model((m) => {
+      m.graph!.node![0].input = ['embedding'];
+    });
+    expect(errorOf(() => loadModel(gather1))).toMatchObject({ code: 'ERR_MODEL_GRAPH', where: 'embed' });
+    const gather3 = model((m) => {
+      m.graph!.node![0].input = ['embedding', 'tokens', 'tokens'];
+    });
+    expect(errorOf(() => loadModel(gather3))).toMatchObject({ code: 'ERR_MODEL_GRAPH', where: 'embed' });
+    const concat0 = model((m) => {
+      m.graph!.node!.splice(1, 0, { name: 'join', opType: 'Concat', domain: '', input: [], output: ['y'], attribute: [{ name: 'axis', type: AttributeType.INT, i: -1 }] });
+    });
+    expect(errorOf(() => loadModel(concat0))).toMatchObject({ code: 'ERR_MODEL_GRAPH', where: 'join' });
+  });
+
   test('a domain named after an Object property is an unsupported op, not a crash', () => {
     for (const domain of ['constructor', '__proto__', 'toString']) {
       expect(errorOf(() => loadModel(model((m) => (m.graph!.node![1].domain = domain))))).toMatchObject({ code: 'ERR_MODEL_UNSUPPORTED' });

@@ -8,6 +8,7 @@ export const concatKernel: KernelEntry = {
   backend: 'reference',
   priority: 0,
   create(node) {
+    if (node.constants.length === 0) throw new IntrnnError('ERR_MODEL_GRAPH', node.name, 'Concat takes at least 1 input, not 0');
     const axisAttr = node.attributes.axis;
     if (typeof axisAttr !== 'number') throw new IntrnnError('ERR_MODEL_GRAPH', node.name, 'Concat needs an integer axis attribute');
     return {

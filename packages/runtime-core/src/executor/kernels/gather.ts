@@ -8,6 +8,8 @@ export const gatherKernel: KernelEntry = {
   backend: 'reference',
   priority: 0,
   create(node) {
+    // checked here, at load: a missing input would otherwise be a TypeError at the first run
+    if (node.constants.length !== 2) throw new IntrnnError('ERR_MODEL_GRAPH', node.name, `Gather takes 2 inputs (data, indices), not ${node.constants.length}`);
     if ((node.attributes.axis ?? 0) !== 0) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', node.name, 'Gather is supported along axis 0 only');
     const table = node.constants[0];
     if (!table || table.dims.length < 1) throw new IntrnnError('ERR_MODEL_GRAPH', `${node.name}.data`, 'must be a constant tensor of rank ≥ 1');
