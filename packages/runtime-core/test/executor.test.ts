@@ -104,6 +104,16 @@ describe('the executor', () => {
     expect(errorOf(() => loadModel(concat0))).toMatchObject({ code: 'ERR_MODEL_GRAPH', where: 'join' });
   });
 
+  test('a feed whose data is not the typed array of its type is a typed error, never read as something else', () => {
+    const m = loadModel(model());
+    const bad = (data: unknown) => errorOf(() => m.run({ tokens: { type: 'int64', dims: [1, 2], data: data as BigInt64Array } }));
+    expect(bad(new Float64Array([1, 2]))).toMatchObject({ code: 'ERR_FEED_TYPE', where: "feed 'tokens'.data" });
+    expect(bad([1n, 2n])).toMatchObject({ code: 'ERR_FEED_TYPE', message: expect.stringContaining('BigInt64Array') });
+    expect(bad(null)).toMatchObject({ code: 'ERR_FEED_TYPE' });
+    expect(errorOf(() => m.run({ tokens: 7 as unknown as Tensor }))).toMatchObject({ code: 'ERR_FEED_TYPE', where: "feed 'tokens'" });
+    expect(Array.from(m.run(feeds([1, 2])).logits.data as Int32Array)).toEqual(Array.from(expected([1, 2])));
+  });
+
   test('a domain named after an Object property is an unsupported op, not a crash', () => {
     for (const domain of ['constructor', '__proto__', 'toString']) {
       expect(errorOf(() => loadModel(model((m) => (m.graph!.node![1].domain = domain))))).toMatchObject({ code: 'ERR_MODEL_UNSUPPORTED' });

@@ -55,6 +55,16 @@ export interface LoadOptions {
   outputs?: 'fresh' | 'recycled';
 }
 
+/** The typed array each element type's data must be. */
+const FEED_ARRAYS: Record<Tensor['type'], { new (n: number): Tensor['data']; readonly name: string }> = {
+  float32: Float32Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+};
+
 /** The ops each domain may use (a Map: a domain such as `__proto__` must not reach an object's prototype). */
 const OPS = new Map<string, readonly string[]>([
   ['', STANDARD_OPS],
@@ -246,7 +256,13 @@ export class IntrnnModel {
     for (const spec of this.inputs) {
       const t = feeds[spec.name];
       if (!t) throw new IntrnnError('ERR_FEED_MISSING', `feed '${spec.name}'`, 'is required');
+      if (typeof t !== 'object') throw new IntrnnError('ERR_FEED_TYPE', `feed '${spec.name}'`, `is a ${typeof t}, not a tensor { type, dims, data }`);
       if (t.type !== spec.type) throw new IntrnnError('ERR_FEED_TYPE', `feed '${spec.name}'`, `is ${t.type}, expected ${spec.type}`);
+      // the data must be the typed array of its type: a Float64Array of token ids or a plain array would be read as something else
+      if (!(t.data instanceof FEED_ARRAYS[spec.type])) {
+        const got = t.data === null || typeof t.data !== 'object' ? String(t.data) : ((t.data as object).constructor?.name ?? 'object');
+        throw new IntrnnError('ERR_FEED_TYPE', `feed '${spec.name}'.data`, `is ${got}; a ${spec.type} tensor holds a ${FEED_ARRAYS[spec.type].name}`);
+      }
       if (!Array.isArray(t.dims) || t.dims.length !== spec.dims.length || t.data.length !== product(t.dims)) {
         throw new IntrnnError('ERR_SHAPE', `feed '${spec.name}'`, `has dims ${JSON.stringify(t.dims)} and ${t.data.length} values; expected rank ${spec.dims.length} ${JSON.stringify(spec.dims)}`);
       }
