@@ -4,10 +4,10 @@
  * wasm kernels, by runtime-core alone, and by onnxruntime-web (wasm backend, one thread, SIMD) on
  * the peers built from the same integer file. Same warm-up and interleaving as `intrnn bench`.
  */
-import { decodeModel, modelMetadata, stateNames, type Tensor } from '@intrnn/format';
+import { decodeModel, graphInputs, modelMetadata, type Tensor } from '@intrnn/format';
 import { loadModel } from '@intrnn/runtime-core';
 import { registerWasmKernels } from '@intrnn/runtime-wasm';
-import { latencyStepper, timeInterleaved, type SteppableEngine, type TimedStepper } from '@intrnn/tasks/latency';
+import { latencyStepper, timeInterleaved, zeroLmState, type SteppableEngine, type TimedStepper } from '@intrnn/tasks/latency';
 import * as ort from 'onnxruntime-web/wasm';
 
 export interface BrowserBenchConfig {
@@ -30,17 +30,10 @@ async function bytesOf(url: string): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-/** The graph inputs that are not initializers, as the latency stepper reads them. */
-function inputsOf(bytes: Uint8Array): SteppableEngine['inputs'] {
-  const g = decodeModel(bytes).graph;
-  const constants = new Set((g?.initializer ?? []).map((t) => t.name));
-  return (g?.input ?? []).filter((v) => !constants.has(v.name)).map((v) => ({ name: v.name ?? '', dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimParam ?? Number(d.dimValue ?? 0)) }));
-}
-
 async function ortEngine(bytes: Uint8Array): Promise<SteppableEngine> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   return {
-    inputs: inputsOf(bytes),
+    inputs: graphInputs(decodeModel(bytes)),
     async run(feeds) {
       const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)])));
       return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { type: t.type as Tensor['type'], dims: [...t.dims], data: t.data as Tensor['data'] }]));
@@ -49,13 +42,8 @@ async function ortEngine(bytes: Uint8Array): Promise<SteppableEngine> {
 }
 
 /** Each node's kernel alone beside whole runs (IntrnnModel.profile), after a warm-up past V8's tier-up. */
-function profileOf(model: ReturnType<typeof loadModel>, meta: ReturnType<typeof modelMetadata>): ReturnType<ReturnType<typeof loadModel>['profile']> {
-  const feeds: Record<string, Tensor> = { tokens: { type: 'int64', dims: [1, 1], data: BigInt64Array.from([5n]) } };
-  for (const l of meta.layers) {
-    const st = stateNames(l.node);
-    feeds[st.h0] = { type: 'int8', dims: [1, l.hiddenSize], data: new Int8Array(l.hiddenSize) };
-    feeds[st.c0] = { type: 'int16', dims: [1, l.hiddenSize], data: new Int16Array(l.hiddenSize) };
-  }
+function profileOf(model: ReturnType<typeof loadModel>): ReturnType<ReturnType<typeof loadModel>['profile']> {
+  const feeds: Record<string, Tensor> = { tokens: { type: 'int64', dims: [1, 1], data: BigInt64Array.from([5n]) }, ...zeroLmState(model.metadata) };
   model.profile(feeds, 3000);
   return model.profile(feeds, 2000);
 }
@@ -71,7 +59,7 @@ async function runBench(cfg: BrowserBenchConfig): Promise<{ usPerToken: Record<s
   const kernelEngine = (backends: string[]): SteppableEngine => {
     // as apps/web runs a language model: recycled outputs (LoadOptions.outputs)
     const model = loadModel(intBytes, { backends, outputs: 'recycled' });
-    return { inputs: inputsOf(intBytes), run: async (feeds) => model.run(feeds) };
+    return { inputs: graphInputs(decodeModel(intBytes)), run: async (feeds) => model.run(feeds) };
   };
   steppers.push({ name: 'wasm', stepper: latencyStepper(kernelEngine(['wasm', 'core', 'reference']), meta, cfg.ids), calls: cfg.calls });
   steppers.push({ name: 'core', stepper: latencyStepper(kernelEngine(['core', 'reference']), meta, cfg.ids), calls: Math.max(10, Math.floor(cfg.calls / 4)) });
@@ -83,7 +71,7 @@ async function runBench(cfg: BrowserBenchConfig): Promise<{ usPerToken: Record<s
   // Chromium moves wasm to its optimizing tier later than Node: a longer warm-up
   const usPerToken = await timeInterleaved(steppers, cfg.block, { calls: 3000, ms: 6000 });
   log(JSON.stringify(usPerToken));
-  const profile = profileOf(loadModel(intBytes, { backends: ['wasm', 'core', 'reference'], outputs: 'recycled' }), meta);
+  const profile = profileOf(loadModel(intBytes, { backends: ['wasm', 'core', 'reference'], outputs: 'recycled' }));
   return { usPerToken, profile, kernels: wasm.reason, userAgent: navigator.userAgent };
 }
 

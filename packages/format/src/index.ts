@@ -34,7 +34,7 @@ export {
 export type { OpSignature, InputSignature, OutputSignature, AttributeSignature, ElementTypeName, PwlFunction } from './op-signatures.js';
 export { PwlTableSchema } from './pwl-table.js';
 export type { PwlTable } from './pwl-table.js';
-export { onnx, decodeModel, encodeModel, makeTensor, readTensor, toNumber } from './onnx-io.js';
-export type { ModelProto, TensorProto, Tensor, TensorData, IModelProto, IGraphProto, INodeProto, IAttributeProto, IValueInfoProto, IFunctionProto } from './onnx-io.js';
+export { onnx, decodeModel, encodeModel, graphInputs, makeTensor, readTensor, toNumber } from './onnx-io.js';
+export type { GraphInput, ModelProto, TensorProto, Tensor, TensorData, IModelProto, IGraphProto, INodeProto, IAttributeProto, IValueInfoProto, IFunctionProto } from './onnx-io.js';
 export { ModelMetadataSchema, LstmLayerMetaSchema, OverflowBoundSchema, PwlScalesSchema, FORMAT_VERSION, METADATA_KEY, encodeMetadata, parseMetadata, modelMetadata, modelKind } from './metadata.js';
 export type { ModelMetadata, LstmLayerMeta, ModelKind } from './metadata.js';

@@ -100,3 +100,18 @@ export type INodeProto = onnxProto.onnx.INodeProto;
 export type IAttributeProto = onnxProto.onnx.IAttributeProto;
 export type IValueInfoProto = onnxProto.onnx.IValueInfoProto;
 export type IFunctionProto = onnxProto.onnx.IFunctionProto;
+
+/** A graph input that is fed at run time (not an initializer): its name and declared dims (symbolic as strings). */
+export interface GraphInput {
+  name: string;
+  dims: (number | string)[];
+}
+
+/** The graph inputs of a model that are not initializers, as engines and benchmarks feed them. */
+export function graphInputs(model: ModelProto): GraphInput[] {
+  const g = model.graph;
+  const constants = new Set((g?.initializer ?? []).map((t) => t.name));
+  return (g?.input ?? [])
+    .filter((v) => !constants.has(v.name))
+    .map((v) => ({ name: v.name ?? '', dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : toNumber(d.dimValue ?? 0))) }));
+}

@@ -1,4 +1,4 @@
-import { decodeModel, IntrnnError, toNumber, type ModelMetadata, type Tensor } from '@intrnn/format';
+import { decodeModel, graphInputs, IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { loadModel } from '@intrnn/runtime-core';
 import { registerNativeKernels } from '@intrnn/runtime-native';
 import { registerWasmKernels } from '@intrnn/runtime-wasm';
@@ -48,15 +48,6 @@ async function openOrtWeb(): Promise<typeof import('onnxruntime-node')> {
   return ort as unknown as typeof import('onnxruntime-node');
 }
 
-/** The graph inputs of a model file that are not initializers. */
-function graphInputs(bytes: Uint8Array): Engine['inputs'] {
-  const g = decodeModel(bytes).graph;
-  const constants = new Set((g?.initializer ?? []).map((t) => t.name));
-  return (g?.input ?? [])
-    .filter((v) => !constants.has(v.name))
-    .map((v) => ({ name: v.name ?? '', dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : toNumber(d.dimValue ?? 0))) }));
-}
-
 /**
  * Open an engine on model bytes. `outputs` is runtime-core's LoadOptions.outputs for the kernel
  * engines (`recycled` only for callers that read each run's outputs before the run after next). runtime-core runs integer files; ONNX Runtime runs both kinds, as
@@ -64,7 +55,7 @@ function graphInputs(bytes: Uint8Array): Engine['inputs'] {
  * SIMD on one thread, the engine a browser app would embed).
  */
 export async function openEngine(name: EngineName, bytes: Uint8Array, metadata: ModelMetadata, options: { outputs?: 'fresh' | 'recycled' } = {}): Promise<Engine> {
-  const inputs = graphInputs(bytes);
+  const inputs = graphInputs(decodeModel(bytes));
   if (name !== 'ort' && name !== 'ort-web') {
     if (metadata.numerics !== 'integer') throw new IntrnnError('ERR_OPTION', '--engine', `${name} runs integer files; run a float32 file with --engine ort`);
     const { backends, used } = await engineBackends(name);

@@ -3,6 +3,9 @@ import { G2pCodec, TaggerCodec } from '@intrnn/runtime-core';
 import type { Engine } from './engines.js';
 import { carryLmState, zeroLmState } from './lm-state.js';
 
+// the browser benchmark page imports the state helpers through this subpath too
+export { carryLmState, zeroLmState };
+
 /** What latency code needs of an engine (engines.ts opens them in Node; the browser page opens its own). */
 export type SteppableEngine = Pick<Engine, 'inputs' | 'run'>;
 
