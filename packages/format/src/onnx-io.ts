@@ -58,9 +58,11 @@ export function makeTensor(name: string, type: Tensor['type'], dims: number[], d
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+const INT_RANGES: Partial<Record<Tensor['type'], [number, number]>> = { int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], int32: [-(2 ** 31), 2 ** 31 - 1] };
+
 /**
- * Decode an initializer into a typed array, checking its type and that its data holds exactly
- * dims' product of elements. Errors name the tensor.
+ * Decode an initializer into a typed array, checking its type, that its data holds exactly dims'
+ * product of elements, and that int32_data values fit the element type. Errors name the tensor.
  */
 export function readTensor(t: TensorProto, where = `initializer ${t.name ?? '?'}`): Tensor {
   if (!LITTLE_ENDIAN) throw new IntrnnError('ERR_PLATFORM', where, 'big-endian hosts are not supported');
@@ -89,7 +91,15 @@ export function readTensor(t: TensorProto, where = `initializer ${t.name ?? '?'}
   if (values.length !== count) throw new IntrnnError('ERR_MODEL_TENSOR', where, `holds ${values.length} values; dims ${JSON.stringify(dims)} need ${count}`);
   const out = spec.make(new ArrayBuffer(count * spec.bytes), 0, count);
   if (out instanceof BigInt64Array) values.forEach((v, i) => (out[i] = BigInt(toNumber(v))));
-  else values.forEach((v, i) => (out[i] = toNumber(v)));
+  else {
+    // int32_data holds int8/int16/uint8 values widened: one outside the type would wrap when stored
+    const range = INT_RANGES[spec.type];
+    values.forEach((v, i) => {
+      const x = toNumber(v);
+      if (range && !(Number.isInteger(x) && x >= range[0] && x <= range[1])) throw new IntrnnError('ERR_MODEL_TENSOR', where, `value ${i} is ${x}, outside ${spec.type}`);
+      out[i] = x;
+    });
+  }
   return { type: spec.type, dims, data: out };
 }
 

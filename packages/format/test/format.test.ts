@@ -152,6 +152,20 @@ describe('tensors and models', () => {
     expect(() => readTensor({ name: 'w', dataType: 3, dims: [-1] })).toThrow(/invalid dims/);
   });
 
+  test('int32_data values must fit the element type: 300 in an int8 tensor is an error, not 44', () => {
+    expect(Array.from(readTensor({ name: 'w', dataType: 3, dims: [3], int32Data: [-128, 0, 127] }).data as Int8Array)).toEqual([-128, 0, 127]);
+    expect(Array.from(readTensor({ name: 's', dataType: 5, dims: [2], int32Data: [-32768, 32767] }).data as Int16Array)).toEqual([-32768, 32767]);
+    for (const [dataType, bad] of [
+      [3, 300],
+      [3, -129],
+      [2, -1],
+      [5, 32768],
+      [6, 2 ** 31],
+    ]) {
+      expect(() => readTensor({ name: 'w', dataType, dims: [2], int32Data: [0, bad] })).toThrow(new RegExp(`w: value 1 is ${bad}, outside`));
+    }
+  });
+
   test('a model encodes and decodes; bytes that are not a model are a typed error', () => {
     const bytes = encodeModel({ irVersion: 10, graph: { name: 'g', initializer: [makeTensor('w', 'int32', [2], Int32Array.from([7, -9]))] } });
     expect(Array.from(readTensor(decodeModel(bytes).graph!.initializer![0]).data as Int32Array)).toEqual([7, -9]);

@@ -15,7 +15,7 @@ export type { QuantizedMultiplier } from './arithmetic/quantize-multiplier.js';
 export { applyMultiplier, requantize } from './arithmetic/requantize.js';
 export { gemvInt8, accumulatorBound } from './kernels/gemv-int8.js';
 export { gemmInt8 } from './kernels/gemm-int8.js';
-export { pwlEval, pwlEvalArray, validatePwlTable } from './kernels/pwl-eval.js';
+export { pwlEval, pwlEvalArray, pwlMinimum, validatePwlTable } from './kernels/pwl-eval.js';
 export { compilePwl } from './kernels/pwl-eval-fast.js';
 export { madNormReference } from './kernels/mad-norm.js';
 export type { MadNormParams } from './kernels/mad-norm.js';

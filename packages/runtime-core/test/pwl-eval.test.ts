@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { compilePwl, pwlEval, pwlEvalArray, validatePwlTable } from '../src/index.js';
+import { compilePwl, pwlEval, pwlEvalArray, pwlMinimum, validatePwlTable } from '../src/index.js';
 import { oPwl } from './oracle/bigint-oracle.js';
 import { sampledTable, sigmoid, tableFrom } from './fixtures.js';
 
@@ -89,6 +89,36 @@ describe('pwlEval', () => {
   test('pwlEvalArray maps every element', () => {
     const t = tableFrom([0, 10], [0, 100], { fracBits: 4 });
     expect(Array.from(pwlEvalArray(t, [-1, 0, 5, 10, 11]))).toEqual([0, 0, 50, 100, 100]);
+  });
+});
+
+describe('pwlMinimum', () => {
+  test('equals the brute-force minimum over the range, for any slopes a file may hold and every symmetry', () => {
+    fc.assert(
+      fc.property(
+        randomTable,
+        fc.constantFrom('none', 'odd', 'point'),
+        fc.array(fc.integer({ min: -40000, max: 40000 }), { minLength: 20, maxLength: 20 }),
+        fc.integer({ min: -3000, max: 0 }),
+        fc.integer({ min: 0, max: 3000 }),
+        (t0, symmetry, slopes, lo, span) => {
+          const knots = symmetry === 'none' ? t0.knots : [0, ...t0.knots.filter((k) => k > 0)];
+          // slopes not derived from the knots: a hostile file's tables overshoot between knots
+          const t = {
+            ...tableFrom(
+              knots,
+              knots.map((_, j) => t0.values[j % t0.values.length]),
+              { fracBits: t0.fracBits % 8, symmetry, center: symmetry === 'point' ? 32768 : 0 },
+            ),
+            slopes: knots.slice(1).map((_, j) => slopes[j]),
+          };
+          let want = Number.POSITIVE_INFINITY;
+          for (let q = lo; q <= lo + span; q++) want = Math.min(want, pwlEval(t, q));
+          expect(pwlMinimum(t, lo, lo + span).value).toBe(want);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -12,6 +12,7 @@ import {
   STANDARD_OPS,
   toNumber,
   type IAttributeProto,
+  type INodeProto,
   type InputSignature,
   type IntrnnOpName,
   type ModelMetadata,
@@ -112,6 +113,7 @@ export class IntrnnModel {
   /** With `outputs: 'recycled'`, the two slabs runs alternate between, and which one ran last. */
   private readonly recycled?: [RunArena, RunArena];
   private turn = 0;
+  private disposed = false;
 
   constructor(bytes: Uint8Array, options: LoadOptions = {}) {
     const model = decodeModel(bytes);
@@ -148,39 +150,49 @@ export class IntrnnModel {
     this.outputs = (graph.output ?? []).map((v) => valueSpec(v, 'output'));
 
     const defined = new Set<string>([...inits.keys(), ...this.inputs.map((i) => i.name)]);
-    this.plan = (graph.node ?? []).map((n, index) => {
-      const name = n.name || `node${index}`;
-      const domain = n.domain ?? '';
-      const op = n.opType ?? '';
-      if (!(OPS.get(domain) ?? []).includes(op)) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', `node ${name}`, `op ${domain ? `${domain}:` : ''}${op} is not an intrnn runtime op`);
-      const inputs = n.input ?? [];
-      for (const i of inputs) if (!defined.has(i)) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `reads '${i}' before anything produces it`);
-      const sig = signatureOf(domain, op);
-      if (sig) {
-        // every input plays its role: a weight or table must be a constant, an activation must be computed or fed
-        (sig.inputs as readonly InputSignature[]).forEach((spec, i) => {
-          if (i >= inputs.length) return;
-          const constant = inits.has(inputs[i]);
-          if (spec.role === 'constant' && !constant)
-            throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' must be a constant initializer (a ${spec.type} ${spec.pwl ? 'PWL table' : 'weight or parameter'})`);
-          if (spec.role === 'runtime' && constant && !spec.name.startsWith('initial_'))
-            throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' is a constant, but this input is an activation computed at run time`);
-        });
-      }
-      const outputs = n.output ?? [];
-      for (const o of outputs) {
-        if (defined.has(o)) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `writes '${o}', which is already defined`);
-        defined.add(o);
-      }
-      const attributes = Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', attributeValue(a, `node ${name}.${a.name}`)]));
-      const candidates = candidateKernels(op, `node ${name}`, options.backends ?? (options.backend ? [options.backend] : undefined));
-      const { entry, kernel } = createKernel(candidates, { name, op, constants: inputs.map((i) => inits.get(i) ?? null), attributes }, (backend, reason) =>
-        this.fallbacks.push({ node: name, backend, reason }),
-      );
-      return { name, op, backend: entry.backend, inputs, outputs, kernel, signature: sig };
-    });
-    for (const o of this.outputs) if (!defined.has(o.name)) throw new IntrnnError('ERR_MODEL_GRAPH', `output '${o.name}'`, 'is produced by no node');
-    this.checkMetadata();
+    const plan: PlannedNode[] = [];
+    this.plan = plan;
+    try {
+      (graph.node ?? []).forEach((n, index) => plan.push(this.planNode(n, index, inits, defined, options)));
+      for (const o of this.outputs) if (!defined.has(o.name)) throw new IntrnnError('ERR_MODEL_GRAPH', `output '${o.name}'`, 'is produced by no node');
+      this.checkMetadata();
+    } catch (e) {
+      for (const p of plan) p.kernel.dispose?.(); // a refused file holds no native memory
+      throw e;
+    }
+  }
+
+  /** Check one node against the ops, its signature and what is defined so far, and build its kernel. */
+  private planNode(n: INodeProto, index: number, inits: Map<string, Tensor>, defined: Set<string>, options: LoadOptions): PlannedNode {
+    const name = n.name || `node${index}`;
+    const domain = n.domain ?? '';
+    const op = n.opType ?? '';
+    if (!(OPS.get(domain) ?? []).includes(op)) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', `node ${name}`, `op ${domain ? `${domain}:` : ''}${op} is not an intrnn runtime op`);
+    const inputs = n.input ?? [];
+    for (const i of inputs) if (!defined.has(i)) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `reads '${i}' before anything produces it`);
+    const sig = signatureOf(domain, op);
+    if (sig) {
+      // every input plays its role: a weight or table must be a constant, an activation must be computed or fed
+      (sig.inputs as readonly InputSignature[]).forEach((spec, i) => {
+        if (i >= inputs.length) return;
+        const constant = inits.has(inputs[i]);
+        if (spec.role === 'constant' && !constant)
+          throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' must be a constant initializer (a ${spec.type} ${spec.pwl ? 'PWL table' : 'weight or parameter'})`);
+        if (spec.role === 'runtime' && constant && !spec.name.startsWith('initial_'))
+          throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' is a constant, but this input is an activation computed at run time`);
+      });
+    }
+    const outputs = n.output ?? [];
+    for (const o of outputs) {
+      if (defined.has(o)) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `writes '${o}', which is already defined`);
+      defined.add(o);
+    }
+    const attributes = Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', attributeValue(a, `node ${name}.${a.name}`)]));
+    const candidates = candidateKernels(op, `node ${name}`, options.backends ?? (options.backend ? [options.backend] : undefined));
+    const { entry, kernel } = createKernel(candidates, { name, op, constants: inputs.map((i) => inits.get(i) ?? null), attributes }, (backend, reason) =>
+      this.fallbacks.push({ node: name, backend, reason }),
+    );
+    return { name, op, backend: entry.backend, inputs, outputs, kernel, signature: sig };
   }
 
   /**
@@ -241,9 +253,30 @@ export class IntrnnModel {
    * the declared dims (symbolic dims consistently); returns every graph output.
    */
   run(feeds: Record<string, Tensor>): Record<string, Tensor> {
+    this.requireLive();
     const values = this.checkFeeds(feeds);
     this.execute(values);
     return Object.fromEntries(this.outputs.map((o) => [o.name, values.get(o.name) ?? this.initializers.get(o.name)!]));
+  }
+
+  /**
+   * Free the kernels' memory outside the JS heap (native and wasm weights) now, instead of when the
+   * garbage collector finds the model (a finalizer stays the backstop). Later runs are refused with
+   * ERR_DISPOSED; disposing twice is harmless.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const node of this.plan) node.kernel.dispose?.();
+  }
+
+  /** Whether {@link dispose} was called. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private requireLive(): void {
+    if (this.disposed) throw new IntrnnError('ERR_DISPOSED', 'model', 'was disposed; load it again to run it');
   }
 
   /** The feeds as the first runtime values, after checking names, types and shapes. */
@@ -303,6 +336,7 @@ export class IntrnnModel {
    * of `calls`), beside the median of whole runs. For benchmarks and tuning; feeds are checked as in run.
    */
   profile(feeds: Record<string, Tensor>, calls = 200): { nodes: { name: string; op: string; backend: string; us: number }[]; runUs: number } {
+    this.requireLive();
     const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
     const values = this.checkFeeds(feeds);
     this.execute(values);

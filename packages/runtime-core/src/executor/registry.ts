@@ -15,6 +15,8 @@ export interface NodeSpec {
 export interface KernelInstance {
   /** Run on the inputs; returned tensors are allocated from `out` (the executor's per-run arena) when given. */
   run(inputs: Tensor[], out?: OutputAllocator): Tensor[];
+  /** Free what the instance holds outside the JS heap (a native or wasm kernel handle) now; optional. */
+  dispose?(): void;
 }
 
 /** A registered kernel: which op it serves on which backend, and how much it is preferred. */

@@ -1,4 +1,5 @@
 import { decodePwl, encodePwl, inputCounts, inputIndex, IntrnnError, type PwlTable, type Tensor } from '@intrnn/format';
+import { accumulatorBound } from '../kernels/gemv-int8.js';
 import { validatePwlTable } from '../kernels/pwl-eval.js';
 import type { LstmCellParams } from '../kernels/lstm-step.js';
 import type { MadNormParams } from '../kernels/mad-norm.js';
@@ -13,12 +14,46 @@ export function expectTensor(t: Tensor | null | undefined, where: string, type: 
   return t;
 }
 
-/** A PWL table from its two tensors ([3, K] and params [4], encodePwl's layout); validated like any untrusted table. */
-export function pwlFromTensors(table: Tensor | null, params: Tensor | null, where: string): PwlTable {
+/**
+ * A PWL table from its two tensors ([3, K] and params [4], encodePwl's layout); validated like any
+ * untrusted table. `maxOutBits` is the widest output the op's arithmetic is defined for
+ * (docs/integer-semantics.md: 16 for the LSTM's and attention's tables, whose outputs are int16).
+ */
+export function pwlFromTensors(table: Tensor | null, params: Tensor | null, where: string, maxOutBits = 16): PwlTable {
   const t = expectTensor(table, where, 'int32', [3, -1]);
   const p = expectTensor(params, `${where}_params`, 'int32', [4]);
   if (t.dims[1] < 1) throw new IntrnnError('ERR_MODEL_TENSOR', where, 'has no knots');
-  return validatePwlTable(decodePwl(t.data as Int32Array, p.data as Int32Array, t.dims[1], where), where);
+  const pwl = validatePwlTable(decodePwl(t.data as Int32Array, p.data as Int32Array, t.dims[1], where), where);
+  if (pwl.outBits > maxOutBits) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}_params`, `output width ${pwl.outBits} exceeds ${maxOutBits} bits, the widest this op is defined for`);
+  return pwl;
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * The overflow proof, checked at load for every engine alike: the worst-case accumulator of a
+ * weight matrix over every int8 input (docs/integer-semantics.md §6) must fit int32, so no kernel
+ * ever meets an overflow at run time.
+ */
+export function requireAccumulatorBound(w: Int8Array, rows: number, cols: number, bias: Int32Array | undefined, where: string): void {
+  const bound = accumulatorBound(w, rows, cols, bias);
+  if (bound > INT32_MAX) throw new IntrnnError('ERR_OVERFLOW', where, `worst-case accumulator ${bound} exceeds int32`);
+}
+
+/** A MadNorm gate's parameters within the ranges of docs/integer-semantics.md §8 (γ int16 by its tensor type); `where` is the node. */
+function checkMadNorm(p: MadNormParams, where: string, gate: number): MadNormParams {
+  const fail = (tensor: string, field: string, v: number, range: string) => {
+    throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.${tensor}`, `gate ${gate}: ${field} ${v} is outside ${range}`);
+  };
+  if (!(p.normFracBits >= 0 && p.normFracBits <= 23)) fail('norm_params', 'normFracBits', p.normFracBits, '[0, 23]');
+  if (!(p.multiplier >= 0 && p.multiplier < 2 ** 21)) fail('norm_params', 'multiplier', p.multiplier, '[0, 2^21)');
+  if (!(p.shift >= 0 && p.shift <= 63)) fail('norm_params', 'shift', p.shift, '[0, 63]');
+  // the output feeds the int16 PWL input
+  if (!(p.outBits >= 2 && p.outBits <= 16)) fail('norm_params', 'width', p.outBits, '[2, 16]');
+  p.beta.forEach((b, j) => {
+    if (b < -(2 ** 23) || b >= 2 ** 23) fail('norm_beta', `β[${j}]`, b, 'int24');
+  });
+  return p;
 }
 
 /** Input positions of ai.intrnn:IntLSTM, from its signature (@intrnn/format OP_SIGNATURES). */
@@ -71,11 +106,12 @@ export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): Lstm
     const np = expectTensor(c[LSTM_INPUT.normParams], `${where}.norm_params`, 'int32', [4, 4]).data as Int32Array;
     const gate = (g: number): MadNormParams => {
       const [normFracBits, multiplier, shift, outBits] = np.subarray(4 * g, 4 * g + 4);
-      if (shift < 0 || shift > 63 || outBits < 2 || outBits > 24) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.norm_params`, `gate ${g}: shift ${shift} or width ${outBits} out of range`);
-      return { gamma: gamma.subarray(g * H, (g + 1) * H), beta: beta.subarray(g * H, (g + 1) * H), normFracBits, multiplier, shift, outBits };
+      return checkMadNorm({ gamma: gamma.subarray(g * H, (g + 1) * H), beta: beta.subarray(g * H, (g + 1) * H), normFracBits, multiplier, shift, outBits }, where, g);
     };
     norm = [gate(0), gate(1), gate(2), gate(3)];
   }
+  requireAccumulatorBound(W.data as Int8Array, H4, D, B.data as Int32Array, `${where}.W`);
+  requireAccumulatorBound(R.data as Int8Array, H4, H, undefined, `${where}.R`);
   return {
     inputSize: D,
     hiddenSize: H,

@@ -19,6 +19,23 @@ export function pwlEval(table: PwlTable, q: number): number {
   return saturate(values[j] + roundingShiftRight((q - knots[j]) * slopes[j], table.fracBits), table.outBits);
 }
 
+/**
+ * The smallest value of a table on the integers [lo, hi] and where it is, exactly, from O(knots)
+ * evaluations: within a piece the result is monotone in q (a line, a monotone rounding, a monotone
+ * saturation; mirrored for q < 0 on symmetric tables), so the minimum sits at an end of a piece
+ * (k_j - 1 and k_j, or -k_j and 1 - k_j when mirrored) or of the range.
+ */
+export function pwlMinimum(table: PwlTable, lo: number, hi: number): { value: number; at: number } {
+  const candidates = [lo, hi, ...table.knots.flatMap((k) => [k - 1, k, -k, 1 - k])];
+  let best = { value: Number.POSITIVE_INFINITY, at: lo };
+  for (const q of candidates) {
+    if (q < lo || q > hi) continue;
+    const v = pwlEval(table, q);
+    if (v < best.value) best = { value: v, at: q };
+  }
+  return best;
+}
+
 /** Evaluate a PWL table on every element of an integer array. */
 export function pwlEvalArray(table: PwlTable, input: ArrayLike<number>, out: Int32Array = new Int32Array(input.length)): Int32Array {
   for (let i = 0; i < input.length; i++) out[i] = pwlEval(table, input[i]);

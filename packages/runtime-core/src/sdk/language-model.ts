@@ -37,6 +37,11 @@ export class LanguageModel {
   private readonly layers: { name: string; hidden: number; state: ReturnType<typeof stateNames> }[];
   private readonly scale: number;
 
+  /** Free the model's kernel memory now ({@link IntrnnModel.dispose}); later calls are refused. */
+  dispose(): void {
+    this.model.dispose();
+  }
+
   constructor(readonly model: IntrnnModel) {
     const m = model.metadata;
     requireKind(m, 'language-model');

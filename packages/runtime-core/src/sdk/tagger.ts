@@ -73,6 +73,11 @@ export class TaggerCodec {
 export class Tagger {
   readonly codec: TaggerCodec;
 
+  /** Free the model's kernel memory now ({@link IntrnnModel.dispose}); later calls are refused. */
+  dispose(): void {
+    this.model.dispose();
+  }
+
   constructor(readonly model: IntrnnModel) {
     const c = (this.codec = new TaggerCodec(model.metadata));
     requireRows(model.lookupRows('tokens'), c.vocabulary.length, 'the embedding read by input tokens', 'metadata.vocabularies.input');

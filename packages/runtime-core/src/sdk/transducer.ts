@@ -90,6 +90,11 @@ export class G2pCodec {
 export class Transducer {
   readonly codec: G2pCodec;
 
+  /** Free the model's kernel memory now ({@link IntrnnModel.dispose}); later calls are refused. */
+  dispose(): void {
+    this.model.dispose();
+  }
+
   constructor(readonly model: IntrnnModel) {
     this.codec = new G2pCodec(model.metadata);
     requireRows(model.lookupRows('letters'), this.codec.letters.length, 'the letter embedding read by input letters', 'metadata.vocabularies.input');

@@ -66,8 +66,16 @@ export function handleKernels(lib: HandleKernelLibrary, { backend, priority, err
       throw new IntrnnError(errorCode, where, (e as Error).message);
     }
   };
+  // the handle is freed by dispose() or, as the backstop, when the instance is collected
   const owned = (handle: number, instance: KernelInstance): KernelInstance => {
-    handles.register(instance, { lib, handle });
+    let live = true;
+    instance.dispose = () => {
+      if (!live) return;
+      live = false;
+      handles.unregister(instance);
+      call('release', () => lib.release(handle));
+    };
+    handles.register(instance, { lib, handle }, instance);
     return instance;
   };
   return [

@@ -1,5 +1,6 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
 import { attentionReference, type AttentionParams } from '../../kernels/attention.js';
+import { pwlEval, pwlMinimum } from '../../kernels/pwl-eval.js';
 import type { KernelEntry } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
 import { expectTensor, pwlFromTensors } from '../tensor-checks.js';
@@ -10,9 +11,11 @@ export function attentionParamsFromTensors(c: (Tensor | null)[], where: string):
   const r = expectTensor(c[2], `${where}.score_rescale`, 'int32', [2]).data as Int32Array;
   if (r[0] < 0 || r[0] >= 2 ** 21 || r[1] < 0 || r[1] > 63) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.score_rescale`, `multiplier ${r[0]} or shift ${r[1]} out of range`);
   const expTable = pwlFromTensors(c[3], c[4], `${where}.exp`);
-  if (expTable.values.some((v) => v < 0) || expTable.values[expTable.values.length - 1] <= 0) {
-    throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.exp`, 'an exp table must be ≥ 0 everywhere and > 0 at its last knot');
-  }
+  // The softmax reads the table at d = x - max(x) ∈ [-65535, 0] (x int16, docs/integer-semantics.md
+  // §9): checked there once, so no engine meets a negative weight or a zero sum at run time.
+  if (pwlEval(expTable, 0) <= 0) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.exp`, 'an exp table must be > 0 at input 0');
+  const low = pwlMinimum(expTable, -65535, 0);
+  if (low.value < 0) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.exp`, `an exp table must be ≥ 0 on [-65535, 0]; it gives ${low.value} at ${low.at}`);
   return { scoreMultiplier: r[0], scoreShift: r[1], expTable };
 }
 
@@ -28,6 +31,9 @@ export function checkAttentionInputs(q: Tensor, k: Tensor, name: string): { B: n
   const S = k.dims[1];
   if (k.dims[0] !== B || k.dims[2] !== D) throw new IntrnnError('ERR_SHAPE', `${name}.K`, `dims ${JSON.stringify(k.dims)} do not match queries ${JSON.stringify(q.dims)}`);
   if (S < 1) throw new IntrnnError('ERR_SHAPE', `${name}.K`, 'has no keys');
+  // the score sums (D · 2^14) and the softmax length (docs/integer-semantics.md §9, §9a) stay in their widths
+  if (D > 2 ** 16) throw new IntrnnError('ERR_SHAPE', `${name}.Q`, `dim ${D} exceeds 65536`);
+  if (S > 2 ** 16) throw new IntrnnError('ERR_SHAPE', `${name}.K`, `${S} keys exceed 65536`);
   return { B, T, S, D };
 }
 

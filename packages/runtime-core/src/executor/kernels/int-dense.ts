@@ -1,14 +1,15 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
-import { accumulatorBound, gemvInt8 } from '../../kernels/gemv-int8.js';
+import { gemvInt8 } from '../../kernels/gemv-int8.js';
 import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
-import { expectTensor } from '../tensor-checks.js';
+import { expectTensor, requireAccumulatorBound } from '../tensor-checks.js';
 
-/** An IntDense node's weights and bias, checked. */
+/** An IntDense node's weights and bias, checked (shapes and the overflow proof). */
 export function denseParams(node: NodeSpec) {
   const W = expectTensor(node.constants[1], `${node.name}.W`, 'int8', [-1, -1]);
   const [N, K] = W.dims;
   const B = expectTensor(node.constants[2], `${node.name}.B`, 'int32', [N]);
+  requireAccumulatorBound(W.data as Int8Array, N, K, B.data as Int32Array, `${node.name}.W`);
   return { w: W.data as Int8Array, bias: B.data as Int32Array, N, K };
 }
 
@@ -47,8 +48,6 @@ export const intDenseCore: KernelEntry = {
   priority: 10,
   create(node): KernelInstance {
     const { w, bias, N, K } = denseParams(node);
-    const bound = accumulatorBound(w, N, K, bias);
-    if (bound > 2 ** 31 - 1) throw new IntrnnError('ERR_OVERFLOW', `${node.name}.W`, `worst-case accumulator ${bound} exceeds int32`);
     let xs = new Int32Array(0);
     return {
       run([x], alloc = HEAP_ALLOCATOR) {

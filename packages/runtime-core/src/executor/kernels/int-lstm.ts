@@ -1,5 +1,4 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
-import { accumulatorBound } from '../../kernels/gemv-int8.js';
 import { compilePwl } from '../../kernels/pwl-eval-fast.js';
 import { lstmStepReference, type LstmCellParams } from '../../kernels/lstm-step.js';
 import { madNormReference } from '../../kernels/mad-norm.js';
@@ -108,13 +107,6 @@ export const intLstmCore: KernelEntry = {
     lstmKernel(node, (p) => {
       const { inputSize: D, hiddenSize: H } = p;
       const H4 = 4 * H;
-      for (const [w, cols, bias, name] of [
-        [p.wx, D, p.bias, 'W'],
-        [p.wh, H, undefined, 'R'],
-      ] as const) {
-        const bound = accumulatorBound(w, H4, cols, bias);
-        if (bound > 2 ** 31 - 1) throw new IntrnnError('ERR_OVERFLOW', `${node.name}.${name}`, `worst-case accumulator ${bound} exceeds int32`);
-      }
       const powX = Float64Array.from(p.shiftX, (s) => 2 ** s);
       const powH = Float64Array.from(p.shiftH, (s) => 2 ** s);
       const powOut = 2 ** p.shiftOut;
