@@ -7,6 +7,13 @@ export function parseInteger(value: string): number {
   return n;
 }
 
+/** A sampler seed: an integer (a safe one, |n| < 2^53) or, if it is not one, the text itself. */
+export function parseSeed(value: string): number | string {
+  if (/^[-+]?\d+$/.test(value.trim())) return parseInteger(value);
+  if (value.length === 0) throw new InvalidArgumentError('expected an integer or a non-empty text.');
+  return value;
+}
+
 /** A non-negative number, e.g. `--tolerance 1.5`. */
 export function parseNonNegative(value: string): number {
   const n = Number(value);

@@ -17,7 +17,7 @@ export function errorInfo(e: unknown): ErrorInfo {
   return { code: 'ERR_INTERNAL', where: 'runtime', message: e instanceof Error ? e.message : String(e) };
 }
 
-/** Split user text into words the way the CLI does (whitespace). */
+/** Split user text into words on whitespace (G2P words; sentences and prompts go through the SDK's tokenize). */
 export function words(text: string): string[] {
   return text.split(/\s+/).filter((w) => w.length > 0);
 }
@@ -109,7 +109,7 @@ export class WebRuntime {
   /** Continue a prompt; `onToken` sees each token as it is produced. */
   generate(prompt: string, tokens: number, temperature: number, seed: number, onToken: (token: string, index: number) => void): GenerateResult {
     const lm = this.need(this.lmSdk, 'lm');
-    const w = words(prompt);
+    const w = lm.tokenize(prompt);
     if (w.length === 0) throw new IntrnnError('ERR_INPUT', 'prompt', 'is empty: type a few words to continue');
     if (w.length > LIMITS.promptWords) throw new IntrnnError('ERR_INPUT', 'prompt', `has ${w.length} words; at most ${LIMITS.promptWords}`);
     checkInteger(tokens, 'tokens', 1, LIMITS.generateTokens);
@@ -124,7 +124,7 @@ export class WebRuntime {
 
   tag(sentence: string): TagResult {
     const tagger = this.need(this.taggerSdk, 'tagger');
-    const w = words(sentence);
+    const w = tagger.tokenize(sentence);
     if (w.length === 0) throw new IntrnnError('ERR_INPUT', 'sentence', 'is empty: type a sentence');
     if (w.length > LIMITS.sentenceWords) throw new IntrnnError('ERR_INPUT', 'sentence', `has ${w.length} words; at most ${LIMITS.sentenceWords}`);
     const t0 = performance.now();

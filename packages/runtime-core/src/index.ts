@@ -38,6 +38,8 @@ export { wordFeatureIds, wordShape, suffixBucket, checkWordFeatureSpec, WORD_SHA
 export type { WordFeatureSpec } from './sdk/word-features.js';
 export type { TaggedWord } from './sdk/tagger.js';
 export { argmax, logSumExp, softmax, Sampler } from './sdk/logits.js';
+export type { Seed } from './sdk/logits.js';
+export { tokenizeText } from './sdk/tokenize.js';
 export { attentionReference } from './kernels/attention.js';
 export type { AttentionParams } from './kernels/attention.js';
 export { Transducer, G2pCodec, MAX_WORD_LENGTH } from './sdk/transducer.js';
@@ -48,6 +50,7 @@ export type { Hypothesis } from './sdk/beam-search.js';
 export { lstmParamsFromTensors, lstmTensors, pwlTensors, expectTensor, pwlFromTensors, LSTM_INPUT } from './executor/tensor-checks.js';
 export { checkLstmInputs, lstmDirection } from './executor/kernels/int-lstm.js';
 export { denseParams, checkDenseInput } from './executor/kernels/int-dense.js';
+export { LIMITS, checkCost } from './executor/limits.js';
 export { attentionParamsFromTensors, checkAttentionInputs } from './executor/kernels/int-attention.js';
 // For handle-based kernel libraries (runtime-native, runtime-wasm): one adapter for both bindings.
 export { handleKernels, packPwl } from './executor/kernels/handle-kernels.js';

@@ -1,5 +1,5 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
-import { kernelsFor, lstmTensors, LSTM_INPUT, pwlTensors, type NodeSpec } from '../src/index.js';
+import { kernelsFor, LIMITS, lstmTensors, LSTM_INPUT, pwlTensors, type NodeSpec } from '../src/index.js';
 import { lstmParams, sampledTable } from './fixtures.js';
 
 // Every value range a kernel relies on is checked when the kernel is built, by the same code on
@@ -111,5 +111,42 @@ describe('value ranges are checked at load, alike on every backend', () => {
     // positive at its last knot (10), but 0 at input 0, where the softmax's largest score lands
     const zero = { ...good, inMin: -20, inMax: 10, knots: [-20, 10], values: [0, 5], slopes: [0], fracBits: 0 };
     expect(refusals(attention(zero))).toEqual(everywhere('ERR_MODEL_TENSOR @ att.exp', 'IntAttention'));
+  });
+});
+
+describe('one call cannot demand unbounded memory or time', () => {
+  const run = (node: NodeSpec, inputs: Tensor[]) =>
+    Object.fromEntries(
+      kernelsFor(node.op).map((k) => {
+        try {
+          k.create(node).run(inputs);
+          return [k.backend, 'ran'];
+        } catch (e) {
+          if (!(e instanceof IntrnnError)) throw e;
+          return [k.backend, `${e.code} @ ${e.where}`];
+        }
+      }),
+    );
+
+  test(`an IntDense call with more than ${LIMITS.outputElements} outputs is refused before it allocates them`, () => {
+    const N = 2 ** 14;
+    const node: NodeSpec = {
+      name: 'dense',
+      op: 'IntDense',
+      constants: [null, { type: 'int8', dims: [N, 1], data: new Int8Array(N).fill(1) }, { type: 'int32', dims: [N], data: new Int32Array(N) }],
+      attributes: {},
+    };
+    const x = (rows: number): Tensor => ({ type: 'int8', dims: [1, rows, 1], data: new Int8Array(rows) });
+    expect(run(node, [x(4)])).toEqual(everywhere('ran', 'IntDense'));
+    expect(run(node, [x(2 ** 13 + 1)])).toEqual(everywhere('ERR_LIMIT @ dense.X', 'IntDense'));
+  });
+
+  test(`an attention call of more than ${LIMITS.macs} multiply-accumulates is refused before it starts`, () => {
+    const exp = pwlTensors('exp', sampledTable(Math.exp, -16384, 0, 32, 2 ** -10, 2 ** -15));
+    const node: NodeSpec = { name: 'att', op: 'IntAttention', constants: [null, null, { type: 'int32', dims: [2], data: Int32Array.from([1 << 20, 24]) }, exp.exp, exp.exp_params], attributes: {} };
+    const D = 2 ** 11;
+    const q: Tensor = { type: 'int8', dims: [1, 2 ** 13, D], data: new Int8Array(2 ** 24) };
+    const k: Tensor = { type: 'int8', dims: [1, 2 ** 12, D], data: new Int8Array(2 ** 23) };
+    expect(run(node, [q, k])).toEqual(everywhere('ERR_LIMIT @ att', 'IntAttention'));
   });
 });

@@ -5,7 +5,7 @@ import { decodeModel, IntrnnError, METADATA_KEY, modelKind, modelMetadata, PWL_S
 import { readModelBytes } from '@intrnn/runtime-core/node';
 import type { EngineName } from '@intrnn/tasks';
 import { markdownTable } from 'markdown-table';
-import { parseInteger, parseNonNegative } from '../parse.js';
+import { parseInteger, parseNonNegative, parseSeed } from '../parse.js';
 import { progressReporter } from '../progress.js';
 import type { Io } from '../io.js';
 
@@ -212,7 +212,7 @@ export function registerModelCommands(program: Command, io: Io): void {
     .option('--prompt <text>', 'language model: text to continue')
     .option('--tokens <n>', 'language model: how many tokens to produce', parseInteger, 20)
     .option('--temperature <t>', 'language model: sampling temperature (0: most likely token)', parseNonNegative, 1)
-    .option('--seed <n>', 'language model: sampler seed', parseInteger, 1)
+    .option('--seed <seed>', 'language model: sampler seed, an integer or any text', parseSeed, 1)
     .option('--sentence <text>', 'tagger: words separated by spaces')
     .option('--word <word...>', 'G2P: words to pronounce')
     .addOption(new Option('--engine <engine>', 'runtime-core alone, or with the native or wasm kernels').choices(['core', 'native', 'wasm']).default('core'))
@@ -221,7 +221,7 @@ export function registerModelCommands(program: Command, io: Io): void {
     .action(
       async (
         path: string,
-        o: { prompt?: string; tokens: number; temperature: number; seed: number; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native' | 'wasm'; json?: boolean },
+        o: { prompt?: string; tokens: number; temperature: number; seed: number | string; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native' | 'wasm'; json?: boolean },
       ) => {
         // runtime-core and the native or wasm kernels only: no training stack, no ONNX Runtime
         const { LanguageModel, loadModel, Tagger, Transducer } = await import('@intrnn/runtime-core');
@@ -239,7 +239,8 @@ export function registerModelCommands(program: Command, io: Io): void {
         }
         if (kind === 'tagger') {
           if (o.sentence === undefined) throw new IntrnnError('ERR_OPTION', '--sentence', 'is required for a tagger');
-          const tagged = new Tagger(model).tag(o.sentence.split(/\s+/).filter(Boolean));
+          const tagger = new Tagger(model);
+          const tagged = tagger.tag(tagger.tokenize(o.sentence));
           io.out.write(o.json ? JSON.stringify({ task, tagged }) + '\n' : tagged.map((t) => `${t.word}/${t.tag}`).join(' ') + '\n');
           return;
         }

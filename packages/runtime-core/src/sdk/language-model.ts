@@ -1,7 +1,8 @@
 import { IntrnnError, stateNames, type Tensor } from '@intrnn/format';
 import type { IntrnnModel } from '../executor/model.js';
 import { requireKind, requireRows } from './kind.js';
-import { argmax, logSumExp, Sampler, softmax } from './logits.js';
+import { tokenizeText } from './tokenize.js';
+import { argmax, logSumExp, Sampler, softmax, type Seed } from './logits.js';
 
 /** Most tokens one {@link LanguageModel.generate} call produces. */
 export const MAX_GENERATED_TOKENS = 100_000;
@@ -18,8 +19,8 @@ export interface GenerateOptions {
   tokens: number;
   /** Softmax temperature; 0 picks the most likely token every time. Default 1. */
   temperature?: number;
-  /** Seed of the sampler (xoroshiro128+): equal seeds give equal text. Default 1. */
-  seed?: number;
+  /** Seed of the sampler (xoroshiro128+): a safe integer or a string; equal seeds give equal text. Default 1. */
+  seed?: Seed;
   /** Called with each token as it is produced (streaming). */
   onToken?: (token: string) => void;
 }
@@ -54,16 +55,19 @@ export class LanguageModel {
     this.scale = m.scales.logits;
   }
 
-  /** Token ids of a text split on whitespace; unknown words become the unknown token. */
+  /** Tokens of a text as the training corpus was tokenized (punctuation apart: {@link tokenizeText}). */
+  tokenize(text: string): string[] {
+    if (typeof text !== 'string') throw new IntrnnError('ERR_TOKEN', 'text', 'must be a string');
+    return tokenizeText(text, (w) => this.ids.has(w));
+  }
+
+  /** Token ids of a text tokenized as the training corpus was (punctuation apart: {@link tokenizeText}); unknown words become the unknown token. */
   encode(text: string): number[] {
-    return text
-      .split(/\s+/)
-      .filter((w) => w.length > 0)
-      .map((w) => {
-        const id = this.ids.get(w) ?? this.unkId;
-        if (id < 0) throw new IntrnnError('ERR_TOKEN', `word '${w}'`, 'is not in the vocabulary and the model has no unknown token');
-        return id;
-      });
+    return this.tokenize(text).map((w) => {
+      const id = this.ids.get(w) ?? this.unkId;
+      if (id < 0) throw new IntrnnError('ERR_TOKEN', `word '${w}'`, 'is not in the vocabulary and the model has no unknown token');
+      return id;
+    });
   }
 
   /** A fresh (all-zero) state. */

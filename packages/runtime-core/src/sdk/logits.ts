@@ -1,5 +1,6 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
+import { IntrnnError } from '@intrnn/format';
 
 /** Index of the largest integer logit (the lowest index on ties). Pure integer: no scale needed. */
 export function argmax(logits: ArrayLike<number>, offset = 0, length = logits.length - offset): number {
@@ -27,12 +28,40 @@ export function softmax(logits: ArrayLike<number>, scale: number, temperature = 
   return Float64Array.from({ length: logits.length }, (_, j) => Math.exp(s * logits[j] - lse));
 }
 
+/** A sampler seed: any safe integer, or a non-empty string (e.g. a user or session id). */
+export type Seed = number | string;
+
+/**
+ * 32-bit FNV-1a of a string's UTF-16 units, from one of four offset bases: four words of generator
+ * state from a string seed. Written here because the runtime must hash synchronously in browsers
+ * too (WebCrypto's digest is async) and needs no more than a well-spread 128-bit state.
+ */
+function fnv1a(text: string, basis: number): number {
+  let h = basis >>> 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h | 0;
+}
+
+/** xoroshiro128+ from a seed: 32-bit integers as pure-rand seeds them (unchanged draws), wider integers and strings through all 128 bits. */
+function generatorOf(seed: Seed) {
+  if (typeof seed === 'string') {
+    if (seed.length === 0) throw new IntrnnError('ERR_OPTION', 'seed', 'is an empty string');
+    return xoroshiro128plusFromState([fnv1a(seed, 0x811c9dc5), fnv1a(seed, 0x01000193), fnv1a(seed, 0x9e3779b9), fnv1a(seed, 0x85ebca6b) | 1]);
+  }
+  if (!Number.isSafeInteger(seed)) throw new IntrnnError('ERR_OPTION', 'seed', `${seed} is not a safe integer (|seed| < 2^53) or a string`);
+  if (seed >= -(2 ** 31) && seed < 2 ** 32) return xoroshiro128plus(seed);
+  // two seeds that agree modulo 2^32 must not give the same draws: the high bits enter the state too
+  const lo = (seed % 2 ** 32) | 0;
+  const hi = Math.floor(seed / 2 ** 32) | 0;
+  return xoroshiro128plusFromState([hi ^ 0x6a09e667, ~lo, lo, hi | 1]);
+}
+
 /** A seeded sampler (xoroshiro128+ from pure-rand): the same seed gives the same draws in Node and browsers. */
 export class Sampler {
   private readonly rng;
 
-  constructor(seed: number) {
-    this.rng = xoroshiro128plus(seed);
+  constructor(seed: Seed) {
+    this.rng = generatorOf(seed);
     // a small integer seed leaves xoroshiro's state nearly empty: its first outputs are extreme
     // (seed 7 draws 0.99999988 first), so the first 32 are discarded
     for (let i = 0; i < 32; i++) this.rng.next();

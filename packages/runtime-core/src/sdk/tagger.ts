@@ -1,3 +1,4 @@
+import { tokenizeText } from './tokenize.js';
 import { IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
 import type { IntrnnModel } from '../executor/model.js';
 import { requireKind, requireRows } from './kind.js';
@@ -101,6 +102,12 @@ export class Tagger {
     const logits = this.model.run(this.codec.feeds(words)).logits.data as Int32Array;
     const N = this.tags.length;
     return words.map((_, t) => argmax(logits, t * N, N));
+  }
+
+  /** Words of a sentence as the training corpus tokenized them (punctuation apart: {@link tokenizeText}). */
+  tokenize(text: string): string[] {
+    if (typeof text !== 'string') throw new IntrnnError('ERR_TOKEN', 'text', 'must be a string');
+    return tokenizeText(text, (w) => this.codec.known(w));
   }
 
   /** Tag a sentence given as words. */

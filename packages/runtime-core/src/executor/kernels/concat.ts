@@ -1,6 +1,7 @@
 import { IntrnnError } from '@intrnn/format';
 import type { KernelEntry } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
+import { checkCost } from '../limits.js';
 
 /** ONNX Concat of runtime tensors of one type along an axis. */
 export const concatKernel: KernelEntry = {
@@ -25,6 +26,10 @@ export const concatKernel: KernelEntry = {
         const inner = inputs[0].dims.slice(axis + 1).reduce((a, b) => a * b, 1);
         const dims = [...inputs[0].dims];
         dims[axis] = inputs.reduce((s, t) => s + t.dims[axis], 0);
+        checkCost(
+          node.name,
+          dims.reduce((a, b) => a * b, 1),
+        );
         const out = alloc.alloc(
           inputs[0].data.constructor as Int8ArrayConstructor,
           dims.reduce((a, b) => a * b, 1),

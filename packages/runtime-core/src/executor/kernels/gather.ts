@@ -1,6 +1,7 @@
 import { IntrnnError } from '@intrnn/format';
 import type { KernelEntry } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
+import { checkCost } from '../limits.js';
 
 /** ONNX Gather along axis 0 of a constant table (the embedding): ids outside the table are a typed error. */
 export const gatherKernel: KernelEntry = {
@@ -19,6 +20,7 @@ export const gatherKernel: KernelEntry = {
       run([, indices], alloc = HEAP_ALLOCATOR) {
         if (indices.type !== 'int64' && indices.type !== 'int32') throw new IntrnnError('ERR_FEED_TYPE', `${node.name}.indices`, `is ${indices.type}, expected int64`);
         const n = indices.data.length;
+        checkCost(node.name, n * width);
         const out = alloc.alloc(table.data.constructor as Int8ArrayConstructor, n * width);
         for (let i = 0; i < n; i++) {
           const id = Number(indices.data[i]);

@@ -133,7 +133,7 @@ export function handleKernels(lib: HandleKernelLibrary, { backend, priority, err
         const handle = call(node.name, () => lib.denseCreate(w, N, K, bias));
         return owned(handle, {
           run([x], alloc = HEAP_ALLOCATOR) {
-            const rows = checkDenseInput(x, `${node.name}.X`, K);
+            const rows = checkDenseInput(x, `${node.name}.X`, K, N);
             const out = alloc.alloc(Int32Array, rows * N);
             call(node.name, () => lib.denseRun(handle, x.data as Int8Array, rows, out));
             return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];

@@ -4,6 +4,7 @@ import { pwlEval, pwlMinimum } from '../../kernels/pwl-eval.js';
 import type { KernelEntry } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
 import { expectTensor, pwlFromTensors } from '../tensor-checks.js';
+import { checkCost } from '../limits.js';
 
 /** Attention parameters from an IntAttention node's constant inputs (2: score rescale, 3-4: the exp table). */
 export function attentionParamsFromTensors(c: (Tensor | null)[], where: string): AttentionParams {
@@ -34,6 +35,7 @@ export function checkAttentionInputs(q: Tensor, k: Tensor, name: string): { B: n
   // the score sums (D · 2^14) and the softmax length (docs/integer-semantics.md §9, §9a) stay in their widths
   if (D > 2 ** 16) throw new IntrnnError('ERR_SHAPE', `${name}.Q`, `dim ${D} exceeds 65536`);
   if (S > 2 ** 16) throw new IntrnnError('ERR_SHAPE', `${name}.K`, `${S} keys exceed 65536`);
+  checkCost(name, B * T * D, 2 * B * T * S * D);
   return { B, T, S, D };
 }
 

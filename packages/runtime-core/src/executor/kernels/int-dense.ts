@@ -3,6 +3,7 @@ import { gemvInt8 } from '../../kernels/gemv-int8.js';
 import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
 import { expectTensor, requireAccumulatorBound } from '../tensor-checks.js';
+import { checkCost } from '../limits.js';
 
 /** An IntDense node's weights and bias, checked (shapes and the overflow proof). */
 export function denseParams(node: NodeSpec) {
@@ -13,11 +14,13 @@ export function denseParams(node: NodeSpec) {
   return { w: W.data as Int8Array, bias: B.data as Int32Array, N, K };
 }
 
-/** Check an IntDense input (int8, last dim K); returns the number of rows. */
-export function checkDenseInput(x: Tensor, where: string, K: number): number {
+/** Check an IntDense call (input int8 with last dim K, N outputs per row, within the cost limits); returns the number of rows. */
+export function checkDenseInput(x: Tensor, where: string, K: number, N: number): number {
   if (x.type !== 'int8') throw new IntrnnError('ERR_FEED_TYPE', where, `is ${x.type}, expected int8`);
   if (x.dims[x.dims.length - 1] !== K) throw new IntrnnError('ERR_SHAPE', where, `last dim ${x.dims[x.dims.length - 1]} is not ${K}`);
-  return x.data.length / K;
+  const rows = x.data.length / K;
+  checkCost(where, rows * N, rows * N * K);
+  return rows;
 }
 
 /** ai.intrnn:IntDense by the reference GEMV, row by row. */
@@ -29,7 +32,7 @@ export const intDenseReference: KernelEntry = {
     const { w, bias, N, K } = denseParams(node);
     return {
       run([x], alloc = HEAP_ALLOCATOR) {
-        const rows = checkDenseInput(x, `${node.name}.X`, K);
+        const rows = checkDenseInput(x, `${node.name}.X`, K, N);
         const out = alloc.alloc(Int32Array, rows * N);
         for (let r = 0; r < rows; r++) out.set(gemvInt8(w, N, K, (x.data as Int8Array).subarray(r * K, (r + 1) * K), bias), r * N);
         return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];
@@ -51,7 +54,7 @@ export const intDenseCore: KernelEntry = {
     let xs = new Int32Array(0);
     return {
       run([x], alloc = HEAP_ALLOCATOR) {
-        const rows = checkDenseInput(x, `${node.name}.X`, K);
+        const rows = checkDenseInput(x, `${node.name}.X`, K, N);
         const out = alloc.alloc(Int32Array, rows * N);
         if (xs.length < rows * K) xs = new Int32Array(rows * K); // reused across calls
         xs.set(x.data as Int8Array);

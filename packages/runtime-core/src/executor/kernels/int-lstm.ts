@@ -5,6 +5,7 @@ import { madNormReference } from '../../kernels/mad-norm.js';
 import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
 import { LSTM_INPUT, lstmParamsFromTensors } from '../tensor-checks.js';
+import { checkCost } from '../limits.js';
 
 type Step = (x: Int8Array, h: Int8Array, c: Int16Array) => void;
 
@@ -28,6 +29,7 @@ export function checkLstmInputs(inputs: Tensor[], name: string, D: number, H: nu
   check(X, `${name}.X`, 'int8', [B, T, D]);
   check(inputs[LSTM_INPUT.h0], `${name}.initial_h`, 'int8', [B, H]);
   check(inputs[LSTM_INPUT.c0], `${name}.initial_c`, 'int16', [B, H]);
+  checkCost(name, B * T * H, B * T * 4 * H * (D + H));
   return { B, T };
 }
 
