@@ -142,11 +142,19 @@ describe('bad specs and options are typed errors', () => {
     ['expression that does not compile', () => compileExpression('x +* 2'), /--expr/],
     ['expression that is not finite at 0', () => compileExpression('1 / x'), /--expr/],
     ['expression using an unknown name', () => compileExpression('foo(x)'), /--expr/],
+    // JavaScript is not run: a loop, a property access or an assignment is refused, never executed
+    ['a JavaScript loop', () => compileExpression('(() => { while (true) {} })()'), /--expr/],
+    ['a property access', () => compileExpression('constructor.constructor("return process")()'), /--expr/],
+    ['an assignment', () => compileExpression('x = 3'), /--expr/],
+    ['a matrix that could be huge', () => compileExpression('sum(ones(100000, 100000)) + x'), /--expr: function (sum|ones)/],
+    ['an empty expression', () => compileExpression('  '), /--expr/],
   ])('%s', (_name, call, pattern) => {
     expect(call).toThrow(pattern);
   });
 
-  test('expressions see Math names bare', () => {
+  test('expressions are math: elementary functions bare, ^ is a power, pi and e', () => {
     expect(compileExpression('x / (1 + exp(-x))')(1)).toBeCloseTo(1 / (1 + Math.exp(-1)), 12);
+    expect(compileExpression('x^2 + tanh(x) * pi - e')(0.5)).toBeCloseTo(0.25 + Math.tanh(0.5) * Math.PI - Math.E, 12);
+    expect(compileExpression('sqrt(x)')(-1)).toBeNaN(); // complex results are not values
   });
 });

@@ -109,7 +109,7 @@ export function registerPwl(program: Command, io: Io): void {
     .command('pwl')
     .description('place PWL knots for a function on an integer grid (greedy, budget or uniform) and measure the error on every input')
     .addOption(new Option('--fn <name>', 'built-in function').choices(Object.keys(ACTIVATIONS)).conflicts('expr'))
-    .option('--expr <js>', 'a JavaScript expression in x; Math names are available bare, e.g. "x / (1 + exp(-x))"')
+    .option('--expr <math>', 'a math expression in x with elementary functions, pi and e (^ is a power), e.g. "x / (1 + exp(-x))"')
     .option('--in-bits <n>', 'input bit width (default 16)', parseInteger)
     .option('--in-scale <s>', 'real value of one input step, e.g. 2^-12 (default per function)', parseScale)
     .option('--in-min <q>', 'smallest integer input (default: the full signed range; exp: its non-positive half)', parseInteger)

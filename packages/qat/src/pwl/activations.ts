@@ -52,27 +52,3 @@ export function gridSpec(f: (x: number) => number, opts: ActivationSpecOptions &
     symmetry,
   };
 }
-
-/**
- * Compile a user expression in x (`Math` names available bare, e.g. "x / (1 + exp(-x))").
- * Throws a typed error if it does not compile or does not give a finite number at 0.
- */
-export function compileExpression(expr: string): (x: number) => number {
-  let fn: (x: number) => unknown;
-  try {
-    const names = Object.getOwnPropertyNames(Math);
-    // Function, not eval: the expression sees only x and the Math names, not this module's scope.
-    fn = new Function('x', `const {${names.join(',')}} = Math; return (${expr});`) as (x: number) => unknown;
-  } catch (e) {
-    throw new IntrnnError('ERR_OPTION', '--expr', `does not compile: ${(e as Error).message}`);
-  }
-  const f = (x: number): number => Number(fn(x));
-  let y0: number;
-  try {
-    y0 = f(0);
-  } catch (e) {
-    throw new IntrnnError('ERR_OPTION', '--expr', `fails at x = 0: ${(e as Error).message}`);
-  }
-  if (!Number.isFinite(y0)) throw new IntrnnError('ERR_OPTION', '--expr', `gives ${y0} at x = 0, not a finite number`);
-  return f;
-}
