@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isIntrnnError } from '@intrnn/format';
+import { decodeModel, encodeModel, isIntrnnError, type IModelProto } from '@intrnn/format';
 import { LanguageModel, loadModel, Tagger, Transducer } from '../src/index.js';
 
 // SDK arguments from a hostile or careless caller, on the shipped models: typed errors, never a
@@ -54,4 +54,17 @@ describe('LanguageModel: prompts and seeds', () => {
     expect(text('alice')).not.toBe(text('bob'));
     for (const seed of [1.5, NaN, Infinity, 2 ** 53, '']) expect([seed, codeOf(() => text(seed))]).toEqual([seed, 'ERR_OPTION seed']);
   });
+});
+
+test('a model without an output or input its SDK class needs is refused when the class is built', () => {
+  const bytes = new Uint8Array(readFileSync(join(MODELS, 'lm-brown-small.onnx')));
+  const without = (change: (m: IModelProto) => void) => {
+    const m = decodeModel(bytes) as IModelProto;
+    change(m);
+    return loadModel(encodeModel(m));
+  };
+  const dropped = without((m) => m.graph!.output!.pop());
+  expect(codeOf(() => new LanguageModel(dropped))).toMatch(/^ERR_MODEL_GRAPH output '.+'$/);
+  const retyped = without((m) => (m.graph!.input![0].type!.tensorType!.elemType = 6));
+  expect(codeOf(() => new LanguageModel(retyped))).toBe("ERR_MODEL_GRAPH input 'tokens'");
 });

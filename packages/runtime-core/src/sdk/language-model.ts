@@ -1,6 +1,6 @@
 import { IntrnnError, stateNames, type Tensor } from '@intrnn/format';
 import type { IntrnnModel } from '../executor/model.js';
-import { requireKind, requireRows } from './kind.js';
+import { requireKind, requireRows, requireValues } from './kind.js';
 import { tokenizeText } from './tokenize.js';
 import { argmax, logSumExp, Sampler, softmax, type Seed } from './logits.js';
 
@@ -52,6 +52,13 @@ export class LanguageModel {
     this.ids = new Map(this.vocabulary.map((w, i) => [w, i]));
     this.unkId = this.ids.get(m.vocabularies.unknown) ?? -1;
     this.layers = m.layers.map((l) => ({ name: l.node, hidden: l.hiddenSize, state: stateNames(l.node) }));
+    const inputs: Record<string, Tensor['type']> = { tokens: 'int64' };
+    const outputs: Record<string, Tensor['type']> = { logits: 'int32' };
+    for (const { state } of this.layers) {
+      Object.assign(inputs, { [state.h0]: 'int8', [state.c0]: 'int16' });
+      Object.assign(outputs, { [state.hT]: 'int8', [state.cT]: 'int16' });
+    }
+    requireValues(model, inputs, outputs);
     this.scale = m.scales.logits;
   }
 

@@ -1,7 +1,7 @@
 import { tokenizeText } from './tokenize.js';
 import { IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
 import type { IntrnnModel } from '../executor/model.js';
-import { requireKind, requireRows } from './kind.js';
+import { requireKind, requireRows, requireValues } from './kind.js';
 import { argmax } from './logits.js';
 import { checkWordFeatureSpec, WORD_SHAPES, wordFeatureIds, type WordFeatureSpec } from './word-features.js';
 
@@ -81,6 +81,7 @@ export class Tagger {
 
   constructor(readonly model: IntrnnModel) {
     const c = (this.codec = new TaggerCodec(model.metadata));
+    requireValues(model, Object.fromEntries(['tokens', ...(c.features ? featureInputs(c.features) : [])].map((n) => [n, 'int64'])), { logits: 'int32' });
     requireRows(model.lookupRows('tokens'), c.vocabulary.length, 'the embedding read by input tokens', 'metadata.vocabularies.input');
     requireRows(model.denseRows('logits'), c.tags.length, 'the output layer of logits', 'metadata.vocabularies.output');
     if (c.features) {

@@ -1,7 +1,7 @@
 import { IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
 import type { IntrnnModel } from '../executor/model.js';
 import { BeamSearch } from './beam-search.js';
-import { requireKind, requireRows } from './kind.js';
+import { requireKind, requireRows, requireValues } from './kind.js';
 
 /** Options of {@link Transducer.pronounce}. */
 export interface PronounceOptions {
@@ -97,6 +97,7 @@ export class Transducer {
 
   constructor(readonly model: IntrnnModel) {
     this.codec = new G2pCodec(model.metadata);
+    requireValues(model, { letters: 'int64', decoder_input: 'int64' }, { logits: 'int32' });
     requireRows(model.lookupRows('letters'), this.codec.letters.length, 'the letter embedding read by input letters', 'metadata.vocabularies.input');
     requireRows(model.lookupRows('decoder_input'), this.codec.phonemes.length, 'the symbol embedding read by input decoder_input', 'metadata.vocabularies.output');
     requireRows(model.denseRows('logits'), this.codec.phonemes.length, 'the output layer of logits', 'metadata.vocabularies.output');
