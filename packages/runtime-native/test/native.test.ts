@@ -72,6 +72,16 @@ describeNative('native kernels against runtime-core references', () => {
     expect(() => addon.gemvInt8(w, -1, 3, new Int8Array(3), undefined, out)).toThrow(/negative/);
   });
 
+  test('the addon re-checks what it relies on: tables, multipliers and widths from the JS side are not trusted', () => {
+    // [K, fracBits, outBits, symmetry, center, knots…, values…, slopes…]
+    const table = (outBits: number, symmetry = 0, slope = 9000) => Int32Array.from([2, 12, outBits, symmetry, 0, -100, 0, 0, 32767, slope]);
+    expect(addon.release(addon.attentionCreate(1 << 20, 24, table(16)))).toBeUndefined();
+    expect(() => addon.attentionCreate(1 << 20, 24, table(24))).toThrow(/outBits out of range/);
+    expect(() => addon.attentionCreate(1 << 20, 24, table(16, 3))).toThrow(/symmetry code 3/);
+    expect(() => addon.attentionCreate(1 << 20, 24, Int32Array.from([2, 0, 8, 0, 0, 0, 1, 0, 300, 1]))).toThrow(/outside its width/);
+    expect(() => addon.attentionCreate(2 ** 21, 24, table(16))).toThrow(/score multiplier 2097152 is outside/);
+  });
+
   test('a handle that is not live is refused, -1 included (it used to free handle 0)', () => {
     const w = new Int8Array(6);
     const live = addon.denseCreate(w, 2, 3, new Int32Array(2));

@@ -58,6 +58,15 @@ pub struct Lstm {
     norm: Option<[MadNorm; 4]>,
 }
 
+/// A fixed-point multiplier of §4: in [0, 2^21).
+fn multiplier(v: i32, what: &str) -> Result<i64, String> {
+    if (0..1 << 21).contains(&v) {
+        Ok(v as i64)
+    } else {
+        Err(format!("{} multiplier {} is outside [0, 2^21)", what, v))
+    }
+}
+
 fn shift(v: i32, what: &str) -> Result<u32, String> {
     if (0..=63).contains(&v) {
         Ok(v as u32)
@@ -88,14 +97,19 @@ impl Lstm {
                 }
                 let gate = |g: usize| -> Result<MadNorm, String> {
                     let (k, m, s, b) = (p[4 * g], p[4 * g + 1], p[4 * g + 2], p[4 * g + 3]);
-                    if !(0..=23).contains(&k) || !(2..=24).contains(&b) {
+                    if !(0..=23).contains(&k) || !(2..=16).contains(&b) {
                         return Err("MadNorm fractional bits or width out of range".into());
                     }
+                    let gamma = &p[16 + g * h..16 + (g + 1) * h];
+                    let beta = &p[16 + h4 + g * h..16 + h4 + (g + 1) * h];
+                    if gamma.iter().any(|&v| i16::try_from(v).is_err()) || beta.iter().any(|&v| !(-(1 << 23)..1 << 23).contains(&v)) {
+                        return Err("MadNorm gamma outside int16 or beta outside int24".into());
+                    }
                     Ok(MadNorm {
-                        gamma: p[16 + g * h..16 + (g + 1) * h].iter().map(|&v| v as i64).collect(),
-                        beta: p[16 + h4 + g * h..16 + h4 + (g + 1) * h].iter().map(|&v| v as i64).collect(),
+                        gamma: gamma.iter().map(|&v| v as i64).collect(),
+                        beta: beta.iter().map(|&v| v as i64).collect(),
                         norm_frac_bits: k as u32,
-                        multiplier: m as i64,
+                        multiplier: multiplier(m, "MadNorm")?,
                         shift: shift(s, "MadNorm")?,
                         out_bits: b as u32,
                     })
@@ -109,11 +123,11 @@ impl Lstm {
             wx: wxp,
             wh: whp,
             bias: bias.to_vec(),
-            mult_x: mults[..h4].iter().map(|&v| v as i64).collect(),
-            mult_h: mults[h4..].iter().map(|&v| v as i64).collect(),
+            mult_x: mults[..h4].iter().map(|&v| multiplier(v, "input")).collect::<Result<_, _>>()?,
+            mult_h: mults[h4..].iter().map(|&v| multiplier(v, "recurrent")).collect::<Result<_, _>>()?,
             shift_x: shifts[..h4].iter().map(|&v| shift(v, "input").map(u64::from)).collect::<Result<_, _>>()?,
             shift_h: shifts[h4..].iter().map(|&v| shift(v, "recurrent").map(u64::from)).collect::<Result<_, _>>()?,
-            mult_out: out[0] as i64,
+            mult_out: multiplier(out[0], "output")?,
             shift_out: shift(out[1], "output")?,
             cell_shift: (30 - out[2]) as u32,
             sigmoid: Pwl::unpack(tables[0])?,
@@ -217,7 +231,7 @@ pub struct Attention {
 
 impl Attention {
     pub fn new(multiplier: i32, shift_v: i32, exp: &[i32]) -> Result<Attention, String> {
-        Ok(Attention { multiplier: multiplier as i64, shift: shift(shift_v, "score")?, exp: Pwl::unpack(exp)? })
+        Ok(Attention { multiplier: self::multiplier(multiplier, "score")?, shift: shift(shift_v, "score")?, exp: Pwl::unpack(exp)? })
     }
 
     /// q [B, T, D] over keys [B, S, D] → out [B, T, D].

@@ -26,12 +26,25 @@ impl Pwl {
             return Err(format!("PWL table of {} knots has {} entries", k, p.len()));
         }
         let (frac_bits, out_bits) = (p[1], p[2]);
-        if !(0..=30).contains(&frac_bits) || !(2..=32).contains(&out_bits) {
+        // every table the ops read is int16 (docs/onnx-format.md, value ranges)
+        if !(0..=30).contains(&frac_bits) || !(2..=16).contains(&out_bits) {
             return Err("PWL table fracBits or outBits out of range".into());
+        }
+        if !(0..=2).contains(&p[3]) {
+            return Err(format!("PWL symmetry code {} is not 0, 1 or 2", p[3]));
         }
         let knots: Vec<i64> = p[5..5 + k].iter().map(|&v| v as i64).collect();
         if knots.windows(2).any(|w| w[1] <= w[0]) {
             return Err("PWL knots are not strictly increasing".into());
+        }
+        let (values, slopes) = (&p[5 + k..5 + 2 * k], &p[5 + 2 * k..]);
+        let half = 1i64 << (out_bits - 1);
+        if values.iter().any(|&v| (v as i64) < -half || (v as i64) >= half) {
+            return Err("PWL value outside its width".into());
+        }
+        // the interpolation product stays exact in float64 for the JS engines: refuse what they refuse
+        if knots.windows(2).zip(slopes).any(|(w, &m)| !matches!((w[1] - w[0]).checked_mul((m as i64).abs()), Some(x) if x <= 1i64 << 53)) {
+            return Err("PWL interpolation product can exceed 2^53".into());
         }
         let mut t = Pwl {
             lut: None,
