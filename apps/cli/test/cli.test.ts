@@ -63,7 +63,7 @@ describe('intrnn pwl', () => {
     [['--fn', 'tanh', '--in-scale', '0'], /--in-scale <s>' argument '0' is invalid/],
     [['--fn', 'tanh', '--in-bits', 'x'], /--in-bits <n>' argument 'x' is invalid/],
     [['--fn', 'tanh', '--tolerance', '-1'], /--tolerance <lsb>' argument '-1' is invalid/],
-    [['--expr', 'x +* 1'], /--expr: does not compile/],
+    [['--expr', 'x +* 1'], /--expr: does not parse/],
     [['--expr', 'log(x)'], /--expr: gives -Infinity at x = 0/],
     [['--fn', 'tanh', '--uniform'], /--uniform: needs --max-pieces/],
     [['--fn', 'tanh', '--tolerance', '1', '--max-pieces', '3'], /cannot be used with option '--max-pieces/],

@@ -10,5 +10,4 @@ export type { PwlSpec, PwlSymmetry } from './pwl/pwl-spec.js';
 export { comparePwl, uniformPiecesFor } from './pwl/compare.js';
 export type { PwlComparison } from './pwl/compare.js';
 export { ACTIVATIONS, activationSpec, gridSpec } from './pwl/activations.js';
-export { compileExpression } from './pwl/expression.js';
 export type { ActivationName, ActivationSpecOptions } from './pwl/activations.js';

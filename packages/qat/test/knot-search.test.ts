@@ -1,5 +1,6 @@
 import { pwlEval, validatePwlTable } from '@intrnn/runtime-core';
-import { activationSpec, budgetPwl, compileExpression, greedyPwl, gridSpec, uniformPwl, type ActivationName, type PwlSpec } from '../src/index.js';
+import { activationSpec, budgetPwl, greedyPwl, gridSpec, uniformPwl, type ActivationName, type PwlSpec } from '../src/index.js';
+import { compileExpression } from '../src/pwl/expression.js';
 
 // Bound once: global lookups are slow inside jest's vm sandbox and these run 65,536 times per check.
 const { abs, floor, sign, min, max: maxOf } = Math;

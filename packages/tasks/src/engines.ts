@@ -18,17 +18,23 @@ export interface Engine {
 export const ENGINES = ['core', 'ort', 'native', 'wasm', 'ort-web'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
-/** The engines that run on runtime-core's executor (the others are ONNX Runtime). */
-export type KernelEngine = 'core' | 'native' | 'wasm';
+/** The engines that run on runtime-core's executor (the others are ONNX Runtime); `auto`: the fastest that loads. */
+export type KernelEngine = 'core' | 'native' | 'wasm' | 'auto';
 
 /**
  * The kernel backends an engine runs on: runtime-core's, preceded by the native (Rust, Node-API)
  * or wasm (the same Rust in WebAssembly SIMD) ones when they load; if they do not, says why once
- * on stderr and runs runtime-core's. `used` is false then.
+ * on stderr and runs runtime-core's. `used` is false then. `auto` takes the fastest that loads, silently.
  */
 export async function engineBackends(name: KernelEngine): Promise<{ backends: string[]; used: boolean }> {
   const backends = ['core', 'reference'];
   if (name === 'core') return { backends, used: true };
+  if (name === 'auto') {
+    // native, else wasm, else runtime-core alone: every one gives the same answers, so no warning
+    if (registerNativeKernels().ok) return { backends: ['native', ...backends], used: true };
+    if ((await registerWasmKernels()).ok) return { backends: ['wasm', ...backends], used: true };
+    return { backends, used: true };
+  }
   const r = name === 'native' ? registerNativeKernels() : await registerWasmKernels();
   if (r.ok) return { backends: [name, ...backends], used: true };
   if (!warned.has(name)) {

@@ -215,13 +215,27 @@ export function registerModelCommands(program: Command, io: Io): void {
     .option('--seed <seed>', 'language model: sampler seed, an integer or any text', parseSeed, 1)
     .option('--sentence <text>', 'tagger: words separated by spaces')
     .option('--word <word...>', 'G2P: words to pronounce')
-    .addOption(new Option('--engine <engine>', 'runtime-core alone, or with the native or wasm kernels').choices(['core', 'native', 'wasm']).default('core'))
+    .addOption(
+      new Option('--engine <engine>', 'runtime-core alone, or with the native or wasm kernels; auto: the fastest that loads (all give the same answers)')
+        .choices(['auto', 'core', 'native', 'wasm'])
+        .default('auto'),
+    )
     .option('--beam <n>', 'G2P: beam width (1: greedy)', parseInteger, 4)
     .option('--json', 'print one JSON object')
     .action(
       async (
         path: string,
-        o: { prompt?: string; tokens: number; temperature: number; seed: number | string; sentence?: string; word?: string[]; beam: number; engine: 'core' | 'native' | 'wasm'; json?: boolean },
+        o: {
+          prompt?: string;
+          tokens: number;
+          temperature: number;
+          seed: number | string;
+          sentence?: string;
+          word?: string[];
+          beam: number;
+          engine: 'auto' | 'core' | 'native' | 'wasm';
+          json?: boolean;
+        },
       ) => {
         // runtime-core and the native or wasm kernels only: no training stack, no ONNX Runtime
         const { LanguageModel, loadModel, Tagger, Transducer } = await import('@intrnn/runtime-core');

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { IntrnnError } from '@intrnn/format';
-import { ACTIVATIONS, activationSpec, budgetPwl, compileExpression, greedyPwl, gridSpec, uniformPwl, type ActivationName, type PwlSearchResult, type PwlSpec, type PwlSymmetry } from '@intrnn/qat/pwl';
+import { ACTIVATIONS, activationSpec, budgetPwl, greedyPwl, gridSpec, uniformPwl, type ActivationName, type PwlSearchResult, type PwlSpec, type PwlSymmetry } from '@intrnn/qat/pwl';
 import { markdownTable } from 'markdown-table';
 import { formatScale, parseInteger, parseNonNegative, parseScale } from '../parse.js';
 import type { Io } from '../io.js';
@@ -23,7 +23,7 @@ interface PwlOptions {
 }
 
 /** Build the spec the options describe; every bad value is a typed error naming its option. */
-export function specFromOptions(o: PwlOptions): { spec: PwlSpec; label: string } {
+export async function specFromOptions(o: PwlOptions): Promise<{ spec: PwlSpec; label: string }> {
   if (!o.fn && !o.expr) throw new IntrnnError('ERR_OPTION', '--fn', 'give a function with --fn NAME or --expr "EXPRESSION"');
   const grid = { inBits: o.inBits, inScale: o.inScale, outBits: o.outBits, outScale: o.outScale, fracBits: o.fracBits, symmetry: o.symmetry };
   let spec: PwlSpec;
@@ -35,6 +35,8 @@ export function specFromOptions(o: PwlOptions): { spec: PwlSpec; label: string }
     const inScale = o.inScale ?? (o.inBits !== undefined && o.inBits !== 16 ? ACTIVATIONS[name].inScale * 2 ** (16 - o.inBits) : undefined);
     spec = activationSpec(name, { ...grid, inScale, outScale });
   } else {
+    // the math parser loads only for --expr: the CLI's other commands start without it
+    const { compileExpression } = await import('@intrnn/qat/expression');
     spec = gridSpec(compileExpression(o.expr!), { ...grid, inScale: o.inScale ?? 2 ** -12, outScale: o.outScale ?? 2 ** -12 });
   }
   spec = { ...spec, inMin: o.inMin ?? spec.inMin, inMax: o.inMax ?? spec.inMax };
@@ -122,8 +124,8 @@ export function registerPwl(program: Command, io: Io): void {
     .option('--max-pieces <n>', 'budget form: at most n pieces, splitting the worst segment first', parseInteger)
     .option('--uniform', 'evenly spaced knots (with --max-pieces n) instead of the search')
     .option('--json', 'print one JSON object')
-    .action((o: PwlOptions) => {
-      const { spec, label } = specFromOptions(o);
+    .action(async (o: PwlOptions) => {
+      const { spec, label } = await specFromOptions(o);
       const { result, method } = searchFromOptions(spec, o);
       if (o.json) io.out.write(JSON.stringify(report(label, o, method, result)) + '\n');
       else printTable(io, label, spec, o, method, result);
