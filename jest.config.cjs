@@ -11,6 +11,7 @@ module.exports = {
     '^@intrnn/(format|runtime-core|qat|converter|runtime-native|runtime-wasm|tasks)$': '<rootDir>/packages/$1/src/index.ts',
     '^@intrnn/runtime-core/(node|conformance)$': '<rootDir>/packages/runtime-core/src/$1.ts',
     '^@intrnn/qat/(datasets|pwl)$': '<rootDir>/packages/qat/src/$1.ts',
+    '^@intrnn/tasks/(engines|latency)$': '<rootDir>/packages/tasks/src/$1.ts',
     '^@intrnn/qat/expression$': '<rootDir>/packages/qat/src/pwl/expression.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

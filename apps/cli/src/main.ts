@@ -1,12 +1,21 @@
 import { Command, CommanderError } from 'commander';
 import { isIntrnnError } from '@intrnn/format';
-import { registerDemo } from './commands/demo.js';
-import { registerPwl } from './commands/pwl.js';
-import { registerTrain } from './commands/train.js';
-import { registerModelCommands } from './commands/model.js';
-import { registerBench } from './commands/bench.js';
-import { registerWeb } from './commands/web.js';
 import { processIo, type Io } from './io.js';
+
+type Register = (program: Command, io: Io) => void;
+
+/**
+ * Each command's module, loaded only when its command runs (or for help): a command's imports
+ * (the PWL search, the training stack's entry points, vite) cost nothing to the others' startup.
+ */
+const MODULES: { commands: string[]; load: () => Promise<Register> }[] = [
+  { commands: ['pwl'], load: async () => (await import('./commands/pwl.js')).registerPwl },
+  { commands: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemo },
+  { commands: ['train', 'eval-qat'], load: async () => (await import('./commands/train.js')).registerTrain },
+  { commands: ['convert', 'eval', 'inspect', 'run'], load: async () => (await import('./commands/model.js')).registerModelCommands },
+  { commands: ['bench'], load: async () => (await import('./commands/bench.js')).registerBench },
+  { commands: ['web'], load: async () => (await import('./commands/web.js')).registerWeb },
+];
 
 /**
  * Run the `intrnn` command line on `argv` (without node and script). Returns the exit code:
@@ -19,12 +28,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.out.write(s), writeErr: (s) => void io.err.write(s) });
-  registerPwl(program, io);
-  registerDemo(program, io);
-  registerTrain(program, io);
-  registerModelCommands(program, io);
-  registerBench(program, io);
-  registerWeb(program, io);
+  // the command is the first argument that is not an option; help, no command or an unknown one loads every module
+  const name = argv.find((a) => !a.startsWith('-'));
+  const only = MODULES.filter((m) => name !== undefined && m.commands.includes(name));
+  for (const m of only.length ? only : MODULES) (await m.load())(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -1,9 +1,13 @@
 import { decodeModel, graphInputs, IntrnnError, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { loadModel } from '@intrnn/runtime-core';
 import { registerNativeKernels } from '@intrnn/runtime-native';
-import { registerWasmKernels } from '@intrnn/runtime-wasm';
 
 const warned = new Set<string>();
+
+/** runtime-wasm's kernels, imported when asked for: a process on the native kernels never loads it. */
+async function wasmKernels(): Promise<{ ok: boolean; reason: string }> {
+  return (await import('@intrnn/runtime-wasm')).registerWasmKernels();
+}
 
 /** Something that runs a model file: runtime-core, or ONNX Runtime on the very same bytes. */
 export interface Engine {
@@ -32,10 +36,10 @@ export async function engineBackends(name: KernelEngine): Promise<{ backends: st
   if (name === 'auto') {
     // native, else wasm, else runtime-core alone: every one gives the same answers, so no warning
     if (registerNativeKernels().ok) return { backends: ['native', ...backends], used: true };
-    if ((await registerWasmKernels()).ok) return { backends: ['wasm', ...backends], used: true };
+    if ((await wasmKernels()).ok) return { backends: ['wasm', ...backends], used: true };
     return { backends, used: true };
   }
-  const r = name === 'native' ? registerNativeKernels() : await registerWasmKernels();
+  const r = name === 'native' ? registerNativeKernels() : await wasmKernels();
   if (r.ok) return { backends: [name, ...backends], used: true };
   if (!warned.has(name)) {
     warned.add(name);

@@ -4,9 +4,7 @@ import { type Command, Option } from 'commander';
 import { decodeModel, IntrnnError, METADATA_KEY, modelKind, modelMetadata, PWL_SYMMETRY, readTensor, type ModelMetadata } from '@intrnn/format';
 import { readModelBytes } from '@intrnn/runtime-core/node';
 import type { EngineName } from '@intrnn/tasks';
-import { markdownTable } from 'markdown-table';
 import { parseInteger, parseNonNegative, parseSeed } from '../parse.js';
-import { progressReporter } from '../progress.js';
 import type { Io } from '../io.js';
 
 /** Metadata of any intrnn file (integer or float32), validated. */
@@ -41,6 +39,7 @@ export function registerModelCommands(program: Command, io: Io): void {
     .option('--float-out <file>', 'float32 model file (default: beside --out, .float32.onnx)')
     .option('--json', 'print one JSON object with the sizes')
     .action(async (dir: string, o: { out: string; floatOut?: string; json?: boolean }) => {
+      const { markdownTable } = await import('markdown-table');
       const { convertCheckpoint } = await import('@intrnn/tasks');
       const c = await convertCheckpoint(dir);
       if (!c.integer) {
@@ -87,6 +86,9 @@ export function registerModelCommands(program: Command, io: Io): void {
     .option('--beam <n>', 'G2P: beam width (1: greedy)', parseInteger, 1)
     .option('--json', 'print one JSON object')
     .action(async (path: string, o: { split: 'valid' | 'test'; engine: EngineName; task?: string; limit: number; beam: number; json?: boolean }) => {
+      // the table and progress-bar modules load for the commands that print them, not for run
+      const { markdownTable } = await import('markdown-table');
+      const { progressReporter } = await import('../progress.js');
       const bytes = readModelBytes(path);
       const meta = fileMetadata(bytes, path);
       if (o.task && o.task !== meta.task) throw new IntrnnError('ERR_OPTION', '--task', `is ${o.task}, but ${path} holds a ${meta.task} model`);
@@ -132,6 +134,7 @@ export function registerModelCommands(program: Command, io: Io): void {
     .argument('<model>', '.onnx file')
     .option('--json', 'print one JSON object')
     .action(async (path: string, o: { json?: boolean }) => {
+      const { markdownTable } = await import('markdown-table');
       const bytes = readModelBytes(path);
       const meta = fileMetadata(bytes, path);
       const model = decodeModel(bytes);
@@ -239,7 +242,7 @@ export function registerModelCommands(program: Command, io: Io): void {
       ) => {
         // runtime-core and the native or wasm kernels only: no training stack, no ONNX Runtime
         const { LanguageModel, loadModel, Tagger, Transducer } = await import('@intrnn/runtime-core');
-        const { engineBackends } = await import('@intrnn/tasks');
+        const { engineBackends } = await import('@intrnn/tasks/engines');
         const model = loadModel(readModelBytes(path), { backends: (await engineBackends(o.engine)).backends });
         const kind = modelKind(model.metadata);
         const task = model.metadata.task;
