@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // `intrnn run` loads runtime-core, the kernels and @intrnn/tasks' engines; the training stack
@@ -21,4 +23,31 @@ test('the modules intrnn run imports do not load TensorFlow.js (a static convert
     timeout: 60_000,
   });
   expect(JSON.parse(qat.stdout.trim().split('\n').pop()!)).toEqual(expect.arrayContaining(['_tfengine']));
+});
+
+// Which modules `intrnn run` loads, as an ES module loader hook sees them: only the running
+// command's module and the runtime, not the PWL search, the math parser, the dataset loaders or
+// the other commands (main once imported every command module and, through them, all of these).
+test('intrnn run loads only the run command and the runtime', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'intrnn-hook-'));
+  const log = join(dir, 'loaded.txt');
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`,
+  );
+  writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+  const root = join(__dirname, '..', '..', '..');
+  const r = spawnSync(
+    process.execPath,
+    ['--import', join(dir, 'register.mjs'), join(root, 'apps', 'cli', 'bin', 'intrnn.mjs'), 'run', join(root, 'models', 'pos-brown-medium.onnx'), '--sentence', 'The jury said it.'],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(r.status).toBe(0);
+  const loaded = readFileSync(log, 'utf8').trim().split('\n');
+  rmSync(dir, { recursive: true, force: true });
+  expect(loaded.some((u) => u.includes('/apps/cli/dist/commands/model.js'))).toBe(true); // the probe sees modules
+  const unwanted = loaded.filter((u) =>
+    /\/packages\/(qat|converter)\/|\/commands\/(pwl|train|demo|bench|web)\.js|mathjs|markdown-table|cli-progress|\/packages\/tasks\/dist\/(index|evaluate|bench)\.js/.test(u),
+  );
+  expect(unwanted).toEqual([]);
 });
