@@ -1,6 +1,6 @@
 /**
  * The fuzz campaign from the command line: `npm run fuzz -- --count 100000 --seed 1 [--json FILE]`.
- * Builds the seed models, registers the native and wasm kernels (both must load: the point is to
+ * `--index I` replays mutant I of the campaign (`--save FILE` writes its bytes). Builds the seed models, registers the native and wasm kernels (both must load: the point is to
  * compare them), mutates and runs, prints the tally and every failure (each replayable by its
  * index with the same seed), and exits 1 if any mutant crashed an engine's answer apart.
  */
@@ -9,10 +9,14 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { registerNativeKernels } from '@intrnn/runtime-native';
 import { registerWasmKernels } from '@intrnn/runtime-wasm';
-import { runCampaign } from './fuzz/campaign.js';
+import { mutantChoices, runCampaign } from './fuzz/campaign.js';
+import { feedsFor, label, outcomes } from './fuzz/differential.js';
+import { mutate } from './fuzz/mutate.js';
 import { seedModels } from './fuzz/seed-models.js';
 
-const { values } = parseArgs({ options: { count: { type: 'string', default: '10000' }, seed: { type: 'string', default: '1' }, json: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { count: { type: 'string', default: '10000' }, seed: { type: 'string', default: '1' }, json: { type: 'string' }, index: { type: 'string' }, save: { type: 'string' } },
+});
 const count = Number(values.count);
 const seed = Number(values.seed);
 if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(seed) || seed < 0) {
@@ -26,6 +30,17 @@ if (!native.ok || !wasm.ok) {
   process.exit(2);
 }
 const seeds = await seedModels();
+if (values.index !== undefined) {
+  // replay one mutant of the campaign: what was changed, each engine's outcome, and (--save FILE) its bytes
+  const index = Number(values.index);
+  const c = mutantChoices(seed, index);
+  const { bytes, applied } = mutate(seeds[index % seeds.length].bytes, c);
+  const got = outcomes(bytes, feedsFor(bytes, c, 8));
+  console.log(`#${index} [${seeds[index % seeds.length].name}; ${applied.join(', ')}]`);
+  for (const [e, o] of Object.entries(got)) console.log(`  ${e}: ${label(o)}`);
+  if (values.save) writeFileSync(values.save, bytes);
+  process.exit(0);
+}
 const tty = Boolean(process.stderr.isTTY);
 const bar = tty
   ? new cliProgress.SingleBar({ format: 'fuzz [{bar}] {value}/{total} | {rate}/s | failures {failures} | ETA {eta_formatted}', stream: process.stderr }, cliProgress.Presets.shades_classic)

@@ -9,7 +9,12 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { markdownTable } from 'markdown-table';
-import type { CampaignResult } from './fuzz/campaign.js';
+import { registerNativeKernels } from '@intrnn/runtime-native';
+import { registerWasmKernels } from '@intrnn/runtime-wasm';
+import { HANG_MS, mutantChoices, type CampaignResult } from './fuzz/campaign.js';
+import { feedsFor, label, outcomes } from './fuzz/differential.js';
+import { mutate } from './fuzz/mutate.js';
+import { seedModels } from './fuzz/seed-models.js';
 
 const root = join(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { fuzz: { type: 'string' }, loads: { type: 'string', default: '1000' } } });
@@ -19,6 +24,21 @@ if (!values.fuzz) {
 }
 const fuzz = JSON.parse(readFileSync(values.fuzz, 'utf8')) as CampaignResult & { command: string; seeds: string[] };
 const loads = Number(values.loads);
+
+// every failure of the campaign replayed alone: is it reproducible, and how long does it take now?
+registerNativeKernels();
+await registerWasmKernels();
+const seedList = fuzz.failures.length ? await seedModels() : [];
+const replays = fuzz.failures.map((f) => {
+  const c = mutantChoices(fuzz.seed, f.index);
+  const { bytes } = mutate(seedList[f.index % seedList.length].bytes, c);
+  const feeds = feedsFor(bytes, c, 8);
+  const t0 = performance.now();
+  const got = outcomes(bytes, feeds);
+  const ms = performance.now() - t0;
+  const labels = Object.values(got).map(label);
+  return { ...f, replayMs: ms, replayAgrees: new Set(labels).size === 1 && !labels.some((l) => l.includes('UNTYPED')) };
+});
 
 interface LoopResult {
   model: string;
@@ -67,20 +87,22 @@ for bit or the same typed error at the same place, on every engine.
 | ran on every engine to the same outputs | ${fuzz.ran.toLocaleString('en-US')} | ${pct(fuzz.ran)} |
 | **disagreement between engines** | ${fuzz.failures.filter((f) => f.kind === 'disagreement').length} | |
 | **untyped error (TypeError, RangeError, …) or crash** | ${fuzz.failures.filter((f) => f.kind === 'untyped').length} | |
-| **hang (over ${5} s)** | ${fuzz.failures.filter((f) => f.kind === 'hang').length} | |
+| **hang (over ${HANG_MS / 1000} s)** | ${fuzz.failures.filter((f) => f.kind === 'hang').length} | |
 
 ${fuzz.count.toLocaleString('en-US')} mutants took ${(fuzz.seconds / 60).toFixed(1)} minutes (${(fuzz.count / fuzz.seconds).toFixed(0)} per second, four engines each); the
 slowest mutant took ${fuzz.slowestMs.toFixed(0)} ms on all four together. The typed errors, by code:
 
 ${markdownTable([['code', 'mutants'], ...codes.map(([c, n]) => [`\`${c}\``, n.toLocaleString('en-US')])], { align: ['l', 'r'] })}
 ${
-  fuzz.failures.length
-    ? `\nFailures (replay one with its index and the campaign seed):\n\n${fuzz.failures
+  replays.length
+    ? `\nFailures, each replayed alone by this script (\`npm run fuzz -- --seed ${fuzz.seed} --index I\`):\n\n${replays
         .map(
           (f) =>
-            `- #${f.index} ${f.kind} [${f.seed}; ${f.applied.join(', ')}]: ${Object.entries(f.outcomes)
+            `- #${f.index} ${f.kind} [${f.seed}; ${f.applied.join(', ')}]: ${f.ms.toFixed(0)} ms in the campaign; ${Object.entries(f.outcomes)
               .map(([e, o]) => `${e} ${o}`)
-              .join('; ')}`,
+              .join(
+                '; ',
+              )}. Replayed: ${f.replayMs.toFixed(0)} ms, engines ${f.replayAgrees ? 'agree' : 'DISAGREE'}${f.kind === 'hang' && f.replayMs < HANG_MS ? ' (the campaign time did not reproduce: the process stalled, not the engines)' : ''}.`,
         )
         .join('\n')}\n`
     : ''
@@ -111,10 +133,11 @@ ${markdownTable(
   { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] },
 )}
 
-With \`dispose()\` after each load the native weights go at once. From the 100th load on RSS moves
-by at most ${worstSteady} MB, so nothing accumulates; the first hundred loads grow it by up to
-${worstFromStart} MB in all, which is V8 sizing its heap and the allocators keeping freed pages. The
-issue's goal, RSS within 50 MB of the start over 1,000 loads, is ${worstFromStart <= 50 ? 'met' : `missed by that warm-up (${worstFromStart} MB at worst)`}.
+With \`dispose()\` after each load, RSS grows by at most ${worstSteady} MB from the 100th load to the
+${loads}th, ${(worstSteady / (loads - 100)).toFixed(3)} MB per load at worst, against ${Math.min(...without.map((r) => growth(r, '1', '200') / 199)).toFixed(1)}-${Math.max(...without.map((r) => growth(r, '1', '200') / 199)).toFixed(1)} MB per load
+without it (below). Most of the growth comes in the first hundred loads (up to ${worstFromStart} MB from
+the first load to the last), so the issue's goal, RSS within 50 MB of the start over 1,000 loads, is
+${worstFromStart <= 50 ? 'met' : `missed (${worstFromStart} MB at worst)`}.
 
 Without \`dispose()\` (the model dropped, freed by its finalizer only when the event loop turns):
 
