@@ -1,4 +1,4 @@
-import { IntrnnError, type Tensor } from '@intrnn/format';
+import { inputNames, IntrnnError, type Tensor } from '@intrnn/format';
 import { kernelsFor, LIMITS, lstmTensors, LSTM_INPUT, pwlTensors, type NodeSpec } from '../src/index.js';
 import { lstmParams, sampledTable } from './fixtures.js';
 
@@ -13,26 +13,7 @@ const H = 3;
 function lstmNode(change: (inputs: Record<string, Tensor>) => void = () => undefined): NodeSpec {
   const named = lstmTensors(lstmParams(D, H, 7, { norm: true }));
   change(named);
-  const order = [
-    'X',
-    'W',
-    'R',
-    'B',
-    'multipliers',
-    'shifts',
-    'out_rescale',
-    'sigmoid',
-    'sigmoid_params',
-    'tanh_gate',
-    'tanh_gate_params',
-    'tanh_cell',
-    'tanh_cell_params',
-    'initial_h',
-    'initial_c',
-    'norm_gamma',
-    'norm_beta',
-    'norm_params',
-  ];
+  const order = inputNames('IntLSTM', true); // the op signature's order, MadNorm group included
   expect(order.indexOf('norm_gamma')).toBe(LSTM_INPUT.gamma);
   return { name: 'lstm', op: 'IntLSTM', constants: order.map((n) => named[n] ?? null), attributes: {} };
 }
