@@ -21,6 +21,7 @@ export { madNormReference } from './kernels/mad-norm.js';
 export type { MadNormParams } from './kernels/mad-norm.js';
 export { intSoftmax } from './kernels/int-softmax.js';
 export { lstmStepReference } from './kernels/lstm-step.js';
+export { gruStepReference, type GruCellParams } from './kernels/gru-step.js';
 export type { LstmCellParams, LstmState } from './kernels/lstm-step.js';
 export { loadModel, IntrnnModel } from './executor/model.js';
 export type { ValueSpec, LoadOptions } from './executor/model.js';

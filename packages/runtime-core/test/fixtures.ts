@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { PwlTable } from '@intrnn/format';
-import type { LstmCellParams, MadNormParams } from '../src/index.js';
+import type { GruCellParams, LstmCellParams, MadNormParams } from '../src/index.js';
 import { oSlope } from './oracle/bigint-oracle.js';
 
 /** The edge lengths of vector code (STYLE.md item 4). */
@@ -71,25 +71,56 @@ export function madNormParams(n: number, seed: number): MadNormParams {
   };
 }
 
+/** Random weights [R, D] and [R, H] of a cell (-128 everywhere when extreme); seeds `seed`, `seed + 1`. */
+function cellWeights(R: number, D: number, H: number, seed: number, extreme: boolean): { wx: Int8Array; wh: Int8Array } {
+  const w = (n: number, s: number) => (extreme ? new Int8Array(n).fill(-128) : int8s(n, s, -127, 127));
+  return { wx: w(R * D, seed), wh: w(R * H, seed + 1) };
+}
+
+/** Random per-row rescales of R gate rows to the gate scale (21-bit multipliers, shifts 14-22); seeds `seed` … `seed + 3`. */
+function gateRescales(R: number, seed: number): { multX: Int32Array; shiftX: Int32Array; multH: Int32Array; shiftH: Int32Array } {
+  return {
+    multX: Int32Array.from(ints(R, 2 ** 20, 2 ** 21 - 1, seed)),
+    shiftX: Int32Array.from(ints(R, 14, 22, seed + 1)),
+    multH: Int32Array.from(ints(R, 2 ** 20, 2 ** 21 - 1, seed + 2)),
+    shiftH: Int32Array.from(ints(R, 14, 22, seed + 3)),
+  };
+}
+
 /** Random integer LSTM parameters; `extreme` uses -128 everywhere to drive saturation paths. */
 export function lstmParams(D: number, H: number, seed: number, opts: { norm?: boolean; extreme?: boolean } = {}): LstmCellParams {
   const R = 4 * H;
-  const w = (n: number, s: number) => (opts.extreme ? new Int8Array(n).fill(-128) : int8s(n, s, -127, 127));
   return {
     inputSize: D,
     hiddenSize: H,
-    wx: w(R * D, seed),
-    wh: w(R * H, seed + 1),
+    ...cellWeights(R, D, H, seed, opts.extreme ?? false),
     bias: Int32Array.from(ints(R, -100000, 100000, seed + 2)),
-    multX: Int32Array.from(ints(R, 2 ** 20, 2 ** 21 - 1, seed + 3)),
-    shiftX: Int32Array.from(ints(R, 14, 22, seed + 4)),
-    multH: Int32Array.from(ints(R, 2 ** 20, 2 ** 21 - 1, seed + 5)),
-    shiftH: Int32Array.from(ints(R, 14, 22, seed + 6)),
+    ...gateRescales(R, seed + 3),
     norm: opts.norm ? ([0, 1, 2, 3].map((g) => madNormParams(H, seed + 10 * g)) as unknown as LstmCellParams['norm']) : undefined,
     ...lstmTables(),
     cellFracBits: 11,
     multOut: 1 << 20,
     shiftOut: 28, // 2^-15 / s_h with s_h = 2^-7
+  };
+}
+
+/** Random integer GRU parameters (docs/integer-semantics.md §10b); `extreme` uses -128 everywhere. */
+export function gruParams(D: number, H: number, seed: number, extreme = false): GruCellParams {
+  const R = 3 * H;
+  const { sigmoid, tanhGate } = lstmTables();
+  return {
+    inputSize: D,
+    hiddenSize: H,
+    ...cellWeights(R, D, H, seed, extreme),
+    biasX: Int32Array.from(ints(R, -100000, 100000, seed + 2)),
+    ...gateRescales(R, seed + 3),
+    biasH: Int32Array.from(ints(R, -100000, 100000, seed + 7)),
+    sigmoid,
+    tanhGate,
+    multPrev: 1 << 20, // s_h = 2^-7: h · 2^8
+    shiftPrev: 12,
+    multOut: 1 << 20, // 2^-15 / s_h = 2^-8
+    shiftOut: 28,
   };
 }
 

@@ -190,3 +190,41 @@ export function oLstmStep(p: OLstm, x: ArrayLike<number>, h: ArrayLike<number>, 
   }
   return { h: hs, c: cs };
 }
+
+export interface OGru {
+  inputSize: number;
+  hiddenSize: number;
+  wx: ArrayLike<number>;
+  wh: ArrayLike<number>;
+  biasX: ArrayLike<number>;
+  biasH: ArrayLike<number>;
+  multX: ArrayLike<number>;
+  shiftX: ArrayLike<number>;
+  multH: ArrayLike<number>;
+  shiftH: ArrayLike<number>;
+  sigmoid: OPwl;
+  tanhGate: OPwl;
+  multPrev: number;
+  shiftPrev: number;
+  multOut: number;
+  shiftOut: number;
+}
+
+/** docs/integer-semantics.md §10b in BigInt, step by step. */
+export function oGruStep(p: OGru, x: ArrayLike<number>, h: ArrayLike<number>): bigint[] {
+  const H = p.hiddenSize;
+  const ax = oGemv(p.wx, 3 * H, p.inputSize, x, p.biasX);
+  const ah = oGemv(p.wh, 3 * H, H, h, p.biasH);
+  const gx = ax.map((a, k) => oSat(oShift(a * BigInt(p.multX[k]), p.shiftX[k]), 24));
+  const gh = ah.map((a, k) => oSat(oShift(a * BigInt(p.multH[k]), p.shiftH[k]), 24));
+  const out: bigint[] = [];
+  for (let j = 0; j < H; j++) {
+    const z = oPwl(p.sigmoid, oSat(gx[j] + gh[j], 16));
+    const r = oPwl(p.sigmoid, oSat(gx[H + j] + gh[H + j], 16));
+    const n = oPwl(p.tanhGate, oSat(gx[2 * H + j] + oShift(gh[2 * H + j] * r, 15), 16));
+    const prev = oSat(oShift(BigInt(h[j]) * BigInt(p.multPrev), p.shiftPrev), 16);
+    const v = oShift(z * prev + (32768n - z) * n, 15);
+    out.push(oRequantize(v, BigInt(p.multOut), p.shiftOut, 8));
+  }
+  return out;
+}
