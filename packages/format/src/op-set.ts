@@ -11,7 +11,7 @@ export const INTRNN_OPSET_VERSION = 1;
  * tables and optional MadNorm inputs), the integer softmax part of IntAttention: the three tasks
  * need no standalone form of them. Their integer semantics are defined in docs/integer-semantics.md.
  */
-export const IntrnnOp = { IntLstm: 'IntLSTM', IntDense: 'IntDense', IntAttention: 'IntAttention' } as const satisfies Record<string, IntrnnOpName>;
+export const IntrnnOp = { IntLstm: 'IntLSTM', IntGru: 'IntGRU', IntDense: 'IntDense', IntAttention: 'IntAttention' } as const satisfies Record<string, IntrnnOpName>;
 
 /** Every ai.intrnn op name. */
 export const INTRNN_OPS = Object.keys(OP_SIGNATURES) as IntrnnOpName[];

@@ -107,6 +107,29 @@ export const OP_SIGNATURES = {
     ],
     attributes: [{ name: 'direction', type: 'string', values: ['forward', 'reverse'], default: 'forward' }],
   },
+  // docs/integer-semantics.md §10b; issue 17: runtime-core's reference kernel only, no converter or ONNX function yet
+  IntGRU: {
+    domain: INTRNN_DOMAIN,
+    inputs: [
+      { name: 'X', type: 'int8', dims: ['B', 'T', 'D'], role: 'runtime' },
+      { name: 'W', type: 'int8', dims: ['3H', 'D'], role: 'constant' },
+      { name: 'R', type: 'int8', dims: ['3H', 'H'], role: 'constant' },
+      // [input bias; recurrent bias]: the recurrent one feeds the reset-gated candidate
+      { name: 'B', type: 'int32', dims: [2, '3H'], role: 'constant' },
+      { name: 'multipliers', type: 'int32', dims: [2, '3H'], role: 'constant' },
+      { name: 'shifts', type: 'int8', dims: [2, '3H'], role: 'constant' },
+      // [multPrev, shiftPrev, multOut, shiftOut]
+      { name: 'out_rescale', type: 'int32', dims: [4], role: 'constant' },
+      ...pwlPair('sigmoid', 'sigmoid'),
+      ...pwlPair('tanh_gate', 'tanh'),
+      { name: 'initial_h', type: 'int8', dims: ['B', 'H'], role: 'runtime' },
+    ],
+    outputs: [
+      { name: 'Y', type: 'int8', dims: ['B', 'T', 'H'] },
+      { name: 'Y_h', type: 'int8', dims: ['B', 'H'] },
+    ],
+    attributes: [{ name: 'direction', type: 'string', values: ['forward', 'reverse'], default: 'forward' }],
+  },
   IntDense: {
     domain: INTRNN_DOMAIN,
     inputs: [

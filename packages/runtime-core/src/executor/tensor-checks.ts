@@ -1,6 +1,7 @@
 import { decodePwl, encodePwl, inputCounts, inputIndex, IntrnnError, type PwlTable, type Tensor } from '@intrnn/format';
 import { accumulatorBound } from '../kernels/gemv-int8.js';
 import { validatePwlTable } from '../kernels/pwl-eval.js';
+import type { GruCellParams } from '../kernels/gru-step.js';
 import type { LstmCellParams } from '../kernels/lstm-step.js';
 import type { MadNormParams } from '../kernels/mad-norm.js';
 
@@ -129,6 +130,67 @@ export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): Lstm
     cellFracBits: out[2],
     multOut: out[0],
     shiftOut: out[1],
+  };
+}
+
+/** Input positions of ai.intrnn:IntGRU, from its signature. */
+export const GRU_INPUT = {
+  X: inputIndex('IntGRU', 'X'),
+  W: inputIndex('IntGRU', 'W'),
+  R: inputIndex('IntGRU', 'R'),
+  B: inputIndex('IntGRU', 'B'),
+  multipliers: inputIndex('IntGRU', 'multipliers'),
+  shifts: inputIndex('IntGRU', 'shifts'),
+  outRescale: inputIndex('IntGRU', 'out_rescale'),
+  sigmoid: inputIndex('IntGRU', 'sigmoid'),
+  tanhGate: inputIndex('IntGRU', 'tanh_gate'),
+  h0: inputIndex('IntGRU', 'initial_h'),
+} as const;
+
+/** A multiplier of §4 within [0, 2^21) and a shift within [0, 63], or a typed error naming the tensor. */
+function checkRescale(m: number, s: number, where: string, at: string): void {
+  if (!(m >= 0 && m < 2 ** 21)) throw new IntrnnError('ERR_MODEL_TENSOR', where, `${at}: multiplier ${m} is outside [0, 2^21)`);
+  if (!(s >= 0 && s <= 63)) throw new IntrnnError('ERR_MODEL_TENSOR', where, `${at}: shift ${s} is outside [0, 63]`);
+}
+
+/** GruCellParams from an IntGRU node's constant inputs (docs/integer-semantics.md §10b), every shape and range checked. */
+export function gruParamsFromTensors(c: (Tensor | null)[], where: string): GruCellParams {
+  const counts = inputCounts('IntGRU');
+  if (!counts.includes(c.length)) throw new IntrnnError('ERR_MODEL_GRAPH', where, `has ${c.length} inputs; IntGRU takes ${counts.join(' or ')}`);
+  const W = expectTensor(c[GRU_INPUT.W], `${where}.W`, 'int8', [-1, -1]);
+  const H3 = W.dims[0];
+  if (H3 % 3 !== 0 || H3 === 0) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.W`, `has ${H3} rows, not a positive multiple of 3`);
+  const H = H3 / 3;
+  const D = W.dims[1];
+  const R = expectTensor(c[GRU_INPUT.R], `${where}.R`, 'int8', [H3, H]);
+  const B = expectTensor(c[GRU_INPUT.B], `${where}.B`, 'int32', [2, H3]).data as Int32Array;
+  const mults = expectTensor(c[GRU_INPUT.multipliers], `${where}.multipliers`, 'int32', [2, H3]).data as Int32Array;
+  const shifts = Int32Array.from(expectTensor(c[GRU_INPUT.shifts], `${where}.shifts`, 'int8', [2, H3]).data as Int8Array);
+  for (let k = 0; k < 2 * H3; k++) checkRescale(mults[k], shifts[k], `${where}.multipliers`, `[${Math.floor(k / H3)}, ${k % H3}]`);
+  const out = expectTensor(c[GRU_INPUT.outRescale], `${where}.out_rescale`, 'int32', [4]).data as Int32Array;
+  checkRescale(out[0], out[1], `${where}.out_rescale`, 'previous state');
+  checkRescale(out[2], out[3], `${where}.out_rescale`, 'output');
+  const biasX = B.subarray(0, H3);
+  const biasH = B.subarray(H3, 2 * H3);
+  requireAccumulatorBound(W.data as Int8Array, H3, D, biasX, `${where}.W`);
+  requireAccumulatorBound(R.data as Int8Array, H3, H, biasH, `${where}.R`);
+  return {
+    inputSize: D,
+    hiddenSize: H,
+    wx: W.data as Int8Array,
+    wh: R.data as Int8Array,
+    biasX,
+    biasH,
+    multX: mults.subarray(0, H3),
+    shiftX: shifts.subarray(0, H3),
+    multH: mults.subarray(H3, 2 * H3),
+    shiftH: shifts.subarray(H3, 2 * H3),
+    sigmoid: pwlFromTensors(c[GRU_INPUT.sigmoid], c[GRU_INPUT.sigmoid + 1], `${where}.sigmoid`),
+    tanhGate: pwlFromTensors(c[GRU_INPUT.tanhGate], c[GRU_INPUT.tanhGate + 1], `${where}.tanh_gate`),
+    multPrev: out[0],
+    shiftPrev: out[1],
+    multOut: out[2],
+    shiftOut: out[3],
   };
 }
 

@@ -1,0 +1,117 @@
+import { AttributeType, encodeMetadata, encodeModel, INTRNN_DOMAIN, makeTensor, METADATA_KEY, type IModelProto, type ModelMetadata, type Tensor } from '@intrnn/format';
+import { IntrnnError, inputNames } from '@intrnn/format';
+import { loadModel, pwlTensors, type GruCellParams } from '../src/index.js';
+import { oGruStep } from './oracle/bigint-oracle.js';
+import { gruParams, int8s, toBig } from './fixtures.js';
+
+// ai.intrnn:IntGRU in the executor on a hand-written file: X and initial_h fed, Y and Y_h out,
+// both directions, two batch rows, against the BigInt oracle step by step.
+const D = 5;
+const H = 4;
+
+/** The IntGRU node's constant inputs for a cell, by input name (the inverse of gruParamsFromTensors). */
+function gruTensors(p: GruCellParams): Record<string, Tensor> {
+  const H3 = 3 * p.hiddenSize;
+  const pair = (a: ArrayLike<number>, b: ArrayLike<number>) => Int32Array.from([...Array.from(a), ...Array.from(b)]);
+  return {
+    W: { type: 'int8', dims: [H3, p.inputSize], data: p.wx },
+    R: { type: 'int8', dims: [H3, p.hiddenSize], data: p.wh },
+    B: { type: 'int32', dims: [2, H3], data: pair(p.biasX, p.biasH) },
+    multipliers: { type: 'int32', dims: [2, H3], data: pair(p.multX, p.multH) },
+    shifts: { type: 'int8', dims: [2, H3], data: Int8Array.from(pair(p.shiftX, p.shiftH)) },
+    out_rescale: { type: 'int32', dims: [4], data: Int32Array.from([p.multPrev, p.shiftPrev, p.multOut, p.shiftOut]) },
+    ...pwlTensors('sigmoid', p.sigmoid),
+    ...pwlTensors('tanh_gate', p.tanhGate),
+  };
+}
+
+function gruModel(p: GruCellParams, direction: string, change: (t: Record<string, Tensor>) => void = () => undefined): Uint8Array {
+  const tensors = gruTensors(p);
+  change(tensors);
+  const table = { inMin: 0, inMax: 32767, inScale: 1, outScale: 1 };
+  const meta: ModelMetadata = {
+    format: 'intrnn',
+    formatVersion: 1,
+    opsetVersion: 1,
+    task: 'toy',
+    kind: 'tagger',
+    numerics: 'integer',
+    vocabularies: { input: ['a'], output: ['b'], unknown: 'a' },
+    scales: { embedding: 1, logits: 1 },
+    layers: [],
+    pwlTables: { 'gru.sigmoid': table, 'gru.tanh_gate': table },
+    overflowProof: [],
+    source: { producer: 'test', preset: 'none', checkpointStep: 0, dataFingerprint: 'none' },
+  };
+  const names = inputNames('IntGRU');
+  const inputs = names.map((n) => (n === 'X' ? 'x' : n === 'initial_h' ? 'h0' : `gru.${n}`));
+  const value = (name: string, elemType: number, dim: { dimValue?: number; dimParam?: string }[]) => ({ name, type: { tensorType: { elemType, shape: { dim } } } });
+  const m: IModelProto = {
+    irVersion: 10,
+    opsetImport: [
+      { domain: '', version: 21 },
+      { domain: INTRNN_DOMAIN, version: 1 },
+    ],
+    metadataProps: [{ key: METADATA_KEY, value: encodeMetadata(meta) }],
+    graph: {
+      name: 'gru',
+      node: [
+        {
+          name: 'gru',
+          opType: 'IntGRU',
+          domain: INTRNN_DOMAIN,
+          input: inputs,
+          output: ['y', 'hT'],
+          attribute: [{ name: 'direction', type: AttributeType.STRING, s: new TextEncoder().encode(direction) }],
+        },
+      ],
+      initializer: Object.entries(tensors).map(([n, t]) => makeTensor(`gru.${n}`, t.type, t.dims, t.data)),
+      input: [value('x', 3, [{ dimParam: 'B' }, { dimParam: 'T' }, { dimValue: D }]), value('h0', 3, [{ dimParam: 'B' }, { dimValue: H }])],
+      output: [value('y', 3, [{ dimParam: 'B' }, { dimParam: 'T' }, { dimValue: H }]), value('hT', 3, [{ dimParam: 'B' }, { dimValue: H }])],
+    },
+  };
+  return encodeModel(m);
+}
+
+describe('IntGRU in the executor', () => {
+  const p = gruParams(D, H, 42);
+  const B = 2;
+  const T = 3;
+  const x = int8s(B * T * D, 5);
+  const h0 = int8s(B * H, 6);
+
+  test.each(['forward', 'reverse'])('%s: every output equals the oracle, state carried along time', (direction) => {
+    const out = loadModel(gruModel(p, direction), { backend: 'reference' }).run({ x: { type: 'int8', dims: [B, T, D], data: x }, h0: { type: 'int8', dims: [B, H], data: h0 } });
+    const want: bigint[] = new Array(B * T * H);
+    const last: bigint[] = [];
+    for (let b = 0; b < B; b++) {
+      let h: ArrayLike<number> = h0.subarray(b * H, (b + 1) * H);
+      for (let s = 0; s < T; s++) {
+        const t = direction === 'forward' ? s : T - 1 - s;
+        const next = oGruStep(p, x.subarray((b * T + t) * D, (b * T + t + 1) * D), h);
+        next.forEach((v, j) => (want[(b * T + t) * H + j] = v));
+        h = next.map(Number);
+      }
+      last.push(...toBig(h));
+    }
+    expect(toBig(out.y.data as Int8Array)).toEqual(want);
+    expect(toBig(out.hT.data as Int8Array)).toEqual(last);
+  });
+
+  test('a rescale out of range, a wide table or an overflowing bias is refused at load, naming the tensor', () => {
+    const refusal = (change: (t: Record<string, Tensor>) => void) => {
+      try {
+        loadModel(gruModel(p, 'forward', change));
+      } catch (e) {
+        if (e instanceof IntrnnError) return `${e.code} @ ${e.where}`;
+        throw e;
+      }
+      return 'loaded';
+    };
+    expect(refusal(() => undefined)).toBe('loaded');
+    expect(refusal((t) => ((t.multipliers.data as Int32Array)[3] = 2 ** 21))).toBe('ERR_MODEL_TENSOR @ gru.multipliers');
+    expect(refusal((t) => ((t.out_rescale.data as Int32Array)[3] = 64))).toBe('ERR_MODEL_TENSOR @ gru.out_rescale');
+    expect(refusal((t) => ((t.sigmoid_params.data as Int32Array)[1] = 20))).toBe('ERR_MODEL_TENSOR @ gru.sigmoid_params');
+    expect(refusal((t) => ((t.B.data as Int32Array)[3 * H + 1] = 2 ** 31 - 1))).toBe('ERR_OVERFLOW @ gru.R');
+  });
+});
