@@ -150,9 +150,9 @@ describe('bad models get a typed error that names the field or tensor', () => {
   });
 
   test('an op the runtime does not know', () => {
-    const e = errorOf(() => loadModel(edited((m) => (m.graph!.node![1].opType = 'IntGRU'))));
+    const e = errorOf(() => loadModel(edited((m) => (m.graph!.node![1].opType = 'IntConv'))));
     expect(e).toMatchObject({ code: 'ERR_MODEL_UNSUPPORTED' });
-    expect(e.message).toMatch(/ai\.intrnn:IntGRU/);
+    expect(e.message).toMatch(/ai\.intrnn:IntConv/);
   });
 
   test('a node reading a value nothing produces', () => {
