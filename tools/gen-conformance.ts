@@ -1,6 +1,6 @@
 /**
  * Writes packages/runtime-core/conformance/cases.json: conformance cases of every op the executors
- * run (IntLSTM with and without MadNorm, forward and reverse; IntDense; IntAttention; Gather;
+ * run (IntLSTM with and without MadNorm, forward and reverse; IntGRU; IntDense; IntAttention; Gather;
  * Concat), each a node's inputs and its expected outputs. Every backend runs them
  * (runtime-core's reference and core kernels, runtime-native, runtime-wasm).
  *
@@ -15,9 +15,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '@intrnn/format';
-import { lstmTensors, pwlTensors, type LstmCellParams } from '@intrnn/runtime-core';
-import { oGemv, oLstmStep, oRequantize, oSoftmax, oSat, oShift } from '../packages/runtime-core/test/oracle/bigint-oracle.js';
-import { EDGE_LENGTHS, int8s, ints, lstmParams, sampledTable } from '../packages/runtime-core/test/fixtures.js';
+import { gruTensors, lstmTensors, pwlTensors, type GruCellParams, type LstmCellParams } from '@intrnn/runtime-core';
+import { oGemv, oGruStep, oLstmStep, oRequantize, oSoftmax, oSat, oShift } from '../packages/runtime-core/test/oracle/bigint-oracle.js';
+import { EDGE_LENGTHS, gruParams, int8s, ints, lstmParams, sampledTable } from '../packages/runtime-core/test/fixtures.js';
 
 type CaseTensor = Tensor & { constant: boolean };
 interface Case {
@@ -110,6 +110,45 @@ for (const [D, H, B, T, norm, reverse, extreme] of lstmShapes) {
       { type: 'int8', dims: [B, T, H], data: y },
       { type: 'int8', dims: [B, H], data: hT },
       { type: 'int16', dims: [B, H], data: cT },
+    ],
+  });
+}
+
+// ---- IntGRU: shapes over the edge lengths, reverse, extremes (§10b) ----
+for (const [D, H, B, T, reverse, extreme] of [
+  [1, 1, 1, 1, false, false],
+  [3, 2, 2, 3, false, false],
+  [8, 7, 1, 3, true, false],
+  [17, 16, 2, 2, false, true],
+  [33, 31, 1, 2, true, false],
+  [65, 64, 1, 2, false, false],
+] as const) {
+  const seed = 7000 + D * 131 + H;
+  const base = gruParams(D, H, seed);
+  const p: GruCellParams = extreme ? { ...base, wx: Int8Array.from(base.wx, (v) => (v >= 0 ? 127 : -127)), wh: Int8Array.from(base.wh, (v) => (v >= 0 ? 127 : -127)) } : base;
+  const x = extreme ? Int8Array.from({ length: B * T * D }, (_, i) => (i % 2 ? 127 : -128)) : int8s(B * T * D, seed + 50);
+  const h0 = int8s(B * H, seed + 51);
+  const y = new Int8Array(B * T * H);
+  const hT = new Int8Array(B * H);
+  for (let b = 0; b < B; b++) {
+    let h = Array.from(h0.subarray(b * H, (b + 1) * H));
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      h = oGruStep(p, x.subarray((b * T + t) * D, (b * T + t + 1) * D), h).map(Number);
+      y.set(h, (b * T + t) * H);
+    }
+    hT.set(h, b * H);
+  }
+  const t = gruTensors(p);
+  const names = ['W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params'];
+  cases.push({
+    name: `IntGRU D=${D} H=${H} B=${B} T=${T}${reverse ? ' reverse' : ''}${extreme ? ' extreme' : ''}`,
+    op: 'IntGRU',
+    attributes: { direction: reverse ? 'reverse' : 'forward' },
+    inputs: [runtime('int8', [B, T, D], x), ...names.map((n) => constant(t[n])), runtime('int8', [B, H], h0)],
+    outputs: [
+      { type: 'int8', dims: [B, T, H], data: y },
+      { type: 'int8', dims: [B, H], data: hT },
     ],
   });
 }

@@ -1,6 +1,6 @@
 import { AttributeType, encodeMetadata, encodeModel, INTRNN_DOMAIN, makeTensor, METADATA_KEY, type IModelProto, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { IntrnnError, inputNames } from '@intrnn/format';
-import { loadModel, pwlTensors, type GruCellParams } from '../src/index.js';
+import { gruTensors, loadModel, type GruCellParams } from '../src/index.js';
 import { oGruStep } from './oracle/bigint-oracle.js';
 import { gruParams, int8s, toBig } from './fixtures.js';
 
@@ -8,22 +8,6 @@ import { gruParams, int8s, toBig } from './fixtures.js';
 // both directions, two batch rows, against the BigInt oracle step by step.
 const D = 5;
 const H = 4;
-
-/** The IntGRU node's constant inputs for a cell, by input name (the inverse of gruParamsFromTensors). */
-function gruTensors(p: GruCellParams): Record<string, Tensor> {
-  const H3 = 3 * p.hiddenSize;
-  const pair = (a: ArrayLike<number>, b: ArrayLike<number>) => Int32Array.from([...Array.from(a), ...Array.from(b)]);
-  return {
-    W: { type: 'int8', dims: [H3, p.inputSize], data: p.wx },
-    R: { type: 'int8', dims: [H3, p.hiddenSize], data: p.wh },
-    B: { type: 'int32', dims: [2, H3], data: pair(p.biasX, p.biasH) },
-    multipliers: { type: 'int32', dims: [2, H3], data: pair(p.multX, p.multH) },
-    shifts: { type: 'int8', dims: [2, H3], data: Int8Array.from(pair(p.shiftX, p.shiftH)) },
-    out_rescale: { type: 'int32', dims: [4], data: Int32Array.from([p.multPrev, p.shiftPrev, p.multOut, p.shiftOut]) },
-    ...pwlTensors('sigmoid', p.sigmoid),
-    ...pwlTensors('tanh_gate', p.tanhGate),
-  };
-}
 
 function gruModel(p: GruCellParams, direction: string, change: (t: Record<string, Tensor>) => void = () => undefined): Uint8Array {
   const tensors = gruTensors(p);

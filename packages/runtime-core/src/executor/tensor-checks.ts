@@ -239,3 +239,24 @@ export function lstmTensors(p: LstmCellParams): Record<string, Tensor> {
   }
   return out;
 }
+
+/** The constant inputs of an IntGRU node for a cell, by input name (the inverse of {@link gruParamsFromTensors}). */
+export function gruTensors(p: GruCellParams): Record<string, Tensor> {
+  const H3 = 3 * p.hiddenSize;
+  const rows = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    const out = new Int32Array(2 * H3);
+    out.set(a, 0);
+    out.set(b, H3);
+    return out;
+  };
+  return {
+    W: { type: 'int8', dims: [H3, p.inputSize], data: p.wx },
+    R: { type: 'int8', dims: [H3, p.hiddenSize], data: p.wh },
+    B: { type: 'int32', dims: [2, H3], data: rows(p.biasX, p.biasH) },
+    multipliers: { type: 'int32', dims: [2, H3], data: rows(p.multX, p.multH) },
+    shifts: { type: 'int8', dims: [2, H3], data: Int8Array.from(rows(p.shiftX, p.shiftH)) }, // shifts are at most 63
+    out_rescale: { type: 'int32', dims: [4], data: Int32Array.from([p.multPrev, p.shiftPrev, p.multOut, p.shiftOut]) },
+    ...pwlTensors('sigmoid', p.sigmoid),
+    ...pwlTensors('tanh_gate', p.tanhGate),
+  };
+}
