@@ -41,14 +41,22 @@ export function requireAccumulatorBound(w: Int8Array, rows: number, cols: number
   if (bound > INT32_MAX) throw new IntrnnError('ERR_OVERFLOW', where, `worst-case accumulator ${bound} exceeds int32`);
 }
 
+/**
+ * A rescale of §4: multiplier within [0, 2^21), shift within [0, 63], or a typed error naming the
+ * tensor each lives in (`at` says which entry). One check for every op's multipliers and shifts.
+ */
+export function checkRescale(m: number, s: number, where: { multiplier: string; shift: string }, at: string): void {
+  if (!(m >= 0 && m < 2 ** 21)) throw new IntrnnError('ERR_MODEL_TENSOR', where.multiplier, `${at}: multiplier ${m} is outside [0, 2^21)`);
+  if (!(s >= 0 && s <= 63)) throw new IntrnnError('ERR_MODEL_TENSOR', where.shift, `${at}: shift ${s} is outside [0, 63]`);
+}
+
 /** A MadNorm gate's parameters within the ranges of docs/integer-semantics.md §8 (γ int16 by its tensor type); `where` is the node. */
 function checkMadNorm(p: MadNormParams, where: string, gate: number): MadNormParams {
   const fail = (tensor: string, field: string, v: number, range: string) => {
     throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.${tensor}`, `gate ${gate}: ${field} ${v} is outside ${range}`);
   };
   if (!(p.normFracBits >= 0 && p.normFracBits <= 23)) fail('norm_params', 'normFracBits', p.normFracBits, '[0, 23]');
-  if (!(p.multiplier >= 0 && p.multiplier < 2 ** 21)) fail('norm_params', 'multiplier', p.multiplier, '[0, 2^21)');
-  if (!(p.shift >= 0 && p.shift <= 63)) fail('norm_params', 'shift', p.shift, '[0, 63]');
+  checkRescale(p.multiplier, p.shift, { multiplier: `${where}.norm_params`, shift: `${where}.norm_params` }, `gate ${gate}`);
   // the output feeds the int16 PWL input
   if (!(p.outBits >= 2 && p.outBits <= 16)) fail('norm_params', 'width', p.outBits, '[2, 16]');
   p.beta.forEach((b, j) => {
@@ -90,15 +98,9 @@ export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): Lstm
   const mults = expectTensor(c[LSTM_INPUT.multipliers], `${where}.multipliers`, 'int32', [2, H4]).data as Int32Array;
   const shifts = Int32Array.from(expectTensor(c[LSTM_INPUT.shifts], `${where}.shifts`, 'int8', [2, H4]).data as Int8Array);
   const out = expectTensor(c[LSTM_INPUT.outRescale], `${where}.out_rescale`, 'int32', [3]).data as Int32Array;
-  for (let r = 0; r < H4; r++) {
-    for (const row of [0, 1]) {
-      const s = shifts[row * H4 + r];
-      if (s < 0 || s > 63) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.shifts`, `[${row}, ${r}] = ${s} is outside [0, 63]`);
-      const m = mults[row * H4 + r];
-      if (m < 0 || m >= 2 ** 21) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.multipliers`, `[${row}, ${r}] = ${m} is outside [0, 2^21)`);
-    }
-  }
-  if (out[1] < 0 || out[1] > 63 || out[0] < 0 || out[0] >= 2 ** 21) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.out_rescale`, 'output multiplier or shift out of range');
+  const rows = { multiplier: `${where}.multipliers`, shift: `${where}.shifts` };
+  for (let k = 0; k < 2 * H4; k++) checkRescale(mults[k], shifts[k], rows, `[${Math.floor(k / H4)}, ${k % H4}]`);
+  checkRescale(out[0], out[1], { multiplier: `${where}.out_rescale`, shift: `${where}.out_rescale` }, 'output');
   if (out[2] < 0 || out[2] > 15) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.out_rescale`, `cellFracBits ${out[2]} is outside [0, 15]`);
   let norm: LstmCellParams['norm'];
   if (c.length === counts[counts.length - 1] && counts.length > 1) {
@@ -147,12 +149,6 @@ export const GRU_INPUT = {
   h0: inputIndex('IntGRU', 'initial_h'),
 } as const;
 
-/** A multiplier of §4 within [0, 2^21) and a shift within [0, 63], or a typed error naming the tensor. */
-function checkRescale(m: number, s: number, where: string, at: string): void {
-  if (!(m >= 0 && m < 2 ** 21)) throw new IntrnnError('ERR_MODEL_TENSOR', where, `${at}: multiplier ${m} is outside [0, 2^21)`);
-  if (!(s >= 0 && s <= 63)) throw new IntrnnError('ERR_MODEL_TENSOR', where, `${at}: shift ${s} is outside [0, 63]`);
-}
-
 /** GruCellParams from an IntGRU node's constant inputs (docs/integer-semantics.md §10b), every shape and range checked. */
 export function gruParamsFromTensors(c: (Tensor | null)[], where: string): GruCellParams {
   const counts = inputCounts('IntGRU');
@@ -166,10 +162,12 @@ export function gruParamsFromTensors(c: (Tensor | null)[], where: string): GruCe
   const B = expectTensor(c[GRU_INPUT.B], `${where}.B`, 'int32', [2, H3]).data as Int32Array;
   const mults = expectTensor(c[GRU_INPUT.multipliers], `${where}.multipliers`, 'int32', [2, H3]).data as Int32Array;
   const shifts = Int32Array.from(expectTensor(c[GRU_INPUT.shifts], `${where}.shifts`, 'int8', [2, H3]).data as Int8Array);
-  for (let k = 0; k < 2 * H3; k++) checkRescale(mults[k], shifts[k], `${where}.multipliers`, `[${Math.floor(k / H3)}, ${k % H3}]`);
+  const rows = { multiplier: `${where}.multipliers`, shift: `${where}.shifts` };
+  for (let k = 0; k < 2 * H3; k++) checkRescale(mults[k], shifts[k], rows, `[${Math.floor(k / H3)}, ${k % H3}]`);
   const out = expectTensor(c[GRU_INPUT.outRescale], `${where}.out_rescale`, 'int32', [4]).data as Int32Array;
-  checkRescale(out[0], out[1], `${where}.out_rescale`, 'previous state');
-  checkRescale(out[2], out[3], `${where}.out_rescale`, 'output');
+  const rescale = { multiplier: `${where}.out_rescale`, shift: `${where}.out_rescale` };
+  checkRescale(out[0], out[1], rescale, 'previous state');
+  checkRescale(out[2], out[3], rescale, 'output');
   const biasX = B.subarray(0, H3);
   const biasH = B.subarray(H3, 2 * H3);
   requireAccumulatorBound(W.data as Int8Array, H3, D, biasX, `${where}.W`);

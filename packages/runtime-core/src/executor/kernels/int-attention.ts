@@ -3,14 +3,14 @@ import { attentionReference, type AttentionParams } from '../../kernels/attentio
 import { pwlEval, pwlMinimum } from '../../kernels/pwl-eval.js';
 import type { KernelEntry } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
-import { expectTensor, pwlFromTensors } from '../tensor-checks.js';
+import { checkRescale, expectTensor, pwlFromTensors } from '../tensor-checks.js';
 import { checkCost } from '../limits.js';
 
 /** Attention parameters from an IntAttention node's constant inputs (2: score rescale, 3-4: the exp table). */
 export function attentionParamsFromTensors(c: (Tensor | null)[], where: string): AttentionParams {
   if (c.length !== 5) throw new IntrnnError('ERR_MODEL_GRAPH', where, `has ${c.length} inputs; IntAttention takes 5`);
   const r = expectTensor(c[2], `${where}.score_rescale`, 'int32', [2]).data as Int32Array;
-  if (r[0] < 0 || r[0] >= 2 ** 21 || r[1] < 0 || r[1] > 63) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.score_rescale`, `multiplier ${r[0]} or shift ${r[1]} out of range`);
+  checkRescale(r[0], r[1], { multiplier: `${where}.score_rescale`, shift: `${where}.score_rescale` }, 'score');
   const expTable = pwlFromTensors(c[3], c[4], `${where}.exp`);
   // The softmax reads the table at d = x - max(x) ∈ [-65535, 0] (x int16, docs/integer-semantics.md
   // §9): checked there once, so no engine meets a negative weight or a zero sum at run time.
