@@ -6,7 +6,7 @@
  * docs/reliability.md. Each model in a fresh process, so one model's heap does not hide another's.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,20 +23,35 @@ if (!Number.isSafeInteger(loads) || loads < 1) {
 }
 
 if (values.child) {
-  const { loadModel } = await import('@intrnn/runtime-core');
+  const { loadModelFile } = await import('@intrnn/runtime-core/node');
   const { registerNativeKernels } = await import('@intrnn/runtime-native');
   const native = registerNativeKernels();
-  const bytes = readFileSync(positionals[0]);
-  const rss = () => Math.round(process.memoryUsage().rss / 2 ** 20);
+  const mb = (n) => Math.round(n / 2 ** 20);
   const marks = {};
+  const heapMarks = {};
   const t0 = performance.now();
   for (let i = 1; i <= loads; i++) {
-    const model = loadModel(bytes);
+    // as an app reloading a model would: read the file, load it, drop it
+    const model = loadModelFile(positionals[0]);
     if (!values['no-dispose']) model.dispose();
-    if (i === 1 || i === 100 || i === loads) marks[i] = rss();
+    if (i === 1 || i === 100 || i === loads) {
+      const u = process.memoryUsage();
+      marks[i] = mb(u.rss);
+      heapMarks[i] = mb(u.heapTotal);
+    }
   }
   const msPerLoad = (performance.now() - t0) / loads;
-  console.log(JSON.stringify({ model: positionals[0], engine: native.ok ? 'native' : 'core', dispose: !values['no-dispose'], loads, rssMB: marks, msPerLoad: Number(msPerLoad.toFixed(1)) }));
+  console.log(
+    JSON.stringify({
+      model: positionals[0],
+      engine: native.ok ? 'native' : 'core',
+      dispose: !values['no-dispose'],
+      loads,
+      rssMB: marks,
+      heapTotalMB: heapMarks,
+      msPerLoad: Number(msPerLoad.toFixed(1)),
+    }),
+  );
 } else {
   const models = positionals.length
     ? positionals

@@ -63,8 +63,10 @@ const INT_RANGES: Partial<Record<Tensor['type'], [number, number]>> = { int8: [-
 /**
  * Decode an initializer into a typed array, checking its type, that its data holds exactly dims'
  * product of elements, and that int32_data values fit the element type. Errors name the tensor.
+ * `borrow`: raw data comes back as a view into the decoded bytes where its offset is aligned for
+ * the element type (always for int8), not a copy; the caller keeps those bytes unchanged.
  */
-export function readTensor(t: TensorProto, where = `initializer ${t.name ?? '?'}`): Tensor {
+export function readTensor(t: TensorProto, where = `initializer ${t.name ?? '?'}`, borrow = false): Tensor {
   if (!LITTLE_ENDIAN) throw new IntrnnError('ERR_PLATFORM', where, 'big-endian hosts are not supported');
   const spec = BY_CODE[t.dataType ?? 0];
   if (!spec) throw new IntrnnError('ERR_MODEL_TENSOR', where, `has element type code ${t.dataType}, which intrnn does not read`);
@@ -75,6 +77,8 @@ export function readTensor(t: TensorProto, where = `initializer ${t.name ?? '?'}
     if (t.rawData.length !== count * spec.bytes) {
       throw new IntrnnError('ERR_MODEL_TENSOR', where, `holds ${t.rawData.length} bytes; dims ${JSON.stringify(dims)} of ${spec.type} need ${count * spec.bytes}`);
     }
+    const raw = t.rawData;
+    if (borrow && raw.byteOffset % spec.bytes === 0) return { type: spec.type, dims, data: spec.make(raw.buffer as ArrayBuffer, raw.byteOffset, count) };
     const copy = new ArrayBuffer(t.rawData.length); // aligned copy: rawData may sit at any offset
     new Uint8Array(copy).set(t.rawData);
     return { type: spec.type, dims, data: spec.make(copy, 0, count) };

@@ -152,6 +152,21 @@ describe('tensors and models', () => {
     expect(() => readTensor({ name: 'w', dataType: 3, dims: [-1] })).toThrow(/invalid dims/);
   });
 
+  test('borrowing views raw data where it is aligned and copies it where not; the default copies', () => {
+    const file = new Uint8Array(16).map((_, i) => i);
+    const at = (offset: number, dataType: number, n: number) => ({ name: 'w', dataType, dims: [n], rawData: file.subarray(offset, offset + n * (dataType === 6 ? 4 : 1)) });
+    const int8 = readTensor(at(3, 3, 4), 'w', true).data;
+    expect(int8.buffer).toBe(file.buffer);
+    expect(Array.from(int8)).toEqual([3, 4, 5, 6]);
+    expect(readTensor(at(3, 3, 4)).data.buffer).not.toBe(file.buffer);
+    const aligned = readTensor(at(4, 6, 2), 'w', true).data;
+    expect(aligned.buffer).toBe(file.buffer);
+    const misaligned = readTensor(at(1, 6, 2), 'w', true).data;
+    expect(misaligned.buffer).not.toBe(file.buffer);
+    expect(Array.from(misaligned)).toEqual([0x04030201, 0x08070605]);
+    expect(Array.from(aligned)).toEqual([0x07060504, 0x0b0a0908]);
+  });
+
   test('int32_data values must fit the element type: 300 in an int8 tensor is an error, not 44', () => {
     expect(Array.from(readTensor({ name: 'w', dataType: 3, dims: [3], int32Data: [-128, 0, 127] }).data as Int8Array)).toEqual([-128, 0, 127]);
     expect(Array.from(readTensor({ name: 's', dataType: 5, dims: [2], int32Data: [-32768, 32767] }).data as Int16Array)).toEqual([-32768, 32767]);

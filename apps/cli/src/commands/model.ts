@@ -243,7 +243,7 @@ export function registerModelCommands(program: Command, io: Io): void {
         // runtime-core and the native or wasm kernels only: no training stack, no ONNX Runtime
         const { LanguageModel, loadModel, Tagger, Transducer } = await import('@intrnn/runtime-core');
         const { engineBackends } = await import('@intrnn/tasks/engines');
-        const model = loadModel(readModelBytes(path), { backends: (await engineBackends(o.engine)).backends });
+        const model = loadModel(readModelBytes(path), { bytes: 'borrow', backends: (await engineBackends(o.engine)).backends });
         const kind = modelKind(model.metadata);
         const task = model.metadata.task;
         if (kind === 'language-model') {

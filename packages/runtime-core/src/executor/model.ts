@@ -54,6 +54,13 @@ export interface LoadOptions {
    * copies them. The SDK's beam search holds several runs' logits: keep `fresh` for transducers.
    */
   outputs?: 'fresh' | 'recycled';
+  /**
+   * `copy` (default): the model copies the weights it reads out of `bytes`. `borrow`: the model keeps
+   * views into `bytes` (int8 weights, and wider ones where aligned) and the caller must not change
+   * them while the model lives. Borrowing saves a copy of the file per load (`loadModelFile` borrows,
+   * since it owns the bytes it read), which keeps load-and-drop loops within a few MB of garbage.
+   */
+  bytes?: 'copy' | 'borrow';
 }
 
 /** The typed array each element type's data must be. */
@@ -128,11 +135,14 @@ export class IntrnnModel {
     if (!opset || toNumber(opset.version) !== INTRNN_OPSET_VERSION) {
       throw new IntrnnError('ERR_MODEL_VERSION', `opset_import.${INTRNN_DOMAIN}`, `is ${opset ? toNumber(opset.version) : 'missing'}; this runtime implements version ${INTRNN_OPSET_VERSION}`);
     }
+    if (options.bytes !== undefined && options.bytes !== 'copy' && options.bytes !== 'borrow')
+      throw new IntrnnError('ERR_OPTION', 'bytes', `is '${String(options.bytes)}'; expected 'copy' or 'borrow'`);
+    const borrow = options.bytes === 'borrow';
     const inits = new Map<string, Tensor>();
     for (const t of graph.initializer ?? []) {
       const name = t.name ?? '';
       if (!name || inits.has(name)) throw new IntrnnError('ERR_MODEL_GRAPH', `initializer '${name}'`, 'is unnamed or defined twice');
-      inits.set(name, readTensor(t, `initializer ${name}`));
+      inits.set(name, readTensor(t, `initializer ${name}`, borrow));
     }
     this.initializers = inits;
     const valueSpec = (
