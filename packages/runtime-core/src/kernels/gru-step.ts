@@ -32,8 +32,6 @@ export interface GruCellParams {
   shiftOut: number;
 }
 
-const ONE = 2 ** 15;
-
 /** Reference integer GRU step: (x_t, h_{t-1}) → h_t, following §10b line by line. */
 export function gruStepReference(p: GruCellParams, x: Int8Array, h: Int8Array): Int8Array {
   const H = p.hiddenSize;
@@ -60,7 +58,7 @@ export function gruStepReference(p: GruCellParams, x: Int8Array, h: Int8Array): 
     const ch = toGate(2 * H + j, ah, p.multH, p.shiftH);
     const n = pwlEval(p.tanhGate, saturate(cx + applyMultiplier(ch, r, 15), 16)); // steps 6-7
     const prev = saturate(applyMultiplier(h[j], p.multPrev, p.shiftPrev), 16); // step 8
-    const v = roundingShiftRight(z * prev + (ONE - z) * n, 15); // step 9
+    const v = n + roundingShiftRight(z * (prev - n), 15); // step 9: one rounding, exact in QAT's float32
     out[j] = requantize(v, p.multOut, p.shiftOut, 8); // step 10
   }
   return out;

@@ -223,7 +223,7 @@ export function oGruStep(p: OGru, x: ArrayLike<number>, h: ArrayLike<number>): b
     const r = oPwl(p.sigmoid, oSat(gx[H + j] + gh[H + j], 16));
     const n = oPwl(p.tanhGate, oSat(gx[2 * H + j] + oShift(gh[2 * H + j] * r, 15), 16));
     const prev = oSat(oShift(BigInt(h[j]) * BigInt(p.multPrev), p.shiftPrev), 16);
-    const v = oShift(z * prev + (32768n - z) * n, 15);
+    const v = n + oShift(z * (prev - n), 15);
     out.push(oRequantize(v, BigInt(p.multOut), p.shiftOut, 8));
   }
   return out;
