@@ -2,7 +2,7 @@
  * The seed models of the fuzz: one small model of each task shape, built the way the converter
  * builds shipped files (QAT model → integer spec → ONNX), so together they use every op and
  * option the engines run: Gather, Concat, IntLSTM forward and reverse, with and without MadNorm,
- * stacked with fed state, IntDense tied and untied, IntAttention, spelling-feature tables.
+ * stacked with fed state, IntGRU stacked with fed state (op set version 2), IntDense tied and untied, IntAttention, spelling-feature tables.
  */
 import { buildG2pModel, buildIntegerModel, g2pSpec, languageModelSpec, taggerSpec } from '@intrnn/converter';
 import { BiLstmTagger, G2pModel, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
@@ -26,6 +26,13 @@ export async function seedModels(): Promise<SeedModel[]> {
   seeds.push({ name: 'language model', bytes: buildIntegerModel(languageModelSpec(lm, words(24), { unknown: 'w0', sentenceEnd: 'w1' }, source)).bytes });
   lm.dispose();
   lmIds.dispose();
+
+  const gru = new LstmLanguageModel({ vocabSize: 20, embedSize: 5, hiddenSize: 6, layers: 2, seed: 6, gru: 1 });
+  const gruIds = tf.randomUniformInt([2, 5], 0, 20, 6) as tf.Tensor2D;
+  gru.calibrate([gruIds]);
+  seeds.push({ name: 'GRU language model', bytes: buildIntegerModel(languageModelSpec(gru, words(20), { unknown: 'w0', sentenceEnd: 'w1' }, source)).bytes });
+  gru.dispose();
+  gruIds.dispose();
 
   const tagger = new BiLstmTagger({ vocabSize: 20, tagCount: 5, embedSize: 6, hiddenSize: 5, madNorm: 1, seed: 4, suffixes: 2, buckets: 8, suffixDim: 2, shapeDim: 2 });
   const tagIds = { words: tf.randomUniformInt([2, 5], 0, 20, 4) as tf.Tensor2D, features: tagger.features.map((f, i) => tf.randomUniformInt([2, 5], 0, f.variable.shape[0], 20 + i) as tf.Tensor2D) };

@@ -1,4 +1,4 @@
-import { decodeModel, FORMAT_VERSION, INTRNN_OPSET_VERSION, IntrnnError, readTensor, type ModelMetadata } from '@intrnn/format';
+import { decodeModel, FORMAT_VERSION, IntrnnError, opsetVersionFor, readTensor, type ModelMetadata } from '@intrnn/format';
 import {
   END,
   loadBrownLm,
@@ -48,7 +48,7 @@ function floatOnlyMeta(m: Pick<ModelMetadata, 'task' | 'kind' | 'vocabularies' |
   return {
     format: 'intrnn',
     formatVersion: FORMAT_VERSION,
-    opsetVersion: INTRNN_OPSET_VERSION,
+    opsetVersion: opsetVersionFor([]), // a float file uses no ai.intrnn op
     numerics: 'float32',
     scales: { embedding: 1, logits: 1 },
     layers: [],

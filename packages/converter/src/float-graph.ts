@@ -1,4 +1,16 @@
-import { encodeMetadata, encodeModel, layerTensorName, makeTensor, METADATA_KEY, stateNames, type IGraphProto, type IValueInfoProto, type ModelMetadata, type TensorProto } from '@intrnn/format';
+import {
+  encodeMetadata,
+  encodeModel,
+  IntrnnError,
+  layerTensorName,
+  makeTensor,
+  METADATA_KEY,
+  stateNames,
+  type IGraphProto,
+  type IValueInfoProto,
+  type ModelMetadata,
+  type TensorProto,
+} from '@intrnn/format';
 import { featureInputs } from '@intrnn/runtime-core';
 import type { BiLstmTagger, G2pModel, LstmLanguageModel, QLstm } from '@intrnn/qat';
 import { GraphBuilder, valueInfo } from './onnx/graph-builder.js';
@@ -180,10 +192,11 @@ function floatMeta(meta: ModelMetadata): ModelMetadata {
 /** Float spec of a language model (weights as trained). */
 export function floatLanguageModelSpec(model: LstmLanguageModel, meta: ModelMetadata): FloatModelSpec {
   const { vocabSize: V, embedSize: E, hiddenSize: H } = model.config;
+  if (model.gru) throw new IntrnnError('ERR_CONVERT', 'layers', 'are GRU layers: the float32 file of a GRU language model is not written in this release (the integer file is)');
   return {
     topology: 'stacked',
     embedding: { data: model.embedding.dataSync() as Float32Array, rows: V, cols: E },
-    layers: model.lstms.map((l, i) => floatLayer(l, `lstm${i}`, 'forward')),
+    layers: (model.recurrent as QLstm[]).map((l, i) => floatLayer(l, `lstm${i}`, 'forward')),
     output: { weights: model.outW.dataSync() as Float32Array, bias: model.outB.dataSync() as Float32Array, rows: V, cols: H, tied: model.tied },
     meta: floatMeta(meta),
   };

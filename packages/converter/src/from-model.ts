@@ -1,11 +1,11 @@
 import type { ModelMetadata } from '@intrnn/format';
 import { featureInputs } from '@intrnn/runtime-core';
 import { requireQatExactness, taggerFeatureSpec, type BiLstmTagger, type G2pModel, type LmQuantState, type LstmLanguageModel, type LstmQuantState } from '@intrnn/qat';
-import type { G2pModelSpec, IntegerModelSpec, LayerSpec } from './integer-graph.js';
+import type { G2pModelSpec, IntegerModelSpec, LayerSpec, LstmLayerSpec } from './integer-graph.js';
 
 type Source = ModelMetadata['source'];
 
-function layerMeta(q: LstmQuantState): LayerSpec['meta'] {
+function layerMeta(q: LstmQuantState): LstmLayerSpec['meta'] {
   return { inputScale: q.inputScale, hiddenScale: q.hiddenScale, gateScale: q.gateScale, cellFracBits: q.cellFracBits, madNorm: q.norm };
 }
 
@@ -25,7 +25,13 @@ export function languageModelSpec(model: LstmLanguageModel, vocabulary: readonly
     return {
       topology: 'stacked',
       embedding: { data: ints.embedding, rows: V, cols: E },
-      layers: ints.layers.map((cell, l) => ({ name: `lstm${l}`, cell, direction: 'forward', meta: layerMeta(q.lstm[l]) })),
+      layers: ints.layers.map((cell, l): LayerSpec => {
+        if ('biasX' in cell) {
+          const g = q.gru![l];
+          return { name: `gru${l}`, gru: cell, direction: 'forward', meta: { inputScale: g.inputScale, hiddenScale: g.hiddenScale, gateScale: g.gateScale } };
+        }
+        return { name: `lstm${l}`, cell, direction: 'forward', meta: layerMeta(q.lstm[l]) };
+      }),
       output: { weights: ints.outWeights, bias: ints.outBias, rows: V, cols: H, tied: model.tied },
       meta: {
         task: 'lm-brown',

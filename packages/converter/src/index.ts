@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { buildIntegerModel, buildG2pModel, pwlTensors } from './integer-graph.js';
-export type { IntegerModelSpec, LayerSpec, G2pModelSpec } from './integer-graph.js';
+export type { IntegerModelSpec, LayerSpec, LstmLayerSpec, GruLayerSpec, G2pModelSpec } from './integer-graph.js';
 export { languageModelSpec, taggerSpec, g2pSpec } from './from-model.js';
 export { buildFloatModel, buildFloatG2pModel, floatLanguageModelSpec, floatTaggerSpec, floatG2pSpec } from './float-graph.js';
 export type { FloatModelSpec, FloatG2pSpec, FloatLayer, WeightProducts } from './float-graph.js';

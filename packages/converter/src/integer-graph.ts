@@ -3,30 +3,48 @@ import {
   encodeModel,
   FORMAT_VERSION,
   INTRNN_DOMAIN,
-  INTRNN_OPSET_VERSION,
   IntrnnError,
   inputNames,
   layerTensorName,
   makeTensor,
   METADATA_KEY,
   encodeMetadata,
+  opsetVersionFor,
   stateNames,
+  type GruLayerMeta,
   type INodeProto,
   type IValueInfoProto,
+  type LstmLayerMeta,
   type ModelMetadata,
   type PwlTable,
   type TensorProto,
 } from '@intrnn/format';
-import { accumulatorBound, lstmTensors, pwlTensors as pwlTensorData, type LstmCellParams } from '@intrnn/runtime-core';
+import { accumulatorBound, gruTensors, lstmTensors, pwlTensors as pwlTensorData, type GruCellParams, type LstmCellParams } from '@intrnn/runtime-core';
 import { valueInfo } from './onnx/graph-builder.js';
-import { intAttentionFunction, intDenseFunction, intLstmFunction, ONNX_OPSET } from './onnx/lstm-function.js';
+import { intAttentionFunction, intDenseFunction, intGruFunction, intLstmFunction, ONNX_OPSET } from './onnx/lstm-function.js';
 
 /** One LSTM layer of a model, with the metadata that describes it. */
-export interface LayerSpec {
+export interface LstmLayerSpec {
   name: string;
   cell: LstmCellParams;
   direction: 'forward' | 'reverse';
-  meta: Omit<ModelMetadata['layers'][number], 'node' | 'direction' | 'inputSize' | 'hiddenSize' | 'bits'>;
+  meta: Omit<LstmLayerMeta, 'node' | 'cell' | 'direction' | 'inputSize' | 'hiddenSize' | 'bits'>;
+}
+
+/** One GRU layer (ai.intrnn:IntGRU), with the metadata that describes it. */
+export interface GruLayerSpec {
+  name: string;
+  gru: GruCellParams;
+  direction: 'forward' | 'reverse';
+  meta: Omit<GruLayerMeta, 'node' | 'cell' | 'direction' | 'inputSize' | 'hiddenSize' | 'bits'>;
+}
+
+/** A recurrent layer: LSTM or GRU. */
+export type LayerSpec = LstmLayerSpec | GruLayerSpec;
+
+/** The hidden size of a layer of either cell. */
+export function layerHiddenSize(l: LayerSpec): number {
+  return 'gru' in l ? l.gru.hiddenSize : l.cell.hiddenSize;
 }
 
 /** An int8 lookup table [rows, cols] and the graph input whose ids index it. */
@@ -89,8 +107,34 @@ class IntegerGraph {
     return output;
   }
 
+  /** A recurrent layer's node over x (IntLSTM or IntGRU); returns its output sequence's name. */
+  recurrent(l: LayerSpec, x: string, state: 'fed' | 'zero'): string {
+    return 'gru' in l ? this.gru(l, x, state) : this.lstm(l, x, state);
+  }
+
+  /** An IntGRU node over x with its tensors named `${layer}.${input}`; the state (h only) is fed or a zero constant. */
+  gru(l: GruLayerSpec, x: string, state: 'fed' | 'zero'): string {
+    const p = l.gru;
+    const H = p.hiddenSize;
+    const n = (input: string) => layerTensorName(l.name, input);
+    for (const [input, t] of Object.entries(gruTensors(p))) this.initializers.push(makeTensor(n(input), t.type, t.dims, t.data));
+    for (const [input, table] of [
+      ['sigmoid', p.sigmoid],
+      ['tanh_gate', p.tanhGate],
+    ] as const) {
+      this.pwlTables[n(input)] = { inMin: table.inMin, inMax: table.inMax, inScale: table.inScale, outScale: table.outScale };
+    }
+    const s = stateNames(l.name);
+    if (state === 'zero') this.initializers.push(makeTensor(s.h0, 'int8', [1, H], new Int8Array(H)));
+    const inputs = inputNames('IntGRU', false).map((input) => (input === 'X' ? x : input === 'initial_h' ? s.h0 : n(input)));
+    this.nodes.push({ name: l.name, opType: 'IntGRU', domain: INTRNN_DOMAIN, input: inputs, output: [n('Y'), s.hT], attribute: [string('direction', l.direction)] });
+    this.overflowProof.push(prove(n('W'), accumulatorBound(p.wx, 3 * H, p.inputSize, p.biasX)), prove(n('R'), accumulatorBound(p.wh, 3 * H, H, p.biasH)));
+    this.layers.push({ node: l.name, cell: 'gru', direction: l.direction, inputSize: p.inputSize, hiddenSize: H, bits: { weights: 8, hidden: 8, gates: 16, accumulator: 32 }, ...l.meta });
+    return n('Y');
+  }
+
   /** An IntLSTM node over x with its tensors named `${layer}.${input}`; the state is fed (streaming) or a zero constant. */
-  lstm(l: LayerSpec, x: string, state: 'fed' | 'zero'): string {
+  lstm(l: LstmLayerSpec, x: string, state: 'fed' | 'zero'): string {
     const p = l.cell;
     const H = p.hiddenSize;
     const n = (input: string) => layerTensorName(l.name, input);
@@ -120,11 +164,16 @@ class IntegerGraph {
     this.nodes.push({ name: 'output', opType: 'IntDense', domain: INTRNN_DOMAIN, input: [x, weights, 'output.B'], output: ['logits'] });
   }
 
+  /** The ai.intrnn op set version the graph's ops need (files without IntGRU stay version 1). */
+  get opsetVersion(): number {
+    return opsetVersionFor(this.nodes.filter((n) => n.domain === INTRNN_DOMAIN).map((n) => n.opType ?? ''));
+  }
+
   metadata(meta: IntegerModelSpec['meta']): ModelMetadata {
     return {
       format: 'intrnn',
       formatVersion: FORMAT_VERSION,
-      opsetVersion: INTRNN_OPSET_VERSION,
+      opsetVersion: this.opsetVersion,
       numerics: 'integer',
       ...meta,
       layers: this.layers,
@@ -140,7 +189,7 @@ class IntegerGraph {
       producerVersion: '0.1.0',
       opsetImport: [
         { domain: '', version: ONNX_OPSET },
-        { domain: INTRNN_DOMAIN, version: INTRNN_OPSET_VERSION },
+        { domain: INTRNN_DOMAIN, version: this.opsetVersion },
       ],
       metadataProps: [{ key: METADATA_KEY, value: encodeMetadata(meta) }],
       functions,
@@ -155,7 +204,8 @@ class IntegerGraph {
  * ONNX Runtime runs the same file. Refuses a model whose accumulators could overflow int32.
  */
 export function buildIntegerModel(spec: IntegerModelSpec): { bytes: Uint8Array; metadata: ModelMetadata } {
-  const withNorm = spec.layers.map((l) => !!l.cell.norm);
+  const lstms = spec.layers.filter((l): l is LstmLayerSpec => !('gru' in l));
+  const withNorm = lstms.map((l) => !!l.cell.norm);
   if (withNorm.some((w) => w !== withNorm[0])) throw new IntrnnError('ERR_CONVERT', 'layers', 'mixes layers with and without MadNorm; one IntLSTM function serves a file');
   const g = new IntegerGraph();
   const batch = spec.topology === 'bidirectional' ? 1 : 'batch';
@@ -174,12 +224,17 @@ export function buildIntegerModel(spec: IntegerModelSpec): { bytes: Uint8Array; 
   }
   const ys: string[] = [];
   for (const l of spec.layers) {
-    const y = g.lstm(l, spec.topology === 'stacked' ? (ys[ys.length - 1] ?? x) : x, spec.topology === 'stacked' ? 'fed' : 'zero');
+    const y = g.recurrent(l, spec.topology === 'stacked' ? (ys[ys.length - 1] ?? x) : x, spec.topology === 'stacked' ? 'fed' : 'zero');
     if (spec.topology === 'stacked') {
-      const H = l.cell.hiddenSize;
+      const H = layerHiddenSize(l);
       const s = stateNames(l.name);
-      inputs.push(valueInfo(s.h0, 'int8', [batch, H]), valueInfo(s.c0, 'int16', [batch, H]));
-      outputs.push(valueInfo(s.hT, 'int8', [batch, H]), valueInfo(s.cT, 'int16', [batch, H]));
+      inputs.push(valueInfo(s.h0, 'int8', [batch, H]));
+      outputs.push(valueInfo(s.hT, 'int8', [batch, H]));
+      // an LSTM carries its cell state too; a GRU's state is h alone
+      if (!('gru' in l)) {
+        inputs.push(valueInfo(s.c0, 'int16', [batch, H]));
+        outputs.push(valueInfo(s.cT, 'int16', [batch, H]));
+      }
     }
     ys.push(y);
   }
@@ -187,7 +242,9 @@ export function buildIntegerModel(spec: IntegerModelSpec): { bytes: Uint8Array; 
   g.dense(top, spec.output, spec.output.tied ? 'embedding' : 'output.W');
   outputs.unshift(valueInfo('logits', 'int32', [batch, 'time', spec.output.rows]));
   const meta = g.metadata(spec.meta);
-  const bytes = g.encode(`intrnn_${spec.meta.task}`, meta, [intLstmFunction(withNorm[0] ?? false), intDenseFunction()], inputs, outputs);
+  // each op the graph uses, defined once as a function (a file of GRU layers has no IntLSTM function)
+  const functions = [...(lstms.length ? [intLstmFunction(withNorm[0] ?? false)] : []), ...(lstms.length < spec.layers.length ? [intGruFunction()] : []), intDenseFunction()];
+  const bytes = g.encode(`intrnn_${spec.meta.task}`, meta, functions, inputs, outputs);
   return { bytes, metadata: meta };
 }
 
@@ -195,9 +252,9 @@ export function buildIntegerModel(spec: IntegerModelSpec): { bytes: Uint8Array; 
 export interface G2pModelSpec {
   letters: { data: Int8Array; rows: number; cols: number };
   phones: { data: Int8Array; rows: number; cols: number };
-  encoderForward: LayerSpec;
-  encoderBackward: LayerSpec;
-  decoder: LayerSpec;
+  encoderForward: LstmLayerSpec;
+  encoderBackward: LstmLayerSpec;
+  decoder: LstmLayerSpec;
   attention: { scoreMultiplier: number; scoreShift: number; expTable: PwlTable };
   output: { weights: Int8Array; bias: Int32Array; rows: number; cols: number };
   meta: IntegerModelSpec['meta'];

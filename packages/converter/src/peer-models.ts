@@ -69,6 +69,7 @@ export function dequantizeLanguageModel(bytes: Uint8Array): DequantizedLm {
   const [V, E] = emb.dims;
   const embedding = { data: Float32Array.from(emb.data as Int8Array, (v) => v * meta.scales.embedding), rows: V, cols: E };
   const layers: PeerLayer[] = meta.layers.map((lm) => {
+    if (lm.cell === 'gru') throw new IntrnnError('ERR_OPTION', lm.node, 'is a GRU layer; peers are built for LSTM language models only in this release');
     if (lm.madNorm) throw new IntrnnError('ERR_OPTION', lm.node, 'has MadNorm, which the standard LSTM op cannot express');
     if (lm.direction !== 'forward') throw new IntrnnError('ERR_OPTION', lm.node, 'is a reverse layer; language model peers are forward stacks');
     const node = nodes.find((n) => n.name === lm.node && n.opType === 'IntLSTM');

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { decodeModel } from '@intrnn/format';
-import { featureInputs, loadModel, type Tensor } from '@intrnn/runtime-core';
+import { decodeModel, toNumber } from '@intrnn/format';
+import { featureInputs, LanguageModel, loadModel, type Tensor } from '@intrnn/runtime-core';
 import { BiLstmTagger, G2pModel, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
 import { loadAddon, registerNativeKernels } from '@intrnn/runtime-native';
 import { buildG2pModel, buildIntegerModel, g2pSpec, languageModelSpec, taggerSpec } from '../src/index.js';
@@ -96,6 +96,55 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
       expect([name, diffCount(core[name].data, ref[name].data)]).toEqual([name, 0]);
       expect([name, diffCount(fromOrt[name].data as Int32Array, ref[name].data)]).toEqual([name, 0]);
     }
+    model.dispose();
+    ids.dispose();
+  });
+
+  test.each([
+    [40, 8, 12, 2, 3, 0],
+    [50, 16, 16, 2, 6, 1],
+    [30, 9, 33, 1, 8, 0],
+  ])('GRU language model V=%i E=%i H=%i layers=%i (seed %i, tied %i): int32 logits and final states identical, state fed', async (V, E, H, L, seed, tied) => {
+    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed, tied, gru: 1 });
+    const ids = tf.randomUniformInt([2, 11], 0, V, seed) as tf.Tensor2D;
+    model.calibrate([ids]);
+    const rows = ids.arraySync() as number[][];
+    // a non-zero initial state, so the recurrent products of the first step matter too
+    const h0 = Array.from({ length: L }, (_, l) => tf.randomUniformInt([2, H], -128, 128, seed + l).cast('float32'));
+    const k = model.qatConstants();
+    const init = { h: h0, c: h0.map(() => tf.zeros([2, 0])) };
+    const qat = tf.tidy(() => {
+      const r = model.forwardQat(ids, k, init);
+      return { logits: r.logitsInt.dataSync().slice() as Float32Array, h: r.state.h.map((t) => Int8Array.from(t.dataSync())) };
+    });
+    model.disposeQatConstants(k);
+    const { bytes, metadata } = buildIntegerModel(languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source));
+    const proto = decodeModel(bytes);
+    expect(toNumber(proto.opsetImport!.find((o) => o.domain === 'ai.intrnn')!.version)).toBe(2); // IntGRU came with version 2
+    expect(metadata.opsetVersion).toBe(2);
+    expect(proto.functions!.map((f) => f.name)).toEqual(['IntGRU', 'IntDense']);
+    expect(metadata.layers.map((l) => l.cell)).toEqual(Array(L).fill('gru'));
+    const feeds: Record<string, Tensor> = { tokens: tokens(rows) };
+    for (let l = 0; l < L; l++) feeds[`gru${l}.initial_h`] = { type: 'int8', dims: [2, H], data: Int8Array.from(h0[l].dataSync()) };
+    const ref = loadModel(bytes, { backend: 'reference' }).run(feeds);
+    const fromOrt = await runOrt(bytes, feeds);
+    expect(Object.keys(ref).sort()).toEqual(['logits', ...Array.from({ length: L }, (_, l) => `gru${l}.final_h`)].sort());
+    expect(diffCount(ref.logits.data as Int32Array, Int32Array.from(qat.logits))).toBe(0);
+    for (let l = 0; l < L; l++) expect(diffCount(ref[`gru${l}.final_h`].data, qat.h[l])).toBe(0);
+    for (const name of Object.keys(ref)) expect([name, diffCount(fromOrt[name].data as Int32Array, ref[name].data)]).toEqual([name, 0]);
+    // the SDK streams a GRU model's state (h alone): token by token = all at once
+    const lm = new LanguageModel(loadModel(bytes));
+    const all = lm.forward(rows[0]);
+    let state = lm.initialState();
+    const stepwise: number[] = [];
+    for (const id of rows[0]) {
+      const r = lm.forward([id], state);
+      stepwise.push(...r.logits);
+      state = r.state;
+    }
+    expect(state.c.every((c) => c.length === 0)).toBe(true);
+    expect(diffCount(Int32Array.from(stepwise), all.logits)).toBe(0);
+    tf.dispose([...h0, ...init.c]);
     model.dispose();
     ids.dispose();
   });

@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 export { IntrnnError, isIntrnnError } from './errors.js';
-export { INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnOp, INTRNN_OPS } from './op-set.js';
+export { INTRNN_DOMAIN, INTRNN_OPSET_VERSION, IntrnnOp, INTRNN_OPS, opsetVersionFor } from './op-set.js';
 export type { IntrnnOpName } from './op-set.js';
 export {
   OP_SIGNATURES,
@@ -36,5 +36,17 @@ export { PwlTableSchema } from './pwl-table.js';
 export type { PwlTable } from './pwl-table.js';
 export { onnx, decodeModel, encodeModel, graphInputs, makeTensor, readTensor, toNumber } from './onnx-io.js';
 export type { GraphInput, ModelProto, TensorProto, Tensor, TensorData, IModelProto, IGraphProto, INodeProto, IAttributeProto, IValueInfoProto, IFunctionProto } from './onnx-io.js';
-export { ModelMetadataSchema, LstmLayerMetaSchema, OverflowBoundSchema, PwlScalesSchema, FORMAT_VERSION, METADATA_KEY, encodeMetadata, parseMetadata, modelMetadata, modelKind } from './metadata.js';
-export type { ModelMetadata, LstmLayerMeta, ModelKind } from './metadata.js';
+export {
+  ModelMetadataSchema,
+  LstmLayerMetaSchema,
+  GruLayerMetaSchema,
+  OverflowBoundSchema,
+  PwlScalesSchema,
+  FORMAT_VERSION,
+  METADATA_KEY,
+  encodeMetadata,
+  parseMetadata,
+  modelMetadata,
+  modelKind,
+} from './metadata.js';
+export type { ModelMetadata, LstmLayerMeta, GruLayerMeta, LayerMeta, ModelKind } from './metadata.js';

@@ -22,6 +22,8 @@ const name = z.string().check(z.minLength(1));
 export const LstmLayerMetaSchema = z.object({
   /** Node name of the IntLSTM this describes. */
   node: name,
+  /** The cell; files written before GRU layers existed omit it. */
+  cell: z.optional(z.literal('lstm')),
   direction: z.enum(['forward', 'reverse']),
   inputSize: int(1, 2 ** 31),
   hiddenSize: int(1, 2 ** 31),
@@ -32,6 +34,21 @@ export const LstmLayerMetaSchema = z.object({
   madNorm: z.nullable(z.object({ normFracBits: z.int(), gammaScale: positive, outScale: positive })),
   /** Widths: int8 weights and h, int16 c and gates, int32 accumulators. */
   bits: z.object({ weights: z.literal(8), hidden: z.literal(8), cell: z.literal(16), gates: z.literal(16), accumulator: z.literal(32) }),
+});
+
+/** Quantization of one GRU layer (ai.intrnn:IntGRU, docs/integer-semantics.md §10b): no cell state, no MadNorm. */
+export const GruLayerMetaSchema = z.object({
+  /** Node name of the IntGRU this describes. */
+  node: name,
+  cell: z.literal('gru'),
+  direction: z.enum(['forward', 'reverse']),
+  inputSize: int(1, 2 ** 31),
+  hiddenSize: int(1, 2 ** 31),
+  inputScale: positive,
+  hiddenScale: positive,
+  gateScale: positive,
+  /** Widths: int8 weights and h, int16 gates, int32 accumulators. */
+  bits: z.object({ weights: z.literal(8), hidden: z.literal(8), gates: z.literal(16), accumulator: z.literal(32) }),
 });
 
 /** The real-valued side of a PWL table: input domain and scales. */
@@ -80,7 +97,7 @@ export const ModelMetadataSchema = z.object({
   }),
   /** Real scales: an int32 logit times `logitScale` is the float logit. */
   scales: z.object({ embedding: positive, logits: positive }),
-  layers: z.array(LstmLayerMetaSchema),
+  layers: z.array(z.union([LstmLayerMetaSchema, GruLayerMetaSchema])),
   /**
    * Every PWL table by the tensor name that stores its integers: the real scales and the input
    * domain it was built for (for inspection and plots; the integers live only in the tensors).
@@ -146,3 +163,6 @@ export function parseMetadata(json: string | null | undefined, where = `metadata
   return parsed.data;
 }
 export type LstmLayerMeta = z.infer<typeof LstmLayerMetaSchema>;
+export type GruLayerMeta = z.infer<typeof GruLayerMetaSchema>;
+/** One recurrent layer's metadata: an LSTM's or a GRU's. */
+export type LayerMeta = LstmLayerMeta | GruLayerMeta;

@@ -2,11 +2,27 @@ import { INTRNN_DOMAIN, OP_SIGNATURES, type IntrnnOpName } from './op-signatures
 
 export { INTRNN_DOMAIN };
 
-/** Version of the `ai.intrnn` op set; bumped on any change of an op's semantics. */
-export const INTRNN_OPSET_VERSION = 1;
+/**
+ * The latest version of the `ai.intrnn` op set, bumped when an op is added or changes meaning.
+ * Version 2 added IntGRU. Runtimes run every version from 1 to this one; a file imports the lowest
+ * version that has all its ops ({@link opsetVersionFor}), so files without new ops stay readable
+ * by older runtimes.
+ */
+export const INTRNN_OPSET_VERSION = 2;
+
+/** The ai.intrnn op set version a file using these ops imports: the latest `since` among them (1 for none). */
+export function opsetVersionFor(ops: Iterable<string>): number {
+  let version = 1;
+  for (const op of ops) {
+    const sig = (OP_SIGNATURES as Record<string, { since: number }>)[op];
+    if (!sig) throw new RangeError(`${op} is not an ai.intrnn op`);
+    version = Math.max(version, sig.since);
+  }
+  return version;
+}
 
 /**
- * Names of the ops in the `ai.intrnn` domain, version 1 (docs/onnx-format.md; their typed signatures
+ * Names of the ops in the `ai.intrnn` domain (docs/onnx-format.md; their typed signatures
  * are {@link OP_SIGNATURES}). Requantization, PWL activations and MadNorm are parts of IntLSTM (its
  * tables and optional MadNorm inputs), the integer softmax part of IntAttention: the three tasks
  * need no standalone form of them. Their integer semantics are defined in docs/integer-semantics.md.

@@ -65,6 +65,8 @@ export interface AttributeSignature {
 
 export interface OpSignature {
   domain: string;
+  /** The ai.intrnn op set version that introduced the op: a file using it imports at least this version. */
+  since: number;
   inputs: readonly InputSignature[];
   outputs: readonly OutputSignature[];
   attributes: readonly AttributeSignature[];
@@ -78,10 +80,11 @@ const pwlPair = (name: string, fn: PwlFunction): InputSignature[] => [
   { name: `${name}_params`, type: 'int32', dims: [4], role: 'constant' },
 ];
 
-/** Version 1 of the ai.intrnn op set (docs/onnx-format.md, semantics in docs/integer-semantics.md). */
+/** The ai.intrnn ops, each with the op set version that introduced it (docs/onnx-format.md, semantics in docs/integer-semantics.md). */
 export const OP_SIGNATURES = {
   IntLSTM: {
     domain: INTRNN_DOMAIN,
+    since: 1,
     inputs: [
       { name: 'X', type: 'int8', dims: ['B', 'T', 'D'], role: 'runtime' },
       { name: 'W', type: 'int8', dims: ['4H', 'D'], role: 'constant' },
@@ -107,9 +110,10 @@ export const OP_SIGNATURES = {
     ],
     attributes: [{ name: 'direction', type: 'string', values: ['forward', 'reverse'], default: 'forward' }],
   },
-  // docs/integer-semantics.md §10b; issue 17: runtime-core's reference kernel only, no converter or ONNX function yet
+  // docs/integer-semantics.md §10b
   IntGRU: {
     domain: INTRNN_DOMAIN,
+    since: 2,
     inputs: [
       { name: 'X', type: 'int8', dims: ['B', 'T', 'D'], role: 'runtime' },
       { name: 'W', type: 'int8', dims: ['3H', 'D'], role: 'constant' },
@@ -132,6 +136,7 @@ export const OP_SIGNATURES = {
   },
   IntDense: {
     domain: INTRNN_DOMAIN,
+    since: 1,
     inputs: [
       { name: 'X', type: 'int8', dims: ['...', 'K'], role: 'runtime' },
       { name: 'W', type: 'int8', dims: ['N', 'K'], role: 'constant' },
@@ -142,6 +147,7 @@ export const OP_SIGNATURES = {
   },
   IntAttention: {
     domain: INTRNN_DOMAIN,
+    since: 1,
     inputs: [
       { name: 'Q', type: 'int8', dims: ['B', 'T', 'D'], role: 'runtime' },
       { name: 'K', type: 'int8', dims: ['B', 'S', 'D'], role: 'runtime' },

@@ -16,12 +16,14 @@
 export * from './pwl.js';
 export * from './datasets.js';
 export { QLstm, disposeLstmQatConstants } from './qat/qlstm.js';
+export { QGru, disposeGruQatConstants } from './qat/qgru.js';
 export { requireQatExactness } from './qat/exactness.js';
 export type { ExportedIntegers } from './qat/exactness.js';
 export { QBiLstm } from './qat/qbilstm.js';
 export { madNormFloat, madNormQat, madNormExact, madNormConstants } from './qat/mad-norm.js';
 export type { MadNormQuant, MadNormConstants } from './qat/mad-norm.js';
 export type { LstmQuantState, LstmRanges, LstmQatConstants } from './qat/qlstm.js';
+export type { GruQuantState, GruRanges, GruQatConstants } from './qat/qgru.js';
 export { useWasmBackend, tf } from './qat/tf-backend.js';
 export { trainingBackend, setTrainingThreads, useNativeTraining } from './qat/native-ops.js';
 export { LstmLanguageModel, crossEntropy } from './models/language-model.js';

@@ -9,14 +9,14 @@ import { gruParams, int8s, toBig } from './fixtures.js';
 const D = 5;
 const H = 4;
 
-function gruModel(p: GruCellParams, direction: string, change: (t: Record<string, Tensor>) => void = () => undefined): Uint8Array {
+function gruModel(p: GruCellParams, direction: string, change: (t: Record<string, Tensor>) => void = () => undefined, version = 2): Uint8Array {
   const tensors = gruTensors(p);
   change(tensors);
   const table = { inMin: 0, inMax: 32767, inScale: 1, outScale: 1 };
   const meta: ModelMetadata = {
     format: 'intrnn',
     formatVersion: 1,
-    opsetVersion: 1,
+    opsetVersion: version,
     task: 'toy',
     kind: 'tagger',
     numerics: 'integer',
@@ -34,7 +34,7 @@ function gruModel(p: GruCellParams, direction: string, change: (t: Record<string
     irVersion: 10,
     opsetImport: [
       { domain: '', version: 21 },
-      { domain: INTRNN_DOMAIN, version: 1 },
+      { domain: INTRNN_DOMAIN, version },
     ],
     metadataProps: [{ key: METADATA_KEY, value: encodeMetadata(meta) }],
     graph: {
@@ -58,6 +58,21 @@ function gruModel(p: GruCellParams, direction: string, change: (t: Record<string
 }
 
 describe('IntGRU in the executor', () => {
+  test('IntGRU belongs to op set version 2: a file importing version 1 is refused, as is an unknown version', () => {
+    const p = gruParams(D, H, 5);
+    const codeOf = (bytes: Uint8Array) => {
+      try {
+        loadModel(bytes);
+        return 'loaded';
+      } catch (e) {
+        return e instanceof IntrnnError ? `${e.code} ${e.where}` : String(e);
+      }
+    };
+    expect(codeOf(gruModel(p, 'forward', undefined, 1))).toBe('ERR_MODEL_VERSION node gru');
+    expect(codeOf(gruModel(p, 'forward', undefined, 3))).toBe('ERR_MODEL_VERSION opset_import.ai.intrnn');
+    expect(codeOf(gruModel(p, 'forward', undefined, 2))).toBe('loaded');
+  });
+
   const p = gruParams(D, H, 42);
   const B = 2;
   const T = 3;

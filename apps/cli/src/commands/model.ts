@@ -181,17 +181,21 @@ export function registerModelCommands(program: Command, io: Io): void {
       if (meta.layers.length) {
         io.out.write(
           markdownTable([
-            ['layer', 'direction', 'input', 'hidden', 'gate scale', 'cell frac bits', 'MadNorm', 'widths w/h/c/acc'],
-            ...meta.layers.map((l) => [
-              l.node,
-              l.direction,
-              String(l.inputSize),
-              String(l.hiddenSize),
-              `2^${Math.log2(l.gateScale)}`,
-              String(l.cellFracBits),
-              l.madNorm ? 'yes' : 'no',
-              `${l.bits.weights}/${l.bits.hidden}/${l.bits.cell}/${l.bits.accumulator}`,
-            ]),
+            ['layer', 'cell', 'direction', 'input', 'hidden', 'gate scale', 'cell frac bits', 'MadNorm', 'widths w/h/c/acc'],
+            ...meta.layers.map((l) => {
+              const lstm = l.cell === 'gru' ? null : l; // a GRU has no cell state and no MadNorm
+              return [
+                l.node,
+                l.cell ?? 'lstm',
+                l.direction,
+                String(l.inputSize),
+                String(l.hiddenSize),
+                `2^${Math.log2(l.gateScale)}`,
+                lstm ? String(lstm.cellFracBits) : '-',
+                lstm?.madNorm ? 'yes' : 'no',
+                `${l.bits.weights}/${l.bits.hidden}/${lstm ? lstm.bits.cell : '-'}/${l.bits.accumulator}`,
+              ];
+            }),
           ]) + '\n\n',
         );
       }

@@ -59,11 +59,7 @@ export function intLstmFunction(withNorm: boolean): IFunctionProto {
     norm = { gamma: int64('norm_gamma'), beta: int64('norm_beta'), fracBits: col(0), mult: col(1), shift: col(2), lo, hi };
   }
 
-  // time order: reverse is a gather with T-1-t on the way in and again on the way out
-  const reverse = f.node('Equal', [f.attributeConstant('direction', 'string'), f.stringConstant('reverse')]);
-  const steps = f.node('Gather', [f.node('Shape', ['X']), f.constant(1)], { axis: 0 });
-  const t = f.node('Range', [f.constant(0), steps, ops.int64One()]);
-  const order = f.node('Where', [reverse, f.node('Sub', [f.node('Sub', [steps, ops.int64One()]), t]), t]);
+  const order = timeOrder(f, ops);
   const xs = f.node('Gather', ['X', order], { axis: 1 });
 
   // the Scan body: one step, reading the loop-invariant constants above from the outer scope
@@ -104,6 +100,71 @@ export function intLstmFunction(withNorm: boolean): IFunctionProto {
     node: f.nodes,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     docString: `ai.intrnn IntLSTM${withNorm ? ' with MadNorm' : ''} in standard integer ops (docs/integer-semantics.md §10)`,
+  };
+}
+
+/** The time order of a recurrent function's input X: reversed for direction 'reverse' (a Gather with T-1-t on the way in and out). */
+function timeOrder(f: GraphBuilder, ops: IntOps): string {
+  const reverse = f.node('Equal', [f.attributeConstant('direction', 'string'), f.stringConstant('reverse')]);
+  const steps = f.node('Gather', [f.node('Shape', ['X']), f.constant(1)], { axis: 0 });
+  const t = f.node('Range', [f.constant(0), steps, ops.int64One()]);
+  return f.node('Where', [reverse, f.node('Sub', [f.node('Sub', [steps, ops.int64One()]), t]), t]);
+}
+
+/**
+ * The model-local function of `ai.intrnn:IntGRU` (§10b): a Scan over time whose body is one integer
+ * GRU step, the step numbers of §10b in the comments. Inputs and outputs as the op's signature:
+ * X int8 [B, T, D], initial_h int8 [B, H] → Y int8 [B, T, H], Y_h int8 [B, H].
+ */
+export function intGruFunction(): IFunctionProto {
+  const f = new GraphBuilder('g_');
+  const ops = new IntOps(f);
+  const int64 = (x: string) => ops.toInt64(x);
+  const wT = f.node('Transpose', ['W'], { perm: [1, 0] });
+  const rT = f.node('Transpose', ['R'], { perm: [1, 0] });
+  const row = (t: string, i: number) => f.node('Gather', [t, f.constant(i)], { axis: 0 });
+  const [biases, multipliers, shifts] = [int64('B'), int64('multipliers'), int64('shifts')];
+  const [biasX, biasH, multX, multH, shiftX, shiftH] = [row(biases, 0), row(biases, 1), row(multipliers, 0), row(multipliers, 1), row(shifts, 0), row(shifts, 1)];
+  const outRescale = int64('out_rescale');
+  const [multPrev, shiftPrev, multOut, shiftOut] = [0, 1, 2, 3].map((i) => row(outRescale, i));
+  const sigmoid = pwlConstants(ops, 'sigmoid', 'sigmoid_params');
+  const tanhGate = pwlConstants(ops, 'tanh_gate', 'tanh_gate_params');
+  const order = timeOrder(f, ops);
+  const xs = f.node('Gather', ['X', order], { axis: 1 });
+
+  const s = new GraphBuilder('t_');
+  const sops = new IntOps(s);
+  const toGate = (acc: string, mult: string, shift: string) => s.node('Reshape', [sops.saturate(sops.applyMultiplier(acc, mult, shift), 24), s.constant([0, 3, -1])]);
+  const gx = toGate(s.node('Add', [matmulInt8(sops, 'x_t', wT), biasX]), multX, shiftX); // steps 1, 3 and 5: [B, 3, H]
+  const gh = toGate(s.node('Add', [matmulInt8(sops, 'h_prev', rT), biasH]), multH, shiftH); // step 2
+  const part = (t: string, g: number) => s.node('Gather', [t, s.constant(g)], { axis: 1 });
+  const fifteen = s.constant(15);
+  const z = pwl(sops, sigmoid, sops.saturate(s.node('Add', [part(gx, 0), part(gh, 0)]), 16)); // step 4
+  const r = pwl(sops, sigmoid, sops.saturate(s.node('Add', [part(gx, 1), part(gh, 1)]), 16));
+  const n = pwl(sops, tanhGate, sops.saturate(s.node('Add', [part(gx, 2), sops.roundingShiftRight(s.node('Mul', [part(gh, 2), r]), fifteen)]), 16)); // steps 6-7
+  const p = sops.saturate(sops.applyMultiplier(sops.toInt64('h_prev'), multPrev, shiftPrev), 16); // step 8
+  const v = s.node('Add', [n, sops.roundingShiftRight(s.node('Mul', [z, s.node('Sub', [p, n])]), fifteen)]); // step 9
+  const h8 = sops.saturate(sops.applyMultiplier(v, multOut, shiftOut), 8); // step 10
+  s.nodes.push({ opType: 'Cast', domain: '', input: [h8], output: ['h_next'], attribute: [{ name: 'to', type: 2, i: DataType.INT8 }] });
+  s.nodes.push({ opType: 'Identity', domain: '', input: ['h_next'], output: ['y_t'] });
+  const body: IGraphProto = {
+    name: 'int_gru_step',
+    node: s.nodes,
+    input: [valueInfo('h_prev', 'int8', null), valueInfo('x_t', 'int8', null)],
+    output: [valueInfo('h_next', 'int8', null), valueInfo('y_t', 'int8', null)],
+  };
+  const [hT, ys] = f.nodeN('Scan', ['initial_h', xs], 2, { num_scan_inputs: 1, scan_input_axes: [1], scan_output_axes: [1], body: { graph: body } });
+  f.nodes.push({ opType: 'Gather', domain: '', input: [ys, order], output: ['Y'], attribute: [{ name: 'axis', type: 2, i: 1 }] });
+  f.nodes.push({ opType: 'Identity', domain: '', input: [hT], output: ['Y_h'] });
+  return {
+    name: 'IntGRU',
+    domain: INTRNN_DOMAIN,
+    input: inputNames('IntGRU'),
+    output: outputNames('IntGRU'),
+    attribute: ['direction'],
+    node: f.nodes,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    docString: 'ai.intrnn IntGRU in standard integer ops (docs/integer-semantics.md §10b)',
   };
 }
 

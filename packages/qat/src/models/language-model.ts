@@ -1,15 +1,16 @@
 import { IntrnnError } from '@intrnn/format';
 import { disposeLstmQatConstants, QLstm, type LstmQatConstants, type LstmQuantState, type LstmRanges } from '../qat/qlstm.js';
+import { disposeGruQatConstants, QGru, type GruQatConstants, type GruQuantState } from '../qat/qgru.js';
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
 import { denseCrossEntropyNative, denseCrossEntropyValueNative } from '../qat/native-ops.js';
 import { fakeQuantValue, fakeQuantWeights, int8Scale } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
 import type { AttentionQuant } from '../qat/attention.js';
-import type { LstmCellParams } from '@intrnn/runtime-core';
+import type { GruCellParams, LstmCellParams } from '@intrnn/runtime-core';
 
 type T = tf.Tensor;
 
-/** Shape of a stacked LSTM language model. */
+/** Shape of a stacked LSTM (or GRU) language model. */
 export interface LmConfig {
   vocabSize: number;
   embedSize: number;
@@ -21,17 +22,21 @@ export interface LmConfig {
    * embedSize = hiddenSize): one V × H int8 matrix at one scale serves the lookup and the logits.
    */
   tied?: number;
+  /** 1: GRU cells (ai.intrnn:IntGRU) instead of LSTM cells. A number, as checkpoint configs hold numbers. */
+  gru?: number;
 }
 
 /** Frozen quantization of the whole model: the embedding's int8 scale and each layer's state. */
 export interface LmQuantState {
   embedScale: number;
   lstm: LstmQuantState[];
+  /** GRU language models: each layer's state (`lstm` is then empty). */
+  gru?: GruQuantState[];
   /** G2P models only: the phoneme embedding scale and the integer attention. */
   g2p?: { phoneScale: number; attention: AttentionQuant };
 }
 
-/** Recurrent state per layer (real in float mode, integer-valued in QAT mode). */
+/** Recurrent state per layer (real in float mode, integer-valued in QAT mode); a GRU layer's c is empty, [B, 0]. */
 export interface LmState {
   h: T[];
   c: T[];
@@ -40,7 +45,7 @@ export interface LmState {
 /** The integer model, as {@link LstmLanguageModel.exportIntegers} gives it. */
 export interface LmIntegers {
   embedding: Int8Array;
-  layers: LstmCellParams[];
+  layers: (LstmCellParams | GruCellParams)[];
   outWeights: Int8Array;
   outBias: Int32Array;
   logitScale: number;
@@ -48,7 +53,8 @@ export interface LmIntegers {
 
 /** Per-step QAT constants of the model. */
 export interface LmQatConstants {
-  lstm: LstmQatConstants[];
+  /** Per layer, LSTM or GRU constants as the model's cells are. */
+  layers: (LstmQatConstants | GruQatConstants)[];
   outScale: T;
 }
 
@@ -64,7 +70,8 @@ export class LstmLanguageModel {
   /** Prefix of this instance's tf variable names (tfjs names are global to the process). */
   readonly prefix = `lm${++instances}/`;
   readonly embedding: tf.Variable;
-  readonly lstms: QLstm[];
+  /** The recurrent layers: all LSTM or all GRU (config.gru). */
+  readonly recurrent: (QLstm | QGru)[];
   readonly outW: tf.Variable;
   readonly outB: tf.Variable;
   quant: LmQuantState | null = null;
@@ -72,7 +79,9 @@ export class LstmLanguageModel {
   constructor(readonly config: LmConfig) {
     const { vocabSize: V, embedSize: E, hiddenSize: H, layers, seed } = config;
     this.embedding = tf.variable(tf.randomUniform([V, E], -0.1, 0.1, 'float32', seed), true, `${this.prefix}embedding`);
-    this.lstms = Array.from({ length: layers }, (_, l) => new QLstm(l === 0 ? E : H, H, seed + 10 * (l + 1), `${this.prefix}lstm${l}`));
+    this.recurrent = Array.from({ length: layers }, (_, l) =>
+      config.gru ? new QGru(l === 0 ? E : H, H, seed + 10 * (l + 1), `${this.prefix}gru${l}`) : new QLstm(l === 0 ? E : H, H, seed + 10 * (l + 1), `${this.prefix}lstm${l}`),
+    );
     if (config.tied && E !== H) throw new IntrnnError('ERR_CONFIG', 'tied', `tied embeddings need embedSize = hiddenSize (${E} ≠ ${H})`);
     const lim = Math.sqrt(6 / (H + V));
     // one row per word, like the embedding: a sampled softmax gathers the rows of its candidates
@@ -105,7 +114,7 @@ export class LstmLanguageModel {
 
   /** Every trainable variable, in a fixed order (checkpoints rely on it). */
   get variables(): tf.Variable[] {
-    return [this.embedding, ...this.lstms.flatMap((l) => l.variables), ...(this.config.tied ? [] : [this.outW]), this.outB];
+    return [this.embedding, ...this.recurrent.flatMap((l) => l.variables), ...(this.config.tied ? [] : [this.outW]), this.outB];
   }
 
   /** The variables with their names inside the model (`embedding`, `lstm0/wx`, …): checkpoint names. */
@@ -123,6 +132,11 @@ export class LstmLanguageModel {
     tf.dispose(this.variables);
   }
 
+  /** Whether the layers are GRUs. */
+  get gru(): boolean {
+    return !!this.config.gru;
+  }
+
   /** Float forward: ids [B, T] (int32) → logits [B·T, V]. */
   forwardFloat(ids: T, state?: LmState, ranges?: LstmRanges[]): { logits: T; state: LmState } {
     const r = this.hiddenFloat(ids, state, ranges);
@@ -137,7 +151,7 @@ export class LstmLanguageModel {
     const drop = (t: T, i: number) => (dropout > 0 ? tf.dropout(t, dropout, undefined, dropoutSeed * 16 + i) : t);
     let x: T = drop(embeddingLookup(this.embedding, ids), 0);
     const next: LmState = { h: [], c: [] };
-    this.lstms.forEach((layer, l) => {
+    this.recurrent.forEach((layer, l) => {
       const r = layer.forwardFloat(x, state && { h: state.h[l], c: state.c[l] }, ranges?.[l]);
       x = drop(r.ys, l + 1);
       next.h.push(r.h);
@@ -166,22 +180,37 @@ export class LstmLanguageModel {
 
   /** Fix the quantization from float passes over calibration batches; builds PWL tables. */
   calibrate(batches: T[]): LmQuantState {
-    const ranges = this.lstms.map(() => ({ maxAbsGate: 0, maxAbsCell: 0 }));
+    const ranges = this.recurrent.map(() => ({ maxAbsGate: 0, maxAbsCell: 0 }));
     for (const ids of batches) tf.tidy(() => void this.forwardFloat(ids, undefined, ranges));
     const embedScale = tf.tidy(() => tf.max(tf.abs(this.embedding)).dataSync()[0] / 127);
-    const lstm = this.lstms.map((_, l) => QLstm.calibrate(l === 0 ? embedScale : 2 ** -7, ranges[l]));
-    this.quant = { embedScale, lstm };
+    const inputScale = (l: number) => (l === 0 ? embedScale : 2 ** -7);
+    this.quant = this.gru
+      ? { embedScale, lstm: [], gru: this.recurrent.map((_, l) => QGru.calibrate(inputScale(l), ranges[l])) }
+      : { embedScale, lstm: this.recurrent.map((_, l) => QLstm.calibrate(inputScale(l), ranges[l])) };
     return this.quant;
+  }
+
+  /** Each layer's frozen quantization state (LSTM or GRU). */
+  private layerStates(): (LstmQuantState | GruQuantState)[] {
+    const q = this.quant!;
+    return this.gru ? (q.gru ?? []) : q.lstm;
   }
 
   /** Constants of the QAT forward from the current weights (host side; call once per step). */
   qatConstants(previous?: LmQatConstants): LmQatConstants {
     if (!this.quant) throw new Error('calibrate() the model before QAT');
     const q = this.quant;
-    const lstm = this.lstms.map((layer, l) => layer.qatConstants(q.lstm[l], previous?.lstm[l]));
+    const states = this.layerStates();
+    if (states.length !== this.recurrent.length)
+      throw new IntrnnError('ERR_CHECKPOINT', 'quant', `holds ${states.length} ${this.gru ? 'GRU' : 'LSTM'} layer states for ${this.recurrent.length} layers`);
+    const layers = this.recurrent.map((layer, l) =>
+      layer instanceof QGru
+        ? layer.qatConstants(states[l] as GruQuantState, previous?.layers[l] as GruQatConstants | undefined)
+        : layer.qatConstants(states[l] as LstmQuantState, previous?.layers[l] as LstmQatConstants | undefined),
+    );
     if (previous) previous.outScale.dispose();
     // tied: the one table keeps the embedding's frozen scale, for the lookup and the logits alike
-    return { lstm, outScale: this.config.tied ? tf.scalar(q.embedScale) : int8Scale(this.outW) };
+    return { layers, outScale: this.config.tied ? tf.scalar(q.embedScale) : int8Scale(this.outW) };
   }
 
   /**
@@ -204,8 +233,8 @@ export class LstmLanguageModel {
 
   /** The integer output layer: int8-valued weights [V, H], int24-valued bias and the logits' scale. */
   private integerOutput(k: LmQatConstants): { w: T; b: T; scale: number } {
-    const q = this.quant!;
-    const logitScale = k.outScale.mul(q.lstm[q.lstm.length - 1].hiddenScale);
+    const states = this.layerStates();
+    const logitScale = k.outScale.mul(states[states.length - 1].hiddenScale);
     return { w: fakeQuantWeights(this.outW, k.outScale), b: fakeQuantValue(this.outB, logitScale, 24), scale: logitScale.dataSync()[0] };
   }
 
@@ -219,8 +248,9 @@ export class LstmLanguageModel {
   hiddenQat(ids: T, k: LmQatConstants, state?: LmState): { hidden: T; state: LmState } {
     let x: T = this.embeddedQat(ids, k);
     const next: LmState = { h: [], c: [] };
-    this.lstms.forEach((layer, l) => {
-      const r = layer.forwardQat(x, k.lstm[l], state && { h: state.h[l], c: state.c[l] });
+    this.recurrent.forEach((layer, l) => {
+      const init = state && { h: state.h[l], c: state.c[l] };
+      const r = layer instanceof QGru ? layer.forwardQat(x, k.layers[l] as GruQatConstants, init) : layer.forwardQat(x, k.layers[l] as LstmQatConstants, init);
       x = r.ys;
       next.h.push(r.h);
       next.c.push(r.c);
@@ -242,15 +272,15 @@ export class LstmLanguageModel {
    * cell parameters, int8 output weights [V, H] and int32 output bias, with the logits' scale.
    */
   exportIntegers(k: LmQatConstants): LmIntegers {
-    const q = this.quant!;
+    const states = this.layerStates();
     let out: LmIntegers | undefined;
     tf.tidy(() => {
       const ids = tf.range(0, this.config.vocabSize, 1, 'int32');
-      const hiddenScale = q.lstm[q.lstm.length - 1].hiddenScale;
+      const hiddenScale = states[states.length - 1].hiddenScale;
       const logitScale = k.outScale.mul(hiddenScale);
       out = {
         embedding: Int8Array.from(this.embeddedQat(ids, k).dataSync()),
-        layers: this.lstms.map((layer, l) => layer.exportCell(k.lstm[l])),
+        layers: this.recurrent.map((layer, l) => (layer instanceof QGru ? layer.exportCell(k.layers[l] as GruQatConstants) : layer.exportCell(k.layers[l] as LstmQatConstants))),
         outWeights: Int8Array.from(fakeQuantWeights(this.outW, k.outScale).dataSync()),
         outBias: Int32Array.from(fakeQuantValue(this.outB, logitScale, 24).dataSync()),
         logitScale: logitScale.dataSync()[0],
@@ -260,7 +290,7 @@ export class LstmLanguageModel {
   }
 
   disposeQatConstants(k: LmQatConstants): void {
-    k.lstm.forEach((c) => disposeLstmQatConstants(c));
+    k.layers.forEach((c, l) => (this.recurrent[l] instanceof QGru ? disposeGruQatConstants(c as GruQatConstants) : disposeLstmQatConstants(c as LstmQatConstants)));
     k.outScale.dispose();
   }
 }

@@ -1,12 +1,12 @@
 import { IntrnnError } from '@intrnn/format';
-import { accumulatorBound, type LstmCellParams } from '@intrnn/runtime-core';
+import { accumulatorBound, type GruCellParams, type LstmCellParams } from '@intrnn/runtime-core';
 
 /** float32 represents every integer below 2^24 exactly: the bound QAT's integer forward relies on. */
 const EXACT_LIMIT = 2 ** 24;
 
 /** The integers of any model as its exportIntegers gives them (language model, tagger, G2P). */
 export interface ExportedIntegers {
-  layers?: LstmCellParams[];
+  layers?: (LstmCellParams | GruCellParams)[];
   forward?: LstmCellParams;
   backward?: LstmCellParams;
   encoderForward?: LstmCellParams;
@@ -23,13 +23,18 @@ export interface ExportedIntegers {
  * and at convert time; a typed error names the first matrix that breaks it. Returns the worst bound.
  */
 export function requireQatExactness(ints: ExportedIntegers, where: string): number {
-  const named: [string, LstmCellParams][] = [...(ints.layers ?? []).map((c, i): [string, LstmCellParams] => [`lstm${i}`, c])];
+  const named: [string, LstmCellParams | GruCellParams][] = [...(ints.layers ?? []).map((c, i): [string, LstmCellParams | GruCellParams] => ['biasX' in c ? `gru${i}` : `lstm${i}`, c])];
   for (const key of ['forward', 'backward', 'encoderForward', 'encoderBackward', 'decoder'] as const) {
     const c = ints[key];
     if (c) named.push([key, c]);
   }
   const bounds: [string, number][] = [];
   for (const [name, c] of named) {
+    if ('biasX' in c) {
+      // a GRU: 3H rows, a bias on each product
+      bounds.push([`${name}.W`, accumulatorBound(c.wx, 3 * c.hiddenSize, c.inputSize, c.biasX)], [`${name}.R`, accumulatorBound(c.wh, 3 * c.hiddenSize, c.hiddenSize, c.biasH)]);
+      continue;
+    }
     const H4 = 4 * c.hiddenSize;
     bounds.push([`${name}.W`, accumulatorBound(c.wx, H4, c.inputSize, c.bias)], [`${name}.R`, accumulatorBound(c.wh, H4, c.hiddenSize)]);
   }

@@ -18,6 +18,14 @@ const LstmQuantSchema = z.object({
   tanhCell: PwlTableSchema,
 });
 
+const GruQuantSchema = z.object({
+  inputScale: z.number().positive(),
+  hiddenScale: z.number().positive(),
+  gateScale: z.number().positive(),
+  sigmoid: PwlTableSchema,
+  tanhGate: PwlTableSchema,
+});
+
 /**
  * The manifest of a training checkpoint (checkpoint.json). The tensors sit in the weights file it
  * names (`weights.<step>.bin`), and `sha256` covers that file's bytes and every other field of the
@@ -39,6 +47,8 @@ export const CheckpointMetaSchema = z.object({
     .object({
       embedScale: z.number().positive(),
       lstm: z.array(LstmQuantSchema),
+      // GRU language models: their layers' states (lstm is then empty)
+      gru: z.array(GruQuantSchema).optional(),
       // G2P: the decoder's phoneme embedding scale and the integer attention
       g2p: z.object({ phoneScale: z.number().positive(), attention: z.object({ scoreMultiplier: z.number().int(), scoreShift: z.number().int(), expTable: PwlTableSchema }) }).optional(),
     })

@@ -158,7 +158,8 @@ export class StreamBatches {
 
 function zeroState(model: LstmLanguageModel, batch: number): LmState {
   const H = model.config.hiddenSize;
-  return { h: model.lstms.map(() => tf.zeros([batch, H])), c: model.lstms.map(() => tf.zeros([batch, H])) };
+  // a GRU layer has no cell state: its c is empty
+  return { h: model.recurrent.map(() => tf.zeros([batch, H])), c: model.recurrent.map(() => tf.zeros([batch, model.gru ? 0 : H])) };
 }
 
 function stateTensors(s: LmState): { name: string; tensor: tf.Tensor }[] {
@@ -187,7 +188,7 @@ export function evaluateLm(model: LstmLanguageModel, ids: Int32Array, opts: { ba
     nll += loss * n;
     count += n;
     tf.dispose([inputs, targets, ...state.h, ...state.c]);
-    const L = model.lstms.length;
+    const L = model.recurrent.length;
     state = { h: next.slice(0, L), c: next.slice(L) };
     opts.onProgress?.({ phase: 'eval', step: s + 1, totalSteps: stream.windows });
   }
@@ -271,7 +272,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
       state: () => stateTensors(state),
       restoreState: (saved) => {
         tf.dispose([...state.h, ...state.c]);
-        state = stateFrom(saved, model.lstms.length);
+        state = stateFrom(saved, model.recurrent.length);
       },
       evaluate: (onProgress) => {
         const validIds = p.train.evalTokens > 0 ? data.valid.subarray(0, p.train.evalTokens) : data.valid;
@@ -291,7 +292,7 @@ export function loadLmCheckpoint(dir: string): { model: LstmLanguageModel; meta:
   const ck = loadCheckpoint(dir);
   if (ck.meta.task !== 'lm-brown') throw new IntrnnError('ERR_CHECKPOINT', dir, `holds task ${ck.meta.task}, not lm-brown`);
   const c = ck.meta.config;
-  const model = new LstmLanguageModel({ vocabSize: c.vocabSize, embedSize: c.embedSize, hiddenSize: c.hiddenSize, layers: c.layers, seed: c.seed, tied: c.tied ?? 0 });
+  const model = new LstmLanguageModel({ vocabSize: c.vocabSize, embedSize: c.embedSize, hiddenSize: c.hiddenSize, layers: c.layers, seed: c.seed, tied: c.tied ?? 0, gru: c.gru ?? 0 });
   loadWeights(model, ck);
   model.quant = ck.meta.quant;
   disposeCheckpoint(ck);

@@ -112,6 +112,8 @@ export class IntrnnModel {
   readonly outputs: readonly ValueSpec[];
   /** Constant tensors by name. */
   readonly initializers: ReadonlyMap<string, Tensor>;
+  /** The ai.intrnn op set version the file imports (1 to INTRNN_OPSET_VERSION). */
+  readonly opsetVersion: number;
   private readonly plan: PlannedNode[];
   /** Nodes whose preferred backend could not build their kernel, and why (the next backend serves them). */
   readonly fallbacks: { node: string; backend: string; reason: string }[] = [];
@@ -132,9 +134,11 @@ export class IntrnnModel {
     if (this.metadata.numerics !== 'integer')
       throw new IntrnnError('ERR_MODEL_UNSUPPORTED', 'metadata.numerics', `is '${this.metadata.numerics}': runtime-core runs integer models; run float32 files with ONNX Runtime`);
     const opset = (model.opsetImport ?? []).find((o) => o.domain === INTRNN_DOMAIN);
-    if (!opset || toNumber(opset.version) !== INTRNN_OPSET_VERSION) {
-      throw new IntrnnError('ERR_MODEL_VERSION', `opset_import.${INTRNN_DOMAIN}`, `is ${opset ? toNumber(opset.version) : 'missing'}; this runtime implements version ${INTRNN_OPSET_VERSION}`);
+    const version = opset ? toNumber(opset.version) : Number.NaN;
+    if (!(Number.isInteger(version) && version >= 1 && version <= INTRNN_OPSET_VERSION)) {
+      throw new IntrnnError('ERR_MODEL_VERSION', `opset_import.${INTRNN_DOMAIN}`, `is ${opset ? version : 'missing'}; this runtime implements versions 1 to ${INTRNN_OPSET_VERSION}`);
     }
+    this.opsetVersion = version;
     if (options.bytes !== undefined && options.bytes !== 'copy' && options.bytes !== 'borrow')
       throw new IntrnnError('ERR_OPTION', 'bytes', `is '${String(options.bytes)}'; expected 'copy' or 'borrow'`);
     const borrow = options.bytes === 'borrow';
@@ -181,6 +185,8 @@ export class IntrnnModel {
     const inputs = n.input ?? [];
     for (const i of inputs) if (!defined.has(i)) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `reads '${i}' before anything produces it`);
     const sig = signatureOf(domain, op);
+    if (sig && sig.since > this.opsetVersion)
+      throw new IntrnnError('ERR_MODEL_VERSION', `node ${name}`, `op ${op} belongs to ai.intrnn version ${sig.since}, but the file imports version ${this.opsetVersion}`);
     if (sig) {
       // every input plays its role: a weight or table must be a constant, an activation must be computed or fed
       (sig.inputs as readonly InputSignature[]).forEach((spec, i) => {
@@ -208,7 +214,7 @@ export class IntrnnModel {
   /**
    * The metadata must describe the graph, read through the ops' signatures: every PWL table input
    * of an op has its entry (scales for inspection and plots) and every entry names one; every
-   * described layer is an IntLSTM node whose weights have the described shape. (Vocabulary sizes
+   * described layer is an IntLSTM (or, for a GRU layer, IntGRU) node whose weights have the described shape. (Vocabulary sizes
    * are the task SDK's to check: it knows which input reads which vocabulary.)
    */
   private checkMetadata(): void {
@@ -217,11 +223,12 @@ export class IntrnnModel {
     for (const name of tables) if (!Object.hasOwn(m.pwlTables, name)) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'is missing for a table the graph evaluates');
     for (const name of Object.keys(m.pwlTables)) if (!tables.has(name)) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.pwlTables.${name}`, 'names no PWL table input of the graph');
     for (const l of m.layers) {
+      const [op, gates] = l.cell === 'gru' ? ['IntGRU', 3] : ['IntLSTM', 4];
       const node = this.plan.find((n) => n.name === l.node);
-      if (node?.op !== 'IntLSTM') throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, 'names no IntLSTM node of the graph');
+      if (node?.op !== op) throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, `names no ${op} node of the graph`);
       const w = this.initializers.get(node.inputs[1]);
-      if (!w || w.dims[0] !== 4 * l.hiddenSize || w.dims[1] !== l.inputSize)
-        throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, `describes a [${4 * l.hiddenSize}, ${l.inputSize}] weight; the file has ${JSON.stringify(w?.dims ?? null)}`);
+      if (!w || w.dims[0] !== gates * l.hiddenSize || w.dims[1] !== l.inputSize)
+        throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, `describes a [${gates * l.hiddenSize}, ${l.inputSize}] weight; the file has ${JSON.stringify(w?.dims ?? null)}`);
     }
   }
 

@@ -9,7 +9,9 @@ export const MAX_GENERATED_TOKENS = 100_000;
 
 /** The recurrent state of a {@link LanguageModel} stream: each layer's h (int8) and c (int16). */
 export interface LmStreamState {
+  /** Each layer's int8 hidden state. */
   h: Int8Array[];
+  /** Each layer's int16 cell state: empty for a GRU layer, which has none. */
   c: Int16Array[];
 }
 
@@ -35,7 +37,8 @@ export class LanguageModel {
   readonly vocabulary: readonly string[];
   private readonly ids: Map<string, number>;
   private readonly unkId: number;
-  private readonly layers: { name: string; hidden: number; state: ReturnType<typeof stateNames> }[];
+  /** The recurrent layers; `lstm`: the layer carries a cell state c besides h (a GRU's state is h alone). */
+  private readonly layers: { name: string; hidden: number; lstm: boolean; state: ReturnType<typeof stateNames> }[];
   private readonly scale: number;
 
   /** Free the model's kernel memory now ({@link IntrnnModel.dispose}); later calls are refused. */
@@ -51,12 +54,12 @@ export class LanguageModel {
     requireRows(model.denseRows('logits'), this.vocabulary.length, 'the output layer of logits', 'metadata.vocabularies.input');
     this.ids = new Map(this.vocabulary.map((w, i) => [w, i]));
     this.unkId = this.ids.get(m.vocabularies.unknown) ?? -1;
-    this.layers = m.layers.map((l) => ({ name: l.node, hidden: l.hiddenSize, state: stateNames(l.node) }));
+    this.layers = m.layers.map((l) => ({ name: l.node, hidden: l.hiddenSize, lstm: l.cell !== 'gru', state: stateNames(l.node) }));
     const inputs: Record<string, Tensor['type']> = { tokens: 'int64' };
     const outputs: Record<string, Tensor['type']> = { logits: 'int32' };
-    for (const { state } of this.layers) {
-      Object.assign(inputs, { [state.h0]: 'int8', [state.c0]: 'int16' });
-      Object.assign(outputs, { [state.hT]: 'int8', [state.cT]: 'int16' });
+    for (const { state, lstm } of this.layers) {
+      Object.assign(inputs, { [state.h0]: 'int8' }, lstm ? { [state.c0]: 'int16' } : {});
+      Object.assign(outputs, { [state.hT]: 'int8' }, lstm ? { [state.cT]: 'int16' } : {});
     }
     requireValues(model, inputs, outputs);
     this.scale = m.scales.logits;
@@ -79,7 +82,7 @@ export class LanguageModel {
 
   /** A fresh (all-zero) state. */
   initialState(): LmStreamState {
-    return { h: this.layers.map((l) => new Int8Array(l.hidden)), c: this.layers.map((l) => new Int16Array(l.hidden)) };
+    return { h: this.layers.map((l) => new Int8Array(l.hidden)), c: this.layers.map((l) => new Int16Array(l.lstm ? l.hidden : 0)) };
   }
 
   /**
@@ -95,12 +98,12 @@ export class LanguageModel {
     const feeds: Record<string, Tensor> = { tokens: { type: 'int64', dims: [1, ids.length], data: BigInt64Array.from(ids, BigInt) } };
     this.layers.forEach((l, i) => {
       feeds[l.state.h0] = { type: 'int8', dims: [1, l.hidden], data: state.h[i] };
-      feeds[l.state.c0] = { type: 'int16', dims: [1, l.hidden], data: state.c[i] };
+      if (l.lstm) feeds[l.state.c0] = { type: 'int16', dims: [1, l.hidden], data: state.c[i] };
     });
     const out = this.model.run(feeds);
     return {
       logits: out.logits.data as Int32Array,
-      state: { h: this.layers.map((l) => out[l.state.hT].data as Int8Array), c: this.layers.map((l) => out[l.state.cT].data as Int16Array) },
+      state: { h: this.layers.map((l) => out[l.state.hT].data as Int8Array), c: this.layers.map((l) => (l.lstm ? (out[l.state.cT].data as Int16Array) : new Int16Array(0))) },
     };
   }
 
