@@ -107,6 +107,8 @@ describe('intrnn train and eval-qat', () => {
     [['eval-qat', 'x', '--split', 'train'], /--split <split>' argument 'train' is invalid/],
     [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--checkpoint-every', '-1'], /--checkpoint-every: must be between 1 and 86400 seconds/],
     [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--workers', '0'], /--workers: must be between 1 and 256/],
+    [['train', '--task', 'pos-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--cell', 'gru'], /--cell: pos-brown trains LSTM cells only in this release/],
+    [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--cell', 'rnn'], /--cell <cell>' argument 'rnn' is invalid/],
     [['run', join(__dirname, '..', '..', '..', 'models', 'lm-brown-small.onnx'), '--prompt', 'The jury', '--tokens', String(2 ** 40)], /--tokens: 1099511627776 is not in \[0, 10000\]/],
   ])('bad input %j exits 2 with a message naming it', (args, pattern) => {
     const r = intrnn(...args);

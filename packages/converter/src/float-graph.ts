@@ -12,13 +12,18 @@ import {
   type TensorProto,
 } from '@intrnn/format';
 import { featureInputs } from '@intrnn/runtime-core';
-import type { BiLstmTagger, G2pModel, LstmLanguageModel, QLstm } from '@intrnn/qat';
+import type { BiLstmTagger, G2pModel, LstmLanguageModel, QGru, QLstm } from '@intrnn/qat';
 import { GraphBuilder, valueInfo } from './onnx/graph-builder.js';
 import { ONNX_OPSET } from './onnx/lstm-function.js';
 
-/** One float LSTM layer: wx [D, 4H], wh [H, 4H], bias [4H], optional MadNorm γ, β [4, H]. */
+/**
+ * One float recurrent layer. LSTM: wx [D, 4H], wh [H, 4H], bias [4H], optional MadNorm γ, β [4, H].
+ * GRU (`biasH` present): wx [D, 3H], wh [H, 3H], bias [3H] on the input product, biasH [3H] on the
+ * recurrent one (gates z, r, n; the reset gate after the recurrent product, as QGru).
+ */
 export interface FloatLayer {
   name: string;
+  biasH?: Float32Array;
   inputSize: number;
   hiddenSize: number;
   wx: Float32Array;
@@ -113,6 +118,35 @@ function floatLstm(g: GraphBuilder, l: FloatLayer, x: string, h0: string, c0: st
   return { y: g.node('Gather', [ys, order], { axis: 1 }), h: hT, c: cT };
 }
 
+/** One float GRU layer as a Scan over time in standard ops (the same math as QGru.forwardFloat); the state is h alone. */
+function floatGru(g: GraphBuilder, l: FloatLayer, x: string, h0: string, inits: TensorProto[], mode: WeightProducts): { y: string; h: string } {
+  const n = (s: string) => layerTensorName(l.name, s);
+  const H = l.hiddenSize;
+  inits.push(makeTensor(n('bias'), 'float32', [3 * H], l.bias), makeTensor(n('bias_h'), 'float32', [3 * H], l.biasH!));
+  const steps = g.node('Gather', [g.node('Shape', [x]), g.constant(1)], { axis: 0 });
+  const t = g.node('Range', [g.constant(0), steps, g.constant(1)]);
+  const order = l.direction === 'forward' ? t : g.node('Sub', [g.node('Sub', [steps, g.constant(1)]), t]);
+  const xs = g.node('Gather', [x, order], { axis: 1 });
+  const s = new GraphBuilder(`${l.name}_s_`);
+  const ax = s.node('Reshape', [s.node('Add', [weightProduct(s, mode, 'x_t', n('wx'), l.wx, l.inputSize, 3 * H, inits), n('bias')]), s.constant([0, 3, H])]);
+  const ah = s.node('Reshape', [s.node('Add', [weightProduct(s, mode, 'h_prev', n('wh'), l.wh, H, 3 * H, inits), n('bias_h')]), s.constant([0, 3, H])]);
+  const part = (v: string, i: number) => s.node('Gather', [v, s.constant(i)], { axis: 1 });
+  const z = s.node('Sigmoid', [s.node('Add', [part(ax, 0), part(ah, 0)])]);
+  const r = s.node('Sigmoid', [s.node('Add', [part(ax, 1), part(ah, 1)])]);
+  const cand = s.node('Tanh', [s.node('Add', [part(ax, 2), s.node('Mul', [r, part(ah, 2)])])]);
+  // h = z·h_prev + (1 - z)·n = n + z·(h_prev - n)
+  const h = s.node('Add', [cand, s.node('Mul', [z, s.node('Sub', ['h_prev', cand])])]);
+  s.nodes.push({ opType: 'Identity', domain: '', input: [h], output: ['h_next'] }, { opType: 'Identity', domain: '', input: [h], output: ['y_t'] });
+  const body: IGraphProto = {
+    name: `${l.name}_step`,
+    node: s.nodes,
+    input: [valueInfo('h_prev', 'float32', null), valueInfo('x_t', 'float32', null)],
+    output: [valueInfo('h_next', 'float32', null), valueInfo('y_t', 'float32', null)],
+  };
+  const [hT, ys] = g.nodeN('Scan', [h0, xs], 2, { num_scan_inputs: 1, scan_input_axes: [1], scan_output_axes: [1], body: { graph: body } });
+  return { y: g.node('Gather', [ys, order], { axis: 1 }), h: hT };
+}
+
 /**
  * The float32 model in standard ONNX ops only (Gather, Scan with MatMul/Sigmoid/Tanh, MatMul):
  * the comparison point for accuracy, size and speed. Same inputs and outputs as the integer file,
@@ -137,6 +171,17 @@ export function buildFloatModel(spec: FloatModelSpec, mode: WeightProducts = 'fl
     const st = stateNames(l.name);
     let h0 = st.h0;
     let c0 = st.c0;
+    if (l.biasH) {
+      // a GRU layer: stacked language models only, its state is h alone
+      if (spec.topology !== 'stacked') throw new IntrnnError('ERR_CONVERT', l.name, 'is a GRU layer: float32 files of GRU layers are written for stacked language models only');
+      inputs.push(valueInfo(h0, 'float32', [batch, H]));
+      const r = floatGru(g, l, x, h0, inits, mode);
+      g.nodes.push({ opType: 'Identity', domain: '', input: [r.h], output: [st.hT] });
+      outputs.push(valueInfo(st.hT, 'float32', [batch, H]));
+      x = r.y;
+      ys.push(r.y);
+      continue;
+    }
     if (spec.topology === 'stacked') {
       inputs.push(valueInfo(h0, 'float32', [batch, H]), valueInfo(c0, 'float32', [batch, H]));
     } else {
@@ -184,6 +229,20 @@ function floatLayer(layer: QLstm, name: string, direction: FloatLayer['direction
   };
 }
 
+function floatGruLayer(layer: QGru, name: string): FloatLayer {
+  return {
+    name,
+    inputSize: layer.inputSize,
+    hiddenSize: layer.hiddenSize,
+    wx: layer.wx.dataSync() as Float32Array,
+    wh: layer.wh.dataSync() as Float32Array,
+    bias: layer.biasX.dataSync() as Float32Array,
+    biasH: layer.biasH.dataSync() as Float32Array,
+    norm: null,
+    direction: 'forward',
+  };
+}
+
 /** Metadata of the float file: the integer file's, marked float32 (no PWL tables, no proof). */
 function floatMeta(meta: ModelMetadata): ModelMetadata {
   return { ...meta, numerics: 'float32', pwlTables: {}, overflowProof: [] };
@@ -192,11 +251,10 @@ function floatMeta(meta: ModelMetadata): ModelMetadata {
 /** Float spec of a language model (weights as trained). */
 export function floatLanguageModelSpec(model: LstmLanguageModel, meta: ModelMetadata): FloatModelSpec {
   const { vocabSize: V, embedSize: E, hiddenSize: H } = model.config;
-  if (model.gru) throw new IntrnnError('ERR_CONVERT', 'layers', 'are GRU layers: the float32 file of a GRU language model is not written in this release (the integer file is)');
   return {
     topology: 'stacked',
     embedding: { data: model.embedding.dataSync() as Float32Array, rows: V, cols: E },
-    layers: (model.recurrent as QLstm[]).map((l, i) => floatLayer(l, `lstm${i}`, 'forward')),
+    layers: model.recurrent.map((l, i) => ('biasH' in l ? floatGruLayer(l, `gru${i}`) : floatLayer(l, `lstm${i}`, 'forward'))),
     output: { weights: model.outW.dataSync() as Float32Array, bias: model.outB.dataSync() as Float32Array, rows: V, cols: H, tied: model.tied },
     meta: floatMeta(meta),
   };

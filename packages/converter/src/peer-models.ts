@@ -5,7 +5,10 @@
  * Runtime's fused kernel, and (b) in ONNX Runtime's int8 form as its quantization tool writes it,
  * `com.microsoft` `DynamicQuantizeLSTM` and `DynamicQuantizeMatMul` (per-output-channel symmetric
  * int8 weights). Language models (stacked LSTMs without MadNorm, one token per call with the state
- * carried); a layer with MadNorm has no standard-op form and is refused.
+ * carried); a layer with MadNorm has no standard-op form and is refused. A GRU language model's
+ * peers use the standard ONNX `GRU` op (linear_before_reset = 1, the form of ai.intrnn:IntGRU); ONNX
+ * Runtime's quantization tool has no int8 GRU, so its int8 form keeps the GRU in float32 and makes
+ * the output layer a `DynamicQuantizeMatMul`, as the tool does.
  */
 import {
   decodeModel,
@@ -27,14 +30,20 @@ import {
 import { GraphBuilder, valueInfo } from './onnx/graph-builder.js';
 import { ONNX_OPSET } from './onnx/lstm-function.js';
 
-/** One dequantized LSTM layer, gates in intrnn's order [i, f, g, o]: w [4H, D], r [4H, H], bias [4H]. */
+/**
+ * One dequantized layer. LSTM: gates in intrnn's order [i, f, g, o], w [4H, D], r [4H, H], bias [4H].
+ * GRU: gates z, r, n (ONNX's order too), w [3H, D], r [3H, H], bias [3H] on the input product and
+ * biasH [3H] on the recurrent one.
+ */
 export interface PeerLayer {
   name: string;
+  cell: 'lstm' | 'gru';
   inputSize: number;
   hiddenSize: number;
   w: Float32Array;
   r: Float32Array;
   bias: Float32Array;
+  biasH?: Float32Array;
 }
 
 /** The float language model an integer file approximates. */
@@ -46,8 +55,8 @@ export interface DequantizedLm {
   meta: ModelMetadata;
 }
 
-/** Which peer: the float32 model with the standard LSTM op, or ONNX Runtime's dynamic int8 form of it. */
-export type PeerForm = 'lstm-float32' | 'lstm-int8-dynamic';
+/** Which peer: the float32 model with the standard LSTM (or GRU) op, or ONNX Runtime's dynamic int8 form of it. */
+export type PeerForm = 'lstm-float32' | 'lstm-int8-dynamic' | 'gru-float32' | 'gru-int8-dynamic';
 
 /** Read the integer language model's tensors and turn them back into the reals they stand for. */
 export function dequantizeLanguageModel(bytes: Uint8Array): DequantizedLm {
@@ -69,9 +78,32 @@ export function dequantizeLanguageModel(bytes: Uint8Array): DequantizedLm {
   const [V, E] = emb.dims;
   const embedding = { data: Float32Array.from(emb.data as Int8Array, (v) => v * meta.scales.embedding), rows: V, cols: E };
   const layers: PeerLayer[] = meta.layers.map((lm) => {
-    if (lm.cell === 'gru') throw new IntrnnError('ERR_OPTION', lm.node, 'is a GRU layer; peers are built for LSTM language models only in this release');
-    if (lm.madNorm) throw new IntrnnError('ERR_OPTION', lm.node, 'has MadNorm, which the standard LSTM op cannot express');
     if (lm.direction !== 'forward') throw new IntrnnError('ERR_OPTION', lm.node, 'is a reverse layer; language model peers are forward stacks');
+    if (lm.cell === 'gru') {
+      const node = nodes.find((n) => n.name === lm.node && n.opType === 'IntGRU');
+      if (!node) throw new IntrnnError('ERR_MODEL_GRAPH', lm.node, 'the metadata names an IntGRU the graph lacks');
+      const at = (input: 'W' | 'R' | 'B' | 'multipliers' | 'shifts') => tensor(node.input?.[inputIndex('IntGRU', input)], `${lm.node}.${input}`);
+      const [W, R, B] = [at('W'), at('R'), at('B')];
+      const mults = at('multipliers').data as Int32Array;
+      const shifts = at('shifts').data as Int8Array;
+      const H3 = W.dims[0];
+      const [D, H] = [W.dims[1], H3 / 3];
+      const w = new Float32Array(H3 * D);
+      const r = new Float32Array(H3 * H);
+      const bias = new Float32Array(H3);
+      const biasH = new Float32Array(H3);
+      for (let row = 0; row < H3; row++) {
+        // each product in gate units: gateScale · (Σ w·x + b) · M / 2^s, as for the LSTM; the recurrent bias likewise
+        const sx = (lm.gateScale * mults[row]) / 2 ** shifts[row];
+        const sh = (lm.gateScale * mults[H3 + row]) / 2 ** shifts[H3 + row];
+        for (let j = 0; j < D; j++) w[row * D + j] = ((W.data as Int8Array)[row * D + j] * sx) / lm.inputScale;
+        for (let j = 0; j < H; j++) r[row * H + j] = ((R.data as Int8Array)[row * H + j] * sh) / lm.hiddenScale;
+        bias[row] = (B.data as Int32Array)[row] * sx;
+        biasH[row] = (B.data as Int32Array)[H3 + row] * sh;
+      }
+      return { name: lm.node, cell: 'gru', inputSize: D, hiddenSize: H, w, r, bias, biasH };
+    }
+    if (lm.madNorm) throw new IntrnnError('ERR_OPTION', lm.node, 'has MadNorm, which the standard LSTM op cannot express');
     const node = nodes.find((n) => n.name === lm.node && n.opType === 'IntLSTM');
     if (!node) throw new IntrnnError('ERR_MODEL_GRAPH', lm.node, 'the metadata names an IntLSTM the graph lacks');
     const at = (input: 'W' | 'R' | 'B' | 'multipliers' | 'shifts') => tensor(node.input?.[inputIndex('IntLSTM', input)], `${lm.node}.${input}`);
@@ -91,7 +123,7 @@ export function dequantizeLanguageModel(bytes: Uint8Array): DequantizedLm {
       for (let j = 0; j < H; j++) r[row * H + j] = ((R.data as Int8Array)[row * H + j] * sh) / lm.hiddenScale;
       bias[row] = (B.data as Int32Array)[row] * sx;
     }
-    return { name: lm.node, inputSize: D, hiddenSize: H, w, r, bias };
+    return { name: lm.node, cell: 'lstm', inputSize: D, hiddenSize: H, w, r, bias };
   });
   const out = nodes.find((n) => n.opType === 'IntDense');
   if (!out) throw new IntrnnError('ERR_MODEL_GRAPH', 'graph', 'has no IntDense output layer');
@@ -149,9 +181,24 @@ export function buildPeerLanguageModel(lm: DequantizedLm, form: PeerForm): Uint8
   let x = g.node('Transpose', [g.node('Gather', ['embedding', 'tokens'], { axis: 0 })], { perm: [1, 0, 2] });
   const axis0 = g.constant([0]);
   const axis1 = g.constant([1]);
+  const float = form === 'lstm-float32' || form === 'gru-float32';
   for (const l of lm.layers) {
     const H = l.hiddenSize;
     const st = stateNames(l.name);
+    if (!form.startsWith(`${l.cell}-`)) throw new IntrnnError('ERR_OPTION', l.name, `is a${l.cell === 'lstm' ? 'n LSTM' : ' GRU'} layer; the ${form} peer is for the other cell`);
+    if (l.cell === 'gru') {
+      // the standard GRU op in float32 in both forms: ORT's quantizer has no int8 GRU
+      inputs.push(valueInfo(st.h0, 'float32', [1, H]));
+      const b = new Float32Array(6 * H); // Wb then Rb
+      b.set(l.bias);
+      b.set(l.biasH!, 3 * H);
+      inits.push(makeTensor(`${l.name}.W`, 'float32', [1, 3 * H, l.inputSize], l.w), makeTensor(`${l.name}.R`, 'float32', [1, 3 * H, H], l.r), makeTensor(`${l.name}.B`, 'float32', [1, 6 * H], b));
+      const [y, hT] = g.nodeN('GRU', [x, `${l.name}.W`, `${l.name}.R`, `${l.name}.B`, '', g.node('Unsqueeze', [st.h0, axis0])], 2, { hidden_size: H, linear_before_reset: 1 });
+      g.nodes.push({ opType: 'Squeeze', domain: '', input: [hT, axis0], output: [st.hT] });
+      outputs.push(valueInfo(st.hT, 'float32', [1, H]));
+      x = g.node('Squeeze', [y, axis1]);
+      continue;
+    }
     inputs.push(valueInfo(st.h0, 'float32', [1, H]), valueInfo(st.c0, 'float32', [1, H]));
     const w = onnxGateOrder(l.w, H, l.inputSize);
     const r = onnxGateOrder(l.r, H, H);
@@ -161,7 +208,7 @@ export function buildPeerLanguageModel(lm: DequantizedLm, form: PeerForm): Uint8
     const h0 = g.node('Unsqueeze', [st.h0, axis0]);
     const c0 = g.node('Unsqueeze', [st.c0, axis0]);
     let outs: string[];
-    if (form === 'lstm-float32') {
+    if (float) {
       inits.push(makeTensor(`${l.name}.W`, 'float32', [1, 4 * H, l.inputSize], w), makeTensor(`${l.name}.R`, 'float32', [1, 4 * H, H], r));
       outs = g.nodeN('LSTM', [x, `${l.name}.W`, `${l.name}.R`, `${l.name}.B`, '', h0, c0], 3, { hidden_size: H });
     } else {
@@ -193,7 +240,7 @@ export function buildPeerLanguageModel(lm: DequantizedLm, form: PeerForm): Uint8
   const seq = g.node('Transpose', [x], { perm: [1, 0, 2] }); // [1, T, H]
   const o = lm.output;
   inits.push(makeTensor('output.B', 'float32', [o.rows], o.bias));
-  if (form === 'lstm-float32') {
+  if (float) {
     inits.push(makeTensor('output.W', 'float32', [o.cols, o.rows], transpose(o.weights, o.rows, o.cols)));
     g.nodes.push({ opType: 'Add', domain: '', input: [g.node('MatMul', [seq, 'output.W']), 'output.B'], output: ['logits'] });
   } else {

@@ -3,7 +3,7 @@ import { decodeModel, toNumber } from '@intrnn/format';
 import { featureInputs, LanguageModel, loadModel, type Tensor } from '@intrnn/runtime-core';
 import { BiLstmTagger, G2pModel, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
 import { loadAddon, registerNativeKernels } from '@intrnn/runtime-native';
-import { buildG2pModel, buildIntegerModel, g2pSpec, languageModelSpec, taggerSpec } from '../src/index.js';
+import { buildFloatModel, buildG2pModel, buildIntegerModel, buildPeerLanguageModel, dequantizeLanguageModel, floatLanguageModelSpec, g2pSpec, languageModelSpec, taggerSpec } from '../src/index.js';
 
 // The native kernels join the comparison wherever the addon is built (npm test builds it where cargo exists).
 const native = registerNativeKernels();
@@ -144,6 +144,34 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     }
     expect(state.c.every((c) => c.length === 0)).toBe(true);
     expect(diffCount(Int32Array.from(stepwise), all.logits)).toBe(0);
+    // the float32 file (a Scan of the same GRU math in standard ops) = the tfjs float forward; its int8-dynamic form runs
+    const f = floatLanguageModelSpec(model, metadata);
+    const floatFeeds: Record<string, Tensor> = { tokens: tokens(rows) };
+    for (let l = 0; l < L; l++) floatFeeds[`gru${l}.initial_h`] = { type: 'float32', dims: [2, H], data: new Float32Array(2 * H) };
+    const floatOut = await runOrt(buildFloatModel(f), floatFeeds);
+    const want = tf.tidy(() => model.forwardFloat(ids).logits.dataSync().slice() as Float32Array);
+    const got = floatOut.logits.data as Float32Array;
+    expect(got.length).toBe(want.length);
+    expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i])))).toBeLessThan(1e-4);
+    const dyn = await runOrt(buildFloatModel(f, 'int8-dynamic'), floatFeeds);
+    expect(dyn.logits.dims).toEqual([2, 11, V]);
+    // the peers built from the integer file alone (the standard GRU op): the same next tokens as the integer model
+    const lm1 = dequantizeLanguageModel(bytes);
+    const argmaxes = (data: ArrayLike<number>) =>
+      Array.from({ length: data.length / V }, (_, i) => {
+        let best = 0;
+        for (let v = 1; v < V; v++) if (data[i * V + v] > data[i * V + best]) best = v;
+        return best;
+      });
+    const intTop = argmaxes(ref.logits.data as Int32Array).slice(0, 11);
+    for (const form of ['gru-float32', 'gru-int8-dynamic'] as const) {
+      const peerFeeds: Record<string, Tensor> = { tokens: tokens([rows[0]]) };
+      for (let l = 0; l < L; l++) peerFeeds[`gru${l}.initial_h`] = { type: 'float32', dims: [1, H], data: Float32Array.from(h0[l].dataSync().slice(0, H), (v) => v * metadata.layers[l].hiddenScale) };
+      const peer = await runOrt(buildPeerLanguageModel(lm1, form), peerFeeds);
+      const top = argmaxes(peer.logits.data as Float32Array);
+      expect([form, top.filter((t, i) => t === intTop[i]).length >= 9]).toEqual([form, true]);
+    }
+    expect(() => buildPeerLanguageModel(lm1, 'lstm-float32')).toThrow(/is a GRU layer; the lstm-float32 peer is for the other cell/);
     tf.dispose([...h0, ...init.c]);
     model.dispose();
     ids.dispose();

@@ -91,6 +91,36 @@ describe('lm-brown tiny preset', () => {
   }, 60_000);
 });
 
+describe('lm-brown tiny preset with GRU cells (--cell gru)', () => {
+  const gruFloat = join(root, 'gru-float');
+
+  test('float training, resume exact, QAT from it with GRU quantization states', async () => {
+    const r = await trainLm({ preset: 'tiny', outDir: gruFloat, steps: 10, cell: 'gru' });
+    expect(r.finished).toBe(true);
+    expect(loadCheckpoint(gruFloat).meta.config.gru).toBe(1);
+    expect(r.finalLoss).toBeLessThan(r.initialLoss + 0.5);
+    const split = join(root, 'gru-split');
+    await trainLm({ preset: 'tiny', outDir: split, steps: 10, stopAfter: 4, cell: 'gru' });
+    await trainLm({ preset: 'tiny', outDir: split, steps: 10, resume: true, cell: 'gru' });
+    expect(Buffer.compare(weightsOf(gruFloat), weightsOf(split))).toBe(0);
+    const qatDir = join(root, 'gru-qat');
+    const q = await trainLm({ preset: 'tiny', outDir: qatDir, qatFrom: gruFloat, steps: 4, cell: 'gru' });
+    expect(q.mode).toBe('qat');
+    const { model, meta } = loadLmCheckpoint(qatDir);
+    expect(model.gru).toBe(true);
+    expect(meta.quant!.lstm).toHaveLength(0);
+    expect(meta.quant!.gru).toHaveLength(2);
+    for (const l of meta.quant!.gru!) expect(Number.isInteger(Math.log2(l.gateScale))).toBe(true);
+    model.dispose();
+    expect(Number.isFinite(q.validation!.perplexity)).toBe(true);
+  }, 180_000);
+
+  test('a checkpoint of the other cell is refused by resume and by --qat-from, naming the difference', async () => {
+    await expect(trainLm({ preset: 'tiny', outDir: gruFloat, steps: 12, resume: true })).rejects.toThrow(/holds a model with gru 1; this run builds gru 0/);
+    await expect(trainLm({ preset: 'tiny', outDir: join(root, 'lstm-from-gru'), qatFrom: gruFloat, steps: 2 })).rejects.toThrow(/holds a model with gru 1; this run builds gru 0/);
+  }, 60_000);
+});
+
 describe('checkpoint files', () => {
   const dir = join(root, 'bad');
   let manifest = '';

@@ -22,13 +22,15 @@ export interface BenchResult {
   peers: Record<string, { top1Agreement: number; positions: number; bytes: number }>;
 }
 
-/** The peers' labels: the engine (onnxruntime-node, or onnxruntime-web's wasm backend) and the file form. */
-const PEERS = [
-  ['ort-lstm-float32', 'ort', 'lstm-float32'],
-  ['ort-lstm-int8-dynamic', 'ort', 'lstm-int8-dynamic'],
-  ['ort-web-lstm-float32', 'ort-web', 'lstm-float32'],
-  ['ort-web-lstm-int8-dynamic', 'ort-web', 'lstm-int8-dynamic'],
-] as const;
+/** The peers' labels for a model of LSTM or GRU cells: the engine (onnxruntime-node, or onnxruntime-web's wasm backend) and the file form. */
+function peerRows(cell: 'lstm' | 'gru'): [string, EngineName, `${typeof cell}-float32` | `${typeof cell}-int8-dynamic`][] {
+  return [
+    [`ort-${cell}-float32`, 'ort', `${cell}-float32`],
+    [`ort-${cell}-int8-dynamic`, 'ort', `${cell}-int8-dynamic`],
+    [`ort-web-${cell}-float32`, 'ort-web', `${cell}-float32`],
+    [`ort-web-${cell}-int8-dynamic`, 'ort-web', `${cell}-int8-dynamic`],
+  ];
+}
 
 /** The argmax of each call's logits over a streamed token sequence. */
 async function topOnes(engine: Engine, m: ModelMetadata, ids: readonly number[]): Promise<number[]> {
@@ -65,14 +67,15 @@ export async function benchModel(path: string, calls: number, onEngine?: (name: 
     ['ort-scan-int8-dynamic', 'ort', path.replace(/\.onnx$/, '.int8-dynamic.onnx')],
   ];
   const peers: BenchResult['peers'] = {};
+  const PEERS = peerRows(meta.layers.some((l) => l.cell === 'gru') ? 'gru' : 'lstm');
   const ids = taskEntry(meta.task, 'metadata.task').latencyIds;
   let reference: number[] | undefined;
   if (modelKind(meta) === 'language-model') {
     // loaded here, not at the top: the converter pulls in the training stack, which `intrnn run` must not load
     const { buildPeerLanguageModel, dequantizeLanguageModel } = await import('@intrnn/converter');
     const lm = dequantizeLanguageModel(intBytes);
-    const built = { 'lstm-float32': buildPeerLanguageModel(lm, 'lstm-float32'), 'lstm-int8-dynamic': buildPeerLanguageModel(lm, 'lstm-int8-dynamic') };
-    for (const [name, engine, form] of PEERS) runs.push([name, engine, built[form]]);
+    const built = new Map(PEERS.map(([, , form]) => [form, buildPeerLanguageModel(lm, form)]));
+    for (const [name, engine, form] of PEERS) runs.push([name, engine, built.get(form)!]);
   }
   // open every engine first, then time them call by call in turn: noise hits all of them alike
   const open: { name: string; engine: Engine; stepper: { step(): Promise<number> }; calls: number }[] = [];

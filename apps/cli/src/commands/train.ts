@@ -19,43 +19,58 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--steps <n>', "override the preset's number of steps", parseInteger)
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints (default 300)', parseInteger)
     .option('--workers <n>', 'threads of the native training kernels (default: the cores; results do not depend on it)', parseInteger)
+    .addOption(new Option('--cell <cell>', 'recurrent cell: lstm, or gru (ai.intrnn:IntGRU; language models)').choices(['lstm', 'gru']).default('lstm'))
     .option('--json', 'print one JSON object with the figures')
-    .action(async (o: { task: string; preset: string; out: string; qatFrom?: string; resume?: boolean; steps?: number; checkpointEvery?: number; workers?: number; json?: boolean }) => {
-      if (o.steps !== undefined && o.steps < 1) throw new IntrnnError('ERR_OPTION', '--steps', 'must be at least 1');
-      if (o.workers !== undefined && (o.workers < 1 || o.workers > 256)) throw new IntrnnError('ERR_OPTION', '--workers', 'must be between 1 and 256');
-      if (o.checkpointEvery !== undefined && (o.checkpointEvery < 1 || o.checkpointEvery > 86_400)) throw new IntrnnError('ERR_OPTION', '--checkpoint-every', 'must be between 1 and 86400 seconds');
-      const progress = progressReporter(io);
-      const common = {
-        preset: o.preset,
-        outDir: o.out,
-        qatFrom: o.qatFrom,
-        resume: o.resume,
-        steps: o.steps,
-        checkpointEverySeconds: o.checkpointEvery,
-        workers: o.workers,
-        onProgress: progress.update,
-      };
-      const r = await taskEntry(o.task, '--task').train(common);
-      progress.stop();
-      if (o.json) {
-        io.out.write(JSON.stringify(r) + '\n');
-        return;
-      }
-      const v = r.validation as Record<string, number> | null;
-      const metric = !v
-        ? '-'
-        : 'perplexity' in v
-          ? `perplexity ${v.perplexity.toFixed(2)}`
-          : 'accuracy' in v
-            ? `accuracy ${(100 * v.accuracy).toFixed(2)}%`
-            : `PER ${(100 * v.per).toFixed(2)}%, WER ${(100 * v.wer).toFixed(2)}%`;
-      io.out.write(
-        markdownTable([
-          ['task', 'preset', 'mode', 'steps', 'initial loss', 'final loss', 'tokens/s', 'validation', 'checkpoint'],
-          [r.task, r.preset, r.mode, String(r.steps), r.initialLoss.toFixed(3), r.finalLoss.toFixed(3), r.tokensPerSecond.toFixed(0), metric, r.outDir],
-        ]) + '\n',
-      );
-    });
+    .action(
+      async (o: {
+        task: string;
+        preset: string;
+        out: string;
+        qatFrom?: string;
+        resume?: boolean;
+        steps?: number;
+        checkpointEvery?: number;
+        workers?: number;
+        cell: 'lstm' | 'gru';
+        json?: boolean;
+      }) => {
+        if (o.steps !== undefined && o.steps < 1) throw new IntrnnError('ERR_OPTION', '--steps', 'must be at least 1');
+        if (o.workers !== undefined && (o.workers < 1 || o.workers > 256)) throw new IntrnnError('ERR_OPTION', '--workers', 'must be between 1 and 256');
+        if (o.checkpointEvery !== undefined && (o.checkpointEvery < 1 || o.checkpointEvery > 86_400)) throw new IntrnnError('ERR_OPTION', '--checkpoint-every', 'must be between 1 and 86400 seconds');
+        const progress = progressReporter(io);
+        const common = {
+          preset: o.preset,
+          outDir: o.out,
+          qatFrom: o.qatFrom,
+          resume: o.resume,
+          steps: o.steps,
+          checkpointEverySeconds: o.checkpointEvery,
+          workers: o.workers,
+          cell: o.cell,
+          onProgress: progress.update,
+        };
+        const r = await taskEntry(o.task, '--task').train(common);
+        progress.stop();
+        if (o.json) {
+          io.out.write(JSON.stringify(r) + '\n');
+          return;
+        }
+        const v = r.validation as Record<string, number> | null;
+        const metric = !v
+          ? '-'
+          : 'perplexity' in v
+            ? `perplexity ${v.perplexity.toFixed(2)}`
+            : 'accuracy' in v
+              ? `accuracy ${(100 * v.accuracy).toFixed(2)}%`
+              : `PER ${(100 * v.per).toFixed(2)}%, WER ${(100 * v.wer).toFixed(2)}%`;
+        io.out.write(
+          markdownTable([
+            ['task', 'preset', 'mode', 'steps', 'initial loss', 'final loss', 'tokens/s', 'validation', 'checkpoint'],
+            [r.task, r.preset, r.mode, String(r.steps), r.initialLoss.toFixed(3), r.finalLoss.toFixed(3), r.tokensPerSecond.toFixed(0), metric, r.outDir],
+          ]) + '\n',
+        );
+      },
+    );
 
   program
     .command('eval-qat')

@@ -10,7 +10,7 @@ import { requireQatExactness } from '../qat/exactness.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { LengthBatches } from './pos-task.js';
-import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
+import { disposeCheckpoint, loadFloatStart, loadWeights, requireLstmCell, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
 
 /** Training settings of a G2P preset. */
 export interface G2pTrainSettings {
@@ -162,6 +162,7 @@ const pairKey = (e: G2pEntry) => e.word.length * 1000 + e.phones.length;
 
 /** Train CMUdict G2P (float, or QAT from a float checkpoint), with checkpoints and exact resume. */
 export async function trainG2p(opts: G2pTrainOptions): Promise<G2pTrainSummary> {
+  requireLstmCell(opts.cell, 'g2p-cmudict');
   await useWasmBackend();
   const p = preset(opts.preset);
   const mode = trainingMode(opts);

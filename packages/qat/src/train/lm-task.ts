@@ -208,7 +208,8 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
   const p = { model: base.model, train: { ...base.train, ...opts.overrides } };
   const mode = trainingMode(opts);
   const data: BrownLmData = loadBrownLm({ vocabSize: p.train.vocabSize });
-  const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size });
+  // only a GRU run records the cell in its config, so LSTM checkpoints keep the config they had
+  const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size, ...(opts.cell === 'gru' ? { gru: 1 } : {}) });
   // a fresh float start begins at the unigram model; a resume or a QAT start loads its weights over it
   if (mode === 'float') model.initOutputBiasFromCounts(data.train);
   const stream = new StreamBatches(data.train, p.train.batch, p.train.bptt);
@@ -220,7 +221,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
 
   if (opts.qatFrom && !opts.resume) {
     try {
-      loadFloatStart(model, opts.qatFrom, 'lm-brown', data.fingerprint);
+      loadFloatStart(model, opts.qatFrom, 'lm-brown', data.fingerprint, { ...model.config });
     } catch (e) {
       tf.dispose([...state.h, ...state.c]);
       throw e;

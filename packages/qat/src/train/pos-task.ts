@@ -9,7 +9,7 @@ import { BiLstmTagger, taggerFeatureSpec, type TaggerConfig, type TaggerInputs, 
 import { requireQatExactness } from '../qat/exactness.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
+import { disposeCheckpoint, loadFloatStart, loadWeights, requireLstmCell, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
 
 /** Training settings of a tagging preset. */
 export interface PosTrainSettings {
@@ -200,6 +200,7 @@ function preset(name: string) {
 
 /** Train the Brown tagger (float, or QAT from a float checkpoint), with checkpoints and exact resume. */
 export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> {
+  requireLstmCell(opts.cell, 'pos-brown');
   await useWasmBackend();
   const p = preset(opts.preset);
   const mode = trainingMode(opts);

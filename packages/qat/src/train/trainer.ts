@@ -79,7 +79,23 @@ export interface TaskTrainOptions {
   validate?: boolean;
   /** Threads of the native training kernels (default: the machine's cores); results do not depend on it. */
   workers?: number;
+  /** The recurrent cell (default `lstm`); `gru`: language models only in this release. */
+  cell?: 'lstm' | 'gru';
   onProgress?: (p: TrainProgress) => void;
+}
+
+/** Refuse a checkpoint whose model configuration differs from the run's (a GRU checkpoint for an LSTM run, another size). */
+export function requireSameConfig(saved: Record<string, number>, wanted: Record<string, number>, dir: string): void {
+  const keys = [...new Set([...Object.keys(saved), ...Object.keys(wanted)])].filter((k) => (saved[k] ?? 0) !== (wanted[k] ?? 0));
+  if (keys.length) {
+    const show = (c: Record<string, number>) => keys.map((k) => `${k} ${c[k] ?? 0}`).join(', ');
+    throw new IntrnnError('ERR_CHECKPOINT', dir, `holds a model with ${show(saved)}; this run builds ${show(wanted)}`);
+  }
+}
+
+/** Refuse a cell the task does not train (GRU: language models only). */
+export function requireLstmCell(cell: TaskTrainOptions['cell'], task: string): void {
+  if (cell !== undefined && cell !== 'lstm') throw new IntrnnError('ERR_OPTION', '--cell', `${task} trains LSTM cells only in this release; GRU cells: --task lm-brown`);
 }
 
 /** What every task's train function returns; V holds the task's validation metric. */
@@ -104,11 +120,12 @@ export interface TaskTrainSummary<Task extends string, V> {
  * Start QAT from a float checkpoint: check that it is a float run of the task on the same data and
  * load its weights into the model. On any error the model is freed before the error propagates.
  */
-export function loadFloatStart(model: TrainableModel, dir: string, task: string, dataFingerprint: string): void {
+export function loadFloatStart(model: TrainableModel, dir: string, task: string, dataFingerprint: string, config?: Record<string, number>): void {
   try {
     const ck = loadCheckpoint(dir);
     if (ck.meta.task !== task || ck.meta.mode !== 'float') throw new IntrnnError('ERR_CHECKPOINT', dir, `is not a float checkpoint of ${task}`);
     if (ck.meta.dataFingerprint !== dataFingerprint) throw new IntrnnError('ERR_CHECKPOINT', dir, 'was trained on different data (fingerprint differs)');
+    if (config) requireSameConfig(ck.meta.config, config, dir);
     loadWeights(model, ck);
     disposeCheckpoint(ck);
   } catch (e) {
@@ -201,6 +218,7 @@ export async function runTraining(task: TrainTask, opts: TrainerOptions): Promis
       if (ck.meta.task !== task.task || ck.meta.mode !== task.mode || ck.meta.preset !== task.preset) {
         throw new IntrnnError('ERR_CHECKPOINT', opts.outDir, `holds a ${ck.meta.mode} run of ${ck.meta.task} preset ${ck.meta.preset}, not ${task.mode} ${task.task} ${task.preset}`);
       }
+      requireSameConfig(ck.meta.config, task.config, opts.outDir);
       loadWeights(model, ck);
       if (ck.meta.quant) model.quant = ck.meta.quant;
       await optimizer.setWeights(ck.optimizer.map(({ name, tensor }) => ({ name: name === 'iter' ? name : `${model.prefix}${name}`, tensor })));
