@@ -113,9 +113,11 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     const h0 = Array.from({ length: L }, (_, l) => tf.randomUniformInt([2, H], -128, 128, seed + l).cast('float32'));
     const k = model.qatConstants();
     const init = { h: h0, c: h0.map(() => tf.zeros([2, 0])) };
-    const qat = tf.tidy(() => {
+    const qat: { logits: Float32Array; h: Int8Array[] } = { logits: new Float32Array(0), h: [] };
+    tf.tidy(() => {
       const r = model.forwardQat(ids, k, init);
-      return { logits: r.logitsInt.dataSync().slice() as Float32Array, h: r.state.h.map((t) => Int8Array.from(t.dataSync())) };
+      qat.logits = r.logitsInt.dataSync().slice() as Float32Array;
+      qat.h = r.state.h.map((t) => Int8Array.from(t.dataSync()));
     });
     model.disposeQatConstants(k);
     const { bytes, metadata } = buildIntegerModel(languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source));
@@ -127,8 +129,11 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     const feeds: Record<string, Tensor> = { tokens: tokens(rows) };
     for (let l = 0; l < L; l++) feeds[`gru${l}.initial_h`] = { type: 'int8', dims: [2, H], data: Int8Array.from(h0[l].dataSync()) };
     const ref = loadModel(bytes, { backend: 'reference' }).run(feeds);
+    const core = loadModel(bytes, { backends: ['core', 'reference'] }).run(feeds);
+    expectNative(bytes, feeds, ref);
     const fromOrt = await runOrt(bytes, feeds);
     expect(Object.keys(ref).sort()).toEqual(['logits', ...Array.from({ length: L }, (_, l) => `gru${l}.final_h`)].sort());
+    for (const name of Object.keys(ref)) expect([name, diffCount(core[name].data, ref[name].data)]).toEqual([name, 0]);
     expect(diffCount(ref.logits.data as Int32Array, Int32Array.from(qat.logits))).toBe(0);
     for (let l = 0; l < L; l++) expect(diffCount(ref[`gru${l}.final_h`].data, qat.h[l])).toBe(0);
     for (const name of Object.keys(ref)) expect([name, diffCount(fromOrt[name].data as Int32Array, ref[name].data)]).toEqual([name, 0]);

@@ -155,13 +155,13 @@ describe('tensors and models', () => {
   test('borrowing views raw data where it is aligned and copies it where not; the default copies', () => {
     const file = new Uint8Array(16).map((_, i) => i);
     const at = (offset: number, dataType: number, n: number) => ({ name: 'w', dataType, dims: [n], rawData: file.subarray(offset, offset + n * (dataType === 6 ? 4 : 1)) });
-    const int8 = readTensor(at(3, 3, 4), 'w', true).data;
+    const int8 = readTensor(at(3, 3, 4), 'w', true).data as Int8Array;
     expect(int8.buffer).toBe(file.buffer);
     expect(Array.from(int8)).toEqual([3, 4, 5, 6]);
     expect(readTensor(at(3, 3, 4)).data.buffer).not.toBe(file.buffer);
-    const aligned = readTensor(at(4, 6, 2), 'w', true).data;
+    const aligned = readTensor(at(4, 6, 2), 'w', true).data as Int32Array;
     expect(aligned.buffer).toBe(file.buffer);
-    const misaligned = readTensor(at(1, 6, 2), 'w', true).data;
+    const misaligned = readTensor(at(1, 6, 2), 'w', true).data as Int32Array;
     expect(misaligned.buffer).not.toBe(file.buffer);
     expect(Array.from(misaligned)).toEqual([0x04030201, 0x08070605]);
     expect(Array.from(aligned)).toEqual([0x07060504, 0x0b0a0908]);

@@ -15,6 +15,7 @@ function referenceLogits(m: ReturnType<LstmLanguageModel['exportIntegers']>, E: 
   return ids.map((id) => {
     let x: Int8Array = m.embedding.subarray(id * E, (id + 1) * E);
     m.layers.forEach((p, l) => {
+      if ('biasX' in p) throw new Error('an LSTM model was expected');
       const s = lstmStepReference(p, x, h[l], c[l]);
       h[l] = s.h;
       c[l] = s.c;

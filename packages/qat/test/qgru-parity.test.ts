@@ -30,7 +30,7 @@ function parity(D: number, H: number, B: number, T: number, seed: number, weight
   let compared = 0;
   let saturated = 0;
   for (let b = 0; b < B; b++) {
-    let h = Int8Array.from(hs0[b]);
+    let h: Int8Array = Int8Array.from(hs0[b]);
     for (let t = 0; t < T; t++) {
       h = gruStepReference(params, Int8Array.from(xs[b][t]), h);
       for (let u = 0; u < H; u++) {

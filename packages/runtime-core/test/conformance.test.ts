@@ -7,7 +7,6 @@ const NO_CORE_TWIN: Record<string, string> = {
   Gather: 'Gather has only the reference kernel: every engine uses it',
   Concat: 'Concat has only the reference kernel: every engine uses it',
   IntAttention: 'attention has only the reference kernel in TypeScript (G2P runs it once per decoder step)',
-  IntGRU: 'issue 17: the GRU has only its reference kernel so far',
 };
 const EXCLUDED: Record<string, Record<string, string>> = {
   core: Object.fromEntries(

@@ -1,6 +1,7 @@
 import { AttributeType, encodeMetadata, encodeModel, INTRNN_DOMAIN, makeTensor, METADATA_KEY, type IModelProto, type ModelMetadata, type Tensor } from '@intrnn/format';
 import { IntrnnError, inputNames } from '@intrnn/format';
 import { gruTensors, loadModel, type GruCellParams } from '../src/index.js';
+import { intGruCore, intGruReference } from '../src/executor/kernels/int-gru.js';
 import { oGruStep } from './oracle/bigint-oracle.js';
 import { gruParams, int8s, toBig } from './fixtures.js';
 
@@ -112,5 +113,27 @@ describe('IntGRU in the executor', () => {
     expect(refusal((t) => ((t.out_rescale.data as Int32Array)[3] = 64))).toBe('ERR_MODEL_TENSOR @ gru.out_rescale');
     expect(refusal((t) => ((t.sigmoid_params.data as Int32Array)[1] = 20))).toBe('ERR_MODEL_TENSOR @ gru.sigmoid_params');
     expect(refusal((t) => ((t.B.data as Int32Array)[3 * H + 1] = 2 ** 31 - 1))).toBe('ERR_OVERFLOW @ gru.R');
+  });
+});
+
+describe('the core twin of IntGRU', () => {
+  // the node as the executor hands it to a kernel: every constant input in signature order
+  const node = (p: GruCellParams, direction: string) => {
+    const t = gruTensors(p);
+    return { name: 'gru', op: 'IntGRU', constants: inputNames('IntGRU').map((n) => t[n] ?? null), attributes: { direction } };
+  };
+  test.each([1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 63, 64, 65])('H = D = %i: equal to the reference on every output, random and extreme values, both directions', (n) => {
+    for (const extreme of [false, true]) {
+      for (const direction of ['forward', 'reverse']) {
+        const p = gruParams(n, n, 100 + n, extreme);
+        const [B, T] = [2, 3];
+        const inputs: Tensor[] = inputNames('IntGRU').map(() => ({ type: 'int8', dims: [0], data: new Int8Array(0) }) as Tensor);
+        inputs[0] = { type: 'int8', dims: [B, T, n], data: int8s(B * T * n, n) };
+        inputs[inputs.length - 1] = { type: 'int8', dims: [B, n], data: int8s(B * n, n + 1) };
+        const want = intGruReference.create(node(p, direction)).run(inputs);
+        const got = intGruCore.create(node(p, direction)).run(inputs);
+        expect([n, extreme, direction, got.map((t) => Array.from(t.data as Int8Array))]).toEqual([n, extreme, direction, want.map((t) => Array.from(t.data as Int8Array))]);
+      }
+    }
   });
 });

@@ -7,9 +7,6 @@ const EXCLUDED: Record<string, string> = {
   'Concat on the last axis': "Concat runs on runtime-core's reference kernel in every engine",
 };
 
-// issue 17: no native GRU kernel yet (runtime-core's reference kernel serves IntGRU in every engine)
-const EXCLUDED_OPS: Record<string, string> = { IntGRU: 'issue 17: no native kernel yet' };
-
 const addon = loadAddon().addon;
 const describeNative = addon ? describe : describe.skip;
 
@@ -27,7 +24,7 @@ describeNative('native kernels on the conformance cases', () => {
 
   test.each(
     conformanceCases()
-      .filter((c) => !EXCLUDED[c.name] && !EXCLUDED_OPS[c.op])
+      .filter((c) => !EXCLUDED[c.name])
       .map((c) => [c.name, c] as const),
   )('%s, every path', (_, c) => {
     for (const p of paths) {

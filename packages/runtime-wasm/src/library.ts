@@ -30,6 +30,8 @@ interface Exports {
     normLen: number,
   ): number;
   intrnn_lstm_run(handle: number, x: number, b: number, t: number, reverse: number, h0: number, c0: number, y: number, hT: number, cT: number): number;
+  intrnn_gru_create(wx: number, wh: number, biases: number, mults: number, shifts: number, out: number, d: number, h: number, sig: number, sigLen: number, tg: number, tgLen: number): number;
+  intrnn_gru_run(handle: number, x: number, b: number, t: number, reverse: number, h0: number, y: number, hT: number): number;
   intrnn_dense_create(w: number, n: number, k: number, bias: number): number;
   intrnn_dense_run(handle: number, x: number, rows: number, out: number): number;
   intrnn_attention_create(multiplier: number, shift: number, exp: number, expLen: number): number;
@@ -44,7 +46,8 @@ type IntCtor = Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstruc
 export const WASM_PATHS = ['scalar', 'avx2', 'avx512-vnni', 'neon', 'wasm-simd128'] as const;
 
 /** What a handle was created as: the shapes its runs must match. */
-type Shape = { kind: 'lstm'; d: number; h: number } | { kind: 'dense'; rows: number; cols: number } | { kind: 'attention' };
+type Shape = { kind: 'lstm'; d: number; h: number } | { kind: 'gru'; d: number; h: number } | { kind: 'dense'; rows: number; cols: number } | { kind: 'attention' };
+const KIND_NAMES: Record<Shape['kind'], string> = { lstm: 'an LSTM', gru: 'a GRU', dense: 'a dense layer', attention: 'an attention' };
 
 const MAX_WASM_BYTES = 2 ** 31; // the module's pointers are 32-bit; stay clear of sign trouble
 
@@ -130,6 +133,37 @@ export class WasmKernelLibrary implements HandleKernelLibrary {
     this.unstage(pcT, cT);
   }
 
+  gruCreate(
+    wx: Int8Array,
+    wh: Int8Array,
+    biases: Int32Array,
+    mults: Int32Array,
+    shifts: Int32Array,
+    out: Int32Array,
+    inputSize: number,
+    hiddenSize: number,
+    sigmoid: Int32Array,
+    tanhGate: Int32Array,
+  ): number {
+    const [d, h] = [inputSize, hiddenSize];
+    this.sizes([wx, 3 * h * d, 'wx'], [wh, 3 * h * h, 'wh'], [biases, 6 * h, 'biases'], [mults, 6 * h, 'multipliers'], [shifts, 6 * h, 'shifts'], [out, 4, 'outRescale']);
+    const handle = this.temporary([wx, wh, biases, mults, shifts, out, sigmoid, tanhGate], ([pwx, pwh, pb, pm, ps, po, p1, p2]) =>
+      this.x.intrnn_gru_create(pwx, pwh, pb, pm, ps, po, d, h, p1, sigmoid.length, p2, tanhGate.length),
+    );
+    this.shapes.set(handle, { kind: 'gru', d, h });
+    return handle;
+  }
+
+  gruRun(handle: number, x: Int8Array, batch: number, time: number, reverse: number, h0: Int8Array, y: Int8Array, hT: Int8Array): void {
+    const s = this.shape(handle, 'gru');
+    const bh = batch * s.h;
+    this.sizes([x, batch * time * s.d, 'x'], [h0, bh, 'h0'], [y, batch * time * s.h, 'y'], [hT, bh, 'hT']);
+    const [px, ph, py, phT] = this.stage([x, h0, y, hT]);
+    this.call(() => this.x.intrnn_gru_run(handle, px, batch, time, reverse, ph, py, phT));
+    this.unstage(py, y);
+    this.unstage(phT, hT);
+  }
+
   denseCreate(w: Int8Array, rows: number, cols: number, bias: Int32Array): number {
     this.sizes([w, rows * cols, 'w'], [bias, rows, 'bias']);
     const handle = this.temporary([w, bias], ([pw, pb]) => this.x.intrnn_dense_create(pw, rows, cols, pb));
@@ -167,7 +201,7 @@ export class WasmKernelLibrary implements HandleKernelLibrary {
   private shape<K extends Shape['kind']>(handle: number, kind: K): Extract<Shape, { kind: K }> {
     const s = this.shapes.get(handle);
     if (!s) throw new Error(`kernel handle ${handle} is not live`);
-    if (s.kind !== kind) throw new Error(`handle is not ${kind === 'lstm' ? 'an LSTM' : kind === 'dense' ? 'a dense layer' : 'an attention'}`);
+    if (s.kind !== kind) throw new Error(`handle is not ${KIND_NAMES[kind]}`);
     return s as Extract<Shape, { kind: K }>;
   }
 

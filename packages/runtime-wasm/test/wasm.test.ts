@@ -27,7 +27,7 @@ const EXCLUDED = new Set(['Gather rows of an int8 table', 'Concat on the last ax
 describe('wasm kernels on the conformance cases', () => {
   test.each(
     conformanceCases()
-      .filter((c) => !EXCLUDED.has(c.name) && c.op !== 'IntGRU') // issue 17: no wasm GRU kernel yet
+      .filter((c) => !EXCLUDED.has(c.name))
       .map((c) => [c.name, c] as const),
   )('%s, simd128 and scalar', (_, c) => {
     for (const p of [SIMD, SCALAR]) {

@@ -8,7 +8,7 @@ use crate::gemv::Path;
 /// sat24(round(a · m / 2^s)) with half away from zero, without branches. |a · m| < 2^62 (a is an
 /// int32 accumulator, m a 21-bit multiplier) and s ≤ 63 (checked at load).
 #[inline(always)]
-fn requant24(a: i32, m: i64, s: u64) -> i64 {
+pub fn requant24(a: i32, m: i64, s: u64) -> i64 {
     let p = a as i64 * m;
     let sign = p >> 63; // 0 or -1
     let abs = ((p ^ sign) - sign) as u64;

@@ -3,6 +3,7 @@
 //! so the JavaScript side never holds a raw pointer, and the instruction path in use.
 
 use crate::gemv::Path;
+use crate::gru::Gru;
 use crate::lstm::{Attention, Dense, Lstm};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Mutex;
@@ -12,6 +13,7 @@ pub type R<T> = Result<T, String>;
 
 pub enum Kernel {
     Lstm(Box<Lstm>),
+    Gru(Box<Gru>),
     Dense(Dense),
     Attention(Attention),
 }
@@ -72,6 +74,13 @@ pub fn with_lstm<T>(handle: i32, f: impl FnOnce(&Lstm) -> R<T>) -> R<T> {
     with_kernel(handle, |k| match k {
         Kernel::Lstm(l) => f(l),
         _ => Err("handle is not an LSTM".into()),
+    })
+}
+
+pub fn with_gru<T>(handle: i32, f: impl FnOnce(&Gru) -> R<T>) -> R<T> {
+    with_kernel(handle, |k| match k {
+        Kernel::Gru(g) => f(g),
+        _ => Err("handle is not a GRU".into()),
     })
 }
 

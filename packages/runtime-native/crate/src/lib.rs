@@ -10,6 +10,7 @@
 pub mod arith;
 pub mod gates;
 pub mod gemv;
+pub mod gru;
 pub mod handles;
 pub mod lstm;
 #[cfg(not(target_arch = "wasm32"))]

@@ -59,7 +59,7 @@ pub struct Lstm {
 }
 
 /// A fixed-point multiplier of §4: in [0, 2^21).
-fn multiplier(v: i32, what: &str) -> Result<i64, String> {
+pub(crate) fn multiplier(v: i32, what: &str) -> Result<i64, String> {
     if (0..1 << 21).contains(&v) {
         Ok(v as i64)
     } else {
@@ -67,7 +67,7 @@ fn multiplier(v: i32, what: &str) -> Result<i64, String> {
     }
 }
 
-fn shift(v: i32, what: &str) -> Result<u32, String> {
+pub(crate) fn shift(v: i32, what: &str) -> Result<u32, String> {
     if (0..=63).contains(&v) {
         Ok(v as u32)
     } else {

@@ -1,7 +1,8 @@
 //! The Node-API binding of the inference kernels (the training ones are in `train_api.rs`).
 
 use crate::gemv::{pad_into, Packed};
-use crate::handles::{self, force_path as force_path_to, path, product, store, with_attention, with_dense, with_lstm, Kernel};
+use crate::gru::Gru;
+use crate::handles::{self, force_path as force_path_to, path, product, store, with_attention, with_dense, with_gru, with_lstm, Kernel};
 use crate::lstm::{Attention, Dense, Lstm};
 use crate::napi::{export, guard, napi_callback_info, napi_env, napi_value};
 use crate::train_api;
@@ -69,6 +70,42 @@ unsafe extern "C" fn lstm_run(env: napi_env, cb: napi_callback_info) -> napi_val
             let h_t = c.slice_mut::<i8>(8, "hT", product(&[b, l.h], "batch × hiddenSize")?)?;
             let c_t = c.slice_mut::<i16>(9, "cT", product(&[b, l.h], "batch × hiddenSize")?)?;
             l.run(path(), x, b, t, reverse, h0, c0, y, h_t, c_t);
+            Ok(())
+        })?;
+        Ok(c.undefined())
+    })
+}
+
+unsafe extern "C" fn gru_create(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (wx, wh, biases, mults, shifts, out4, d, h, sigmoid, tanhGate)
+    guard(env, cb, 10, |c| {
+        let (d, h) = (c.size(6, "inputSize")?, c.size(7, "hiddenSize")?);
+        if h == 0 || d == 0 {
+            return Err("sizes must be positive".into());
+        }
+        let wx = c.slice::<i8>(0, "wx", product(&[3, h, d], "3 × hiddenSize × inputSize")?)?;
+        let wh = c.slice::<i8>(1, "wh", product(&[3, h, h], "3 × hiddenSize²")?)?;
+        let biases = c.slice::<i32>(2, "biases", product(&[6, h], "6 × hiddenSize")?)?;
+        let mults = c.slice::<i32>(3, "multipliers", product(&[6, h], "6 × hiddenSize")?)?;
+        let shifts = c.slice::<i32>(4, "shifts", product(&[6, h], "6 × hiddenSize")?)?;
+        let out = c.slice::<i32>(5, "outRescale", 4)?;
+        let tables = [c.slice_any::<i32>(8, "sigmoid")?, c.slice_any::<i32>(9, "tanhGate")?];
+        let k = Gru::new(wx, wh, biases, mults, shifts, out, d, h, tables)?;
+        Ok(c.int32(store(Kernel::Gru(Box::new(k)))))
+    })
+}
+
+unsafe extern "C" fn gru_run(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (handle, x, b, t, reverse, h0, y, hT)
+    guard(env, cb, 8, |c| {
+        let handle = c.int(0, "handle")?;
+        let (b, t, reverse) = (c.size(2, "batch")?, c.size(3, "time")?, c.int(4, "reverse")? != 0);
+        with_gru(handle, |g| {
+            let x = c.slice::<i8>(1, "x", product(&[b, t, g.d], "batch × time × inputSize")?)?;
+            let h0 = c.slice::<i8>(5, "h0", product(&[b, g.h], "batch × hiddenSize")?)?;
+            let y = c.slice_mut::<i8>(6, "y", product(&[b, t, g.h], "batch × time × hiddenSize")?)?;
+            let h_t = c.slice_mut::<i8>(7, "hT", product(&[b, g.h], "batch × hiddenSize")?)?;
+            g.run(path(), x, b, t, reverse, h0, y, h_t);
             Ok(())
         })?;
         Ok(c.undefined())
@@ -145,6 +182,8 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     export(env, exports, "gemvInt8", gemv_int8);
     export(env, exports, "lstmCreate", lstm_create);
     export(env, exports, "lstmRun", lstm_run);
+    export(env, exports, "gruCreate", gru_create);
+    export(env, exports, "gruRun", gru_run);
     export(env, exports, "denseCreate", dense_create);
     export(env, exports, "denseRun", dense_run);
     export(env, exports, "attentionCreate", attention_create);

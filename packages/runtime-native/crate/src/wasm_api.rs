@@ -5,7 +5,8 @@
 //! before a slice is formed: a panic would trap and leave the instance unusable.
 
 use crate::gemv::{pad_into, Packed};
-use crate::handles::{self, product, store, with_attention, with_dense, with_lstm, Kernel, R};
+use crate::gru::Gru;
+use crate::handles::{self, product, store, with_attention, with_dense, with_gru, with_lstm, Kernel, R};
 use crate::lstm::{Attention, Dense, Lstm};
 use std::alloc::{alloc, dealloc, Layout};
 use std::slice;
@@ -158,6 +159,58 @@ pub unsafe extern "C" fn intrnn_lstm_run(handle: i32, x: *const i8, b: usize, t:
         let x = view(x, product(&[b, t, l.d], "batch × time × inputSize")?);
         let y = view_mut(y, product(&[b, t, l.h], "batch × time × hiddenSize")?);
         l.run(handles::path(), x, b, t, reverse != 0, view(h0, bh), view(c0, bh), y, view_mut(h_t, bh), view_mut(c_t, bh));
+        Ok(0)
+    }))
+}
+
+/// # Safety
+/// Pointers as `view`, with the lengths of `node_api::gru_create` (tables with theirs).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn intrnn_gru_create(
+    wx: *const i8,
+    wh: *const i8,
+    biases: *const i32,
+    mults: *const i32,
+    shifts: *const i32,
+    out: *const i32,
+    d: usize,
+    h: usize,
+    sigmoid: *const i32,
+    sigmoid_len: usize,
+    tanh_gate: *const i32,
+    tanh_gate_len: usize,
+) -> i32 {
+    status((|| {
+        if h == 0 || d == 0 {
+            return Err("sizes must be positive".into());
+        }
+        let h6 = product(&[6, h], "6 × hiddenSize")?;
+        let k = Gru::new(
+            view(wx, product(&[3, h, d], "3 × hiddenSize × inputSize")?),
+            view(wh, product(&[3, h, h], "3 × hiddenSize²")?),
+            view(biases, h6),
+            view(mults, h6),
+            view(shifts, h6),
+            view(out, 4),
+            d,
+            h,
+            [view(sigmoid, sigmoid_len), view(tanh_gate, tanh_gate_len)],
+        )?;
+        Ok(store(Kernel::Gru(Box::new(k))))
+    })())
+}
+
+/// # Safety
+/// Pointers as `view`: x [b · t · d], h0 [b · h], y [b · t · h], hT [b · h].
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn intrnn_gru_run(handle: i32, x: *const i8, b: usize, t: usize, reverse: i32, h0: *const i8, y: *mut i8, h_t: *mut i8) -> i32 {
+    status(with_gru(handle, |g| {
+        let bh = product(&[b, g.h], "batch × hiddenSize")?;
+        let x = view(x, product(&[b, t, g.d], "batch × time × inputSize")?);
+        let y = view_mut(y, product(&[b, t, g.h], "batch × time × hiddenSize")?);
+        g.run(handles::path(), x, b, t, reverse != 0, view(h0, bh), y, view_mut(h_t, bh));
         Ok(0)
     }))
 }

@@ -1,7 +1,8 @@
 import { IntrnnError, pwlSymmetryCode, type PwlTable, type Tensor } from '@intrnn/format';
 import { HEAP_ALLOCATOR } from '../arena.js';
 import type { KernelEntry, KernelInstance } from '../registry.js';
-import { LSTM_INPUT, lstmParamsFromTensors } from '../tensor-checks.js';
+import { GRU_INPUT, gruParamsFromTensors, LSTM_INPUT, lstmParamsFromTensors } from '../tensor-checks.js';
+import { checkGruInputs } from './int-gru.js';
 import { attentionParamsFromTensors, checkAttentionInputs } from './int-attention.js';
 import { checkDenseInput, denseParams } from './int-dense.js';
 import { checkLstmInputs, lstmDirection } from './int-lstm.js';
@@ -31,6 +32,20 @@ export interface HandleKernelLibrary {
     norm: Int32Array | undefined,
   ): number;
   lstmRun(handle: number, x: Int8Array, batch: number, time: number, reverse: number, h0: Int8Array, c0: Int16Array, y: Int8Array, hT: Int8Array, cT: Int16Array): void;
+  /** A GRU (§10b): biases, multipliers and shifts [input 3H; recurrent 3H], out [multPrev, shiftPrev, multOut, shiftOut]. */
+  gruCreate(
+    wx: Int8Array,
+    wh: Int8Array,
+    biases: Int32Array,
+    mults: Int32Array,
+    shifts: Int32Array,
+    out: Int32Array,
+    inputSize: number,
+    hiddenSize: number,
+    sigmoid: Int32Array,
+    tanhGate: Int32Array,
+  ): number;
+  gruRun(handle: number, x: Int8Array, batch: number, time: number, reverse: number, h0: Int8Array, y: Int8Array, hT: Int8Array): void;
   denseCreate(w: Int8Array, rows: number, cols: number, bias: Int32Array): number;
   denseRun(handle: number, x: Int8Array, rows: number, out: Int32Array): void;
   attentionCreate(multiplier: number, shift: number, exp: Int32Array): number;
@@ -56,7 +71,7 @@ const handles = new FinalizationRegistry<{ lib: HandleKernelLibrary; handle: num
   }
 });
 
-/** The IntLSTM, IntDense and IntAttention kernels of a handle library, with the built-in kernels' parsing and checks. */
+/** The IntLSTM, IntGRU, IntDense and IntAttention kernels of a handle library, with the built-in kernels' parsing and checks. */
 export function handleKernels(lib: HandleKernelLibrary, { backend, priority, errorCode }: HandleKernelOptions): KernelEntry[] {
   // the library throws plain Errors; the executor speaks IntrnnError
   const call = <T>(where: string, f: () => T): T => {
@@ -119,6 +134,48 @@ export function handleKernels(lib: HandleKernelLibrary, { backend, priority, err
               { type: 'int8', dims: [B, T, H], data: y },
               { type: 'int8', dims: [B, H], data: hT },
               { type: 'int16', dims: [B, H], data: cT },
+            ];
+          },
+        });
+      },
+    },
+    {
+      op: 'IntGRU',
+      backend,
+      priority,
+      create(node) {
+        const p = gruParamsFromTensors(node.constants, node.name);
+        const reverse = lstmDirection(node) === 'reverse' ? 1 : 0;
+        const [D, H] = [p.inputSize, p.hiddenSize];
+        const rows = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+          const out = new Int32Array(6 * H);
+          out.set(a, 0);
+          out.set(b, 3 * H);
+          return out;
+        };
+        const handle = call(node.name, () =>
+          lib.gruCreate(
+            p.wx,
+            p.wh,
+            rows(p.biasX, p.biasH),
+            rows(p.multX, p.multH),
+            rows(p.shiftX, p.shiftH),
+            Int32Array.from([p.multPrev, p.shiftPrev, p.multOut, p.shiftOut]),
+            D,
+            H,
+            packPwl(p.sigmoid),
+            packPwl(p.tanhGate),
+          ),
+        );
+        return owned(handle, {
+          run(inputs: Tensor[], alloc = HEAP_ALLOCATOR) {
+            const { B, T } = checkGruInputs(inputs, node.name, D, H);
+            const y = alloc.alloc(Int8Array, B * T * H);
+            const hT = alloc.alloc(Int8Array, B * H);
+            call(node.name, () => lib.gruRun(handle, inputs[GRU_INPUT.X].data as Int8Array, B, T, reverse, inputs[GRU_INPUT.h0].data as Int8Array, y, hT));
+            return [
+              { type: 'int8', dims: [B, T, H], data: y },
+              { type: 'int8', dims: [B, H], data: hT },
             ];
           },
         });

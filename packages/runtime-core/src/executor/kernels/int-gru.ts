@@ -1,10 +1,15 @@
 import { IntrnnError, type Tensor } from '@intrnn/format';
-import { gruStepReference } from '../../kernels/gru-step.js';
-import type { KernelEntry } from '../registry.js';
+import { gruStepReference, type GruCellParams } from '../../kernels/gru-step.js';
+import { compilePwl } from '../../kernels/pwl-eval-fast.js';
+import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
 import { checkCost } from '../limits.js';
 import { GRU_INPUT, gruParamsFromTensors } from '../tensor-checks.js';
+import { rshr, sat } from './fast-arith.js';
 import { lstmDirection } from './int-lstm.js';
+
+/** One step in place: h ← GRU(x, h). */
+type Step = (x: Int8Array, h: Int8Array) => void;
 
 /** Check an IntGRU call's runtime inputs (X [B, T, D] int8, initial_h [B, H] int8); returns B and T. */
 export function checkGruInputs(inputs: Tensor[], name: string, D: number, H: number): { B: number; T: number } {
@@ -18,38 +23,83 @@ export function checkGruInputs(inputs: Tensor[], name: string, D: number, H: num
   return { B, T };
 }
 
-/**
- * ai.intrnn:IntGRU by runtime-core's reference step (docs/integer-semantics.md §10b, line by line):
- * batch rows one after another, time forward or reversed. Issue 17: no fast twin or native kernel yet.
- */
+/** The time loop both backends share: batch rows one after another, time forward or reversed. */
+function gruKernel(node: NodeSpec, makeStep: (p: GruCellParams) => Step): KernelInstance {
+  const p = gruParamsFromTensors(node.constants, node.name);
+  const direction = lstmDirection(node);
+  const step = makeStep(p);
+  const { inputSize: D, hiddenSize: H } = p;
+  const h = new Int8Array(H); // the running state: scratch of this instance (runs are synchronous)
+  return {
+    run(inputs, alloc = HEAP_ALLOCATOR) {
+      const { B, T } = checkGruInputs(inputs, node.name, D, H);
+      const X = inputs[GRU_INPUT.X].data as Int8Array;
+      const y = alloc.alloc(Int8Array, B * T * H);
+      const hT = alloc.alloc(Int8Array, B * H);
+      for (let b = 0; b < B; b++) {
+        h.set((inputs[GRU_INPUT.h0].data as Int8Array).subarray(b * H, (b + 1) * H));
+        for (let s = 0; s < T; s++) {
+          const t = direction === 'forward' ? s : T - 1 - s;
+          step(X.subarray((b * T + t) * D, (b * T + t + 1) * D), h);
+          y.set(h, (b * T + t) * H);
+        }
+        hT.set(h, b * H);
+      }
+      return [
+        { type: 'int8', dims: [B, T, H], data: y },
+        { type: 'int8', dims: [B, H], data: hT },
+      ];
+    },
+  };
+}
+
+/** ai.intrnn:IntGRU by runtime-core's reference step (docs/integer-semantics.md §10b, line by line). */
 export const intGruReference: KernelEntry = {
   op: 'IntGRU',
   backend: 'reference',
   priority: 0,
-  create(node) {
-    const p = gruParamsFromTensors(node.constants, node.name);
-    const direction = lstmDirection(node);
-    const { inputSize: D, hiddenSize: H } = p;
-    return {
-      run(inputs, alloc = HEAP_ALLOCATOR) {
-        const { B, T } = checkGruInputs(inputs, node.name, D, H);
-        const X = inputs[GRU_INPUT.X].data as Int8Array;
-        const y = alloc.alloc(Int8Array, B * T * H);
-        const hT = alloc.alloc(Int8Array, B * H);
-        for (let b = 0; b < B; b++) {
-          let h: Int8Array = (inputs[GRU_INPUT.h0].data as Int8Array).slice(b * H, (b + 1) * H);
-          for (let s = 0; s < T; s++) {
-            const t = direction === 'forward' ? s : T - 1 - s;
-            h = gruStepReference(p, X.subarray((b * T + t) * D, (b * T + t + 1) * D), h);
-            y.set(h, (b * T + t) * H);
-          }
-          hT.set(h, b * H);
+  create: (node) => gruKernel(node, (p) => (x, h) => h.set(gruStepReference(p, x, h))),
+};
+
+/**
+ * ai.intrnn:IntGRU, the fast twin of the reference step: preallocated buffers, binary-search PWL
+ * (compilePwl), accumulator bounds proven once at load instead of checked per row (§10b's step
+ * numbers in the comments). Tested equal to the reference on every output.
+ */
+export const intGruCore: KernelEntry = {
+  op: 'IntGRU',
+  backend: 'core',
+  priority: 10,
+  create: (node) =>
+    gruKernel(node, (p) => {
+      const { inputSize: D, hiddenSize: H } = p;
+      const H3 = 3 * H;
+      const powX = Float64Array.from(p.shiftX, (s) => 2 ** s);
+      const powH = Float64Array.from(p.shiftH, (s) => 2 ** s);
+      const [powPrev, powOut, P15] = [2 ** p.shiftPrev, 2 ** p.shiftOut, 2 ** 15];
+      const sigmoid = compilePwl(p.sigmoid);
+      const tanhGate = compilePwl(p.tanhGate);
+      const gx = new Int32Array(H3);
+      const gh = new Int32Array(H3);
+      return (x, h) => {
+        for (let r = 0; r < H3; r++) {
+          let ax = p.biasX[r]; // step 1
+          const bx = r * D;
+          for (let k = 0; k < D; k++) ax += p.wx[bx + k] * x[k];
+          let ah = p.biasH[r]; // step 2
+          const bh = r * H;
+          for (let k = 0; k < H; k++) ah += p.wh[bh + k] * h[k];
+          gx[r] = sat(rshr(ax * p.multX[r], powX[r]), -8388608, 8388607); // steps 3 and 5
+          gh[r] = sat(rshr(ah * p.multH[r], powH[r]), -8388608, 8388607);
         }
-        return [
-          { type: 'int8', dims: [B, T, H], data: y },
-          { type: 'int8', dims: [B, H], data: hT },
-        ];
-      },
-    };
-  },
+        for (let u = 0; u < H; u++) {
+          const z = sigmoid(sat(gx[u] + gh[u], -32768, 32767)); // step 4
+          const r = sigmoid(sat(gx[H + u] + gh[H + u], -32768, 32767));
+          const n = tanhGate(sat(gx[2 * H + u] + rshr(gh[2 * H + u] * r, P15), -32768, 32767)); // steps 6-7
+          const prev = sat(rshr(h[u] * p.multPrev, powPrev), -32768, 32767); // step 8
+          const v = n + rshr(z * (prev - n), P15); // step 9
+          h[u] = sat(rshr(v * p.multOut, powOut), -128, 127); // step 10
+        }
+      };
+    }),
 };

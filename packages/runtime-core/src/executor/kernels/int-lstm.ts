@@ -6,6 +6,7 @@ import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
 import { LSTM_INPUT, lstmParamsFromTensors } from '../tensor-checks.js';
 import { checkCost } from '../limits.js';
+import { rshr, sat } from './fast-arith.js';
 
 type Step = (x: Int8Array, h: Int8Array, c: Int16Array) => void;
 
@@ -81,20 +82,6 @@ export const intLstmReference: KernelEntry = {
       c.set(s.c);
     }),
 };
-
-const { abs, floor } = Math;
-
-/** round(x / 2^s) half away from zero with p = 2^s precomputed; the reference formula, without its checks. */
-function rshr(x: number, p: number): number {
-  const a = abs(x);
-  const t = floor(a / p);
-  const q = t + (2 * (a - t * p) >= p ? 1 : 0);
-  return x < 0 ? 0 - q : q;
-}
-
-function sat(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
-}
 
 /**
  * ai.intrnn:IntLSTM, the fast twin of the reference step: preallocated buffers, binary-search PWL
