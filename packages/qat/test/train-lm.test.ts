@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crossEntropy, loadCheckpoint, loadLmCheckpoint, LstmLanguageModel, readCheckpointMeta, tf, trainLm, useWasmBackend } from '../src/index.js';
+import { crossEntropy, LM_PRESETS, loadCheckpoint, loadLmCheckpoint, LstmLanguageModel, readCheckpointMeta, tf, trainLm, useWasmBackend } from '../src/index.js';
 
 // Real training of the `tiny` preset on the Brown corpus (wasm backend, one core).
 const root = mkdtempSync(join(tmpdir(), 'intrnn-train-'));
@@ -114,6 +114,26 @@ describe('lm-brown tiny preset with GRU cells (--cell gru)', () => {
     model.dispose();
     expect(Number.isFinite(q.validation!.perplexity)).toBe(true);
   }, 180_000);
+
+  test('each GRU preset has the parameter count of its LSTM preset, within 0.1%', async () => {
+    await useWasmBackend();
+    const params = (name: string) => {
+      const p = LM_PRESETS[name];
+      const m = new LstmLanguageModel({ ...p.model, vocabSize: p.train.vocabSize });
+      const n = m.variables.reduce((a, v) => a + v.size, 0);
+      expect(m.gru).toBe(name.endsWith('-gru'));
+      m.dispose();
+      return n;
+    };
+    for (const [lstm, gru] of [
+      ['small', 'small-gru'],
+      ['medium', 'medium-gru'],
+    ]) {
+      const [a, b] = [params(lstm), params(gru)];
+      expect([gru, Math.abs(b - a) / a < 0.001]).toEqual([gru, true]);
+    }
+    await expect(trainLm({ preset: 'small-gru', outDir: join(root, 'never'), cell: 'lstm' })).rejects.toThrow(/--cell: preset small-gru is a GRU preset/);
+  }, 60_000);
 
   test('a checkpoint of the other cell is refused by resume and by --qat-from, naming the difference', async () => {
     await expect(trainLm({ preset: 'tiny', outDir: gruFloat, steps: 12, resume: true })).rejects.toThrow(/holds a model with gru 1; this run builds gru 0/);

@@ -62,7 +62,7 @@ export const TASKS: Record<string, TaskEntry> = {
     name: 'lm-brown',
     kind: 'language-model',
     title: 'Language model (Brown)',
-    presets: ['tiny', 'small', 'medium', 'full'],
+    presets: ['tiny', 'small', 'medium', 'full', 'small-gru', 'medium-gru'],
     train: async (opts) => (await qat()).trainLm(opts),
     evalCheckpoint: async (dir, split, onProgress) => (await qat()).evalLmCheckpoint(dir, split, onProgress),
     convert: async (dir) => (await converter()).convertLmCheckpoint(dir),

@@ -19,7 +19,7 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--steps <n>', "override the preset's number of steps", parseInteger)
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints (default 300)', parseInteger)
     .option('--workers <n>', 'threads of the native training kernels (default: the cores; results do not depend on it)', parseInteger)
-    .addOption(new Option('--cell <cell>', 'recurrent cell: lstm, or gru (ai.intrnn:IntGRU; language models)').choices(['lstm', 'gru']).default('lstm'))
+    .addOption(new Option('--cell <cell>', "recurrent cell: lstm or gru (ai.intrnn:IntGRU; language models); default: the preset's").choices(['lstm', 'gru']))
     .option('--json', 'print one JSON object with the figures')
     .action(
       async (o: {
@@ -31,7 +31,7 @@ export function registerTrain(program: Command, io: Io): void {
         steps?: number;
         checkpointEvery?: number;
         workers?: number;
-        cell: 'lstm' | 'gru';
+        cell?: 'lstm' | 'gru';
         json?: boolean;
       }) => {
         if (o.steps !== undefined && o.steps < 1) throw new IntrnnError('ERR_OPTION', '--steps', 'must be at least 1');

@@ -90,6 +90,44 @@ export const LM_PRESETS: Record<string, { model: Omit<LmConfig, 'vocabSize'>; tr
       lrFloor: 0.1,
     },
   },
+  // GRU cells at the parameter count of `small` (6,182,264 against 6,180,624): embedding and hidden 266
+  'small-gru': {
+    model: { embedSize: 266, hiddenSize: 266, layers: 2, seed: 1, gru: 1 },
+    train: {
+      batch: 32,
+      steps: 1000,
+      bptt: 35,
+      learningRate: 0.002,
+      clipNorm: 5,
+      vocabSize: 10000,
+      qatSteps: 200,
+      qatLearningRate: 0.0005,
+      calibrationBatches: 8,
+      evalTokens: 0,
+      sampledSoftmax: 0,
+      dropout: 0.3,
+    },
+  },
+  // GRU cells at the parameter count of `medium` (9,333,064 against 9,328,400): tied, 558
+  'medium-gru': {
+    model: { embedSize: 558, hiddenSize: 558, layers: 2, seed: 1, tied: 1, gru: 1 },
+    train: {
+      batch: 32,
+      steps: 14000,
+      bptt: 35,
+      learningRate: 0.002,
+      clipNorm: 5,
+      vocabSize: 10000,
+      qatSteps: 1500,
+      qatLearningRate: 0.0002,
+      calibrationBatches: 8,
+      evalTokens: 0,
+      sampledSoftmax: 0,
+      dropout: 0.5,
+      lrDecaySteps: 14000,
+      lrFloor: 0.1,
+    },
+  },
   full: {
     model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1 },
     train: {
@@ -208,8 +246,10 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
   const p = { model: base.model, train: { ...base.train, ...opts.overrides } };
   const mode = trainingMode(opts);
   const data: BrownLmData = loadBrownLm({ vocabSize: p.train.vocabSize });
-  // only a GRU run records the cell in its config, so LSTM checkpoints keep the config they had
-  const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size, ...(opts.cell === 'gru' ? { gru: 1 } : {}) });
+  // the preset's cell unless --cell says otherwise; only a GRU run records the cell in its config, so LSTM checkpoints keep the config they had
+  if (p.model.gru && opts.cell === 'lstm') throw new IntrnnError('ERR_OPTION', '--cell', `preset ${opts.preset} is a GRU preset; drop --cell lstm or pick an LSTM preset`);
+  const gru = opts.cell === 'gru' || (opts.cell === undefined && !!p.model.gru);
+  const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size, ...(gru ? { gru: 1 } : {}) });
   // a fresh float start begins at the unigram model; a resume or a QAT start loads its weights over it
   if (mode === 'float') model.initOutputBiasFromCounts(data.train);
   const stream = new StreamBatches(data.train, p.train.batch, p.train.bptt);
