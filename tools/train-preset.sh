@@ -9,6 +9,8 @@
 # rerunning after an interruption continues where it stopped.
 # Outputs: RUN_DIR/{float,qat,float-long}/ checkpoints, RUN_DIR/train-{float,qat,float-long}.json and
 # RUN_DIR/eval-{float,qat,float-long}-{valid,test}.json (read by tools/training-report.ts).
+# Editing: write a new file and rename it over this one; bash reads a running script by byte offset,
+# so an in-place edit would make the runs in progress execute shifted text.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 task=$1
@@ -42,7 +44,7 @@ stage qat --qat-from "$run/float"
 if [ ! -f "$run/float-long/checkpoint.json" ]; then
   rm -rf "$run/float-long.tmp" && cp -r "$run/float" "$run/float-long.tmp" && mv "$run/float-long.tmp" "$run/float-long"
 fi
-total=$(node -e 'const m=require(process.argv[1]);console.log(m.train.steps+m.train.qatSteps)' "$(pwd)/$run/float/checkpoint.json")
+total=$(node -e 'const m=require(require("node:path").resolve(process.argv[1]));console.log(m.train.steps+m.train.qatSteps)' "$run/float/checkpoint.json")
 stage float-long --steps "$total"
 # the evaluations are independent: two at a time, one per core
 for split in valid test; do
