@@ -79,16 +79,21 @@ function transposed(w: Float32Array, N: number, K: number): Float32Array {
 /** MadNorm epsilon of the float forward (packages/qat madNormFloat). */
 const MAD_EPS = 1e-6;
 
+/** The time order of a layer's input x [B, T, D] (T-1-t for a reverse layer) and x gathered in it. */
+function timeOrder(g: GraphBuilder, x: string, direction: FloatLayer['direction']): { order: string; xs: string } {
+  const steps = g.node('Gather', [g.node('Shape', [x]), g.constant(1)], { axis: 0 });
+  const t = g.node('Range', [g.constant(0), steps, g.constant(1)]);
+  const order = direction === 'forward' ? t : g.node('Sub', [g.node('Sub', [steps, g.constant(1)]), t]);
+  return { order, xs: g.node('Gather', [x, order], { axis: 1 }) };
+}
+
 /** One float LSTM layer as a Scan over time in standard ops (the same math as QLstm.forwardFloat). */
 function floatLstm(g: GraphBuilder, l: FloatLayer, x: string, h0: string, c0: string, inits: TensorProto[], mode: WeightProducts): { y: string; h: string; c: string } {
   const n = (s: string) => layerTensorName(l.name, s);
   const H = l.hiddenSize;
   inits.push(makeTensor(n('bias'), 'float32', [4 * H], l.bias));
   if (l.norm) inits.push(makeTensor(n('gamma'), 'float32', [4, H], l.norm.gamma), makeTensor(n('beta'), 'float32', [4, H], l.norm.beta));
-  const steps = g.node('Gather', [g.node('Shape', [x]), g.constant(1)], { axis: 0 });
-  const t = g.node('Range', [g.constant(0), steps, g.constant(1)]);
-  const order = l.direction === 'forward' ? t : g.node('Sub', [g.node('Sub', [steps, g.constant(1)]), t]);
-  const xs = g.node('Gather', [x, order], { axis: 1 });
+  const { order, xs } = timeOrder(g, x, l.direction);
   const s = new GraphBuilder(`${l.name}_s_`);
   const z = s.node('Add', [s.node('Add', [weightProduct(s, mode, 'x_t', n('wx'), l.wx, l.inputSize, 4 * H, inits), n('bias')]), weightProduct(s, mode, 'h_prev', n('wh'), l.wh, H, 4 * H, inits)]);
   const z3 = s.node('Reshape', [z, s.constant([0, 4, H])]);
@@ -123,10 +128,7 @@ function floatGru(g: GraphBuilder, l: FloatLayer, x: string, h0: string, inits: 
   const n = (s: string) => layerTensorName(l.name, s);
   const H = l.hiddenSize;
   inits.push(makeTensor(n('bias'), 'float32', [3 * H], l.bias), makeTensor(n('bias_h'), 'float32', [3 * H], l.biasH!));
-  const steps = g.node('Gather', [g.node('Shape', [x]), g.constant(1)], { axis: 0 });
-  const t = g.node('Range', [g.constant(0), steps, g.constant(1)]);
-  const order = l.direction === 'forward' ? t : g.node('Sub', [g.node('Sub', [steps, g.constant(1)]), t]);
-  const xs = g.node('Gather', [x, order], { axis: 1 });
+  const { order, xs } = timeOrder(g, x, l.direction);
   const s = new GraphBuilder(`${l.name}_s_`);
   const ax = s.node('Reshape', [s.node('Add', [weightProduct(s, mode, 'x_t', n('wx'), l.wx, l.inputSize, 3 * H, inits), n('bias')]), s.constant([0, 3, H])]);
   const ah = s.node('Reshape', [s.node('Add', [weightProduct(s, mode, 'h_prev', n('wh'), l.wh, H, 3 * H, inits), n('bias_h')]), s.constant([0, 3, H])]);

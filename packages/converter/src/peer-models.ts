@@ -58,6 +58,37 @@ export interface DequantizedLm {
 /** Which peer: the float32 model with the standard LSTM (or GRU) op, or ONNX Runtime's dynamic int8 form of it. */
 export type PeerForm = 'lstm-float32' | 'lstm-int8-dynamic' | 'gru-float32' | 'gru-int8-dynamic';
 
+/**
+ * The reals a recurrent layer's integer rows stand for (LSTM: 4H rows, a bias on the input product;
+ * GRU: 3H rows, then a recurrent bias row too). Each product in gate units is gateScale · (Σ w·x + b)
+ * · M / 2^s with x = x_real / inputScale (h = h_real / hiddenScale for the recurrent one).
+ */
+function dequantizeRows(
+  W: Tensor,
+  R: Tensor,
+  B: Int32Array,
+  mults: Int32Array,
+  shifts: Int8Array,
+  lm: { gateScale: number; inputScale: number; hiddenScale: number },
+  gates: 3 | 4,
+): { inputSize: number; hiddenSize: number; w: Float32Array; r: Float32Array; bias: Float32Array; biasH?: Float32Array } {
+  const rows = W.dims[0];
+  const [D, H] = [W.dims[1], rows / gates];
+  const w = new Float32Array(rows * D);
+  const r = new Float32Array(rows * H);
+  const bias = new Float32Array(rows);
+  const biasH = gates === 3 ? new Float32Array(rows) : undefined;
+  for (let row = 0; row < rows; row++) {
+    const sx = (lm.gateScale * mults[row]) / 2 ** shifts[row];
+    const sh = (lm.gateScale * mults[rows + row]) / 2 ** shifts[rows + row];
+    for (let j = 0; j < D; j++) w[row * D + j] = ((W.data as Int8Array)[row * D + j] * sx) / lm.inputScale;
+    for (let j = 0; j < H; j++) r[row * H + j] = ((R.data as Int8Array)[row * H + j] * sh) / lm.hiddenScale;
+    bias[row] = B[row] * sx;
+    if (biasH) biasH[row] = B[rows + row] * sh;
+  }
+  return { inputSize: D, hiddenSize: H, w, r, bias, biasH };
+}
+
 /** Read the integer language model's tensors and turn them back into the reals they stand for. */
 export function dequantizeLanguageModel(bytes: Uint8Array): DequantizedLm {
   const model = decodeModel(bytes);
@@ -86,22 +117,8 @@ export function dequantizeLanguageModel(bytes: Uint8Array): DequantizedLm {
       const [W, R, B] = [at('W'), at('R'), at('B')];
       const mults = at('multipliers').data as Int32Array;
       const shifts = at('shifts').data as Int8Array;
-      const H3 = W.dims[0];
-      const [D, H] = [W.dims[1], H3 / 3];
-      const w = new Float32Array(H3 * D);
-      const r = new Float32Array(H3 * H);
-      const bias = new Float32Array(H3);
-      const biasH = new Float32Array(H3);
-      for (let row = 0; row < H3; row++) {
-        // each product in gate units: gateScale · (Σ w·x + b) · M / 2^s, as for the LSTM; the recurrent bias likewise
-        const sx = (lm.gateScale * mults[row]) / 2 ** shifts[row];
-        const sh = (lm.gateScale * mults[H3 + row]) / 2 ** shifts[H3 + row];
-        for (let j = 0; j < D; j++) w[row * D + j] = ((W.data as Int8Array)[row * D + j] * sx) / lm.inputScale;
-        for (let j = 0; j < H; j++) r[row * H + j] = ((R.data as Int8Array)[row * H + j] * sh) / lm.hiddenScale;
-        bias[row] = (B.data as Int32Array)[row] * sx;
-        biasH[row] = (B.data as Int32Array)[H3 + row] * sh;
-      }
-      return { name: lm.node, cell: 'gru', inputSize: D, hiddenSize: H, w, r, bias, biasH };
+      const d = dequantizeRows(W, R, B.data as Int32Array, mults, shifts, lm, 3);
+      return { name: lm.node, cell: 'gru', ...d, biasH: d.biasH! };
     }
     if (lm.madNorm) throw new IntrnnError('ERR_OPTION', lm.node, 'has MadNorm, which the standard LSTM op cannot express');
     const node = nodes.find((n) => n.name === lm.node && n.opType === 'IntLSTM');
@@ -110,20 +127,7 @@ export function dequantizeLanguageModel(bytes: Uint8Array): DequantizedLm {
     const [W, R, B] = [at('W'), at('R'), at('B')];
     const mults = at('multipliers').data as Int32Array;
     const shifts = at('shifts').data as Int8Array;
-    const H4 = W.dims[0];
-    const [D, H] = [W.dims[1], H4 / 4];
-    const w = new Float32Array(H4 * D);
-    const r = new Float32Array(H4 * H);
-    const bias = new Float32Array(H4);
-    for (let row = 0; row < H4; row++) {
-      // z_row = gateScale · (Σ w·x + b) · mX / 2^sX  +  gateScale · (Σ r·h) · mH / 2^sH, x = x_real / inputScale
-      const sx = (lm.gateScale * mults[row]) / 2 ** shifts[row];
-      const sh = (lm.gateScale * mults[H4 + row]) / 2 ** shifts[H4 + row];
-      for (let j = 0; j < D; j++) w[row * D + j] = ((W.data as Int8Array)[row * D + j] * sx) / lm.inputScale;
-      for (let j = 0; j < H; j++) r[row * H + j] = ((R.data as Int8Array)[row * H + j] * sh) / lm.hiddenScale;
-      bias[row] = (B.data as Int32Array)[row] * sx;
-    }
-    return { name: lm.node, cell: 'lstm', inputSize: D, hiddenSize: H, w, r, bias };
+    return { name: lm.node, cell: 'lstm', ...dequantizeRows(W, R, B.data as Int32Array, mults, shifts, lm, 4) };
   });
   const out = nodes.find((n) => n.opType === 'IntDense');
   if (!out) throw new IntrnnError('ERR_MODEL_GRAPH', 'graph', 'has no IntDense output layer');

@@ -34,6 +34,40 @@ export interface LmTrainSettings {
   lrFloor?: number;
 }
 
+/** The schedule of `small` and `small-gru`: one schedule, so the cells compare at equal training. */
+const SMALL_TRAIN: LmTrainSettings = {
+  batch: 32,
+  steps: 1000,
+  bptt: 35,
+  learningRate: 0.002,
+  clipNorm: 5,
+  vocabSize: 10000,
+  qatSteps: 200,
+  qatLearningRate: 0.0005,
+  calibrationBatches: 8,
+  evalTokens: 0,
+  sampledSoftmax: 0,
+  dropout: 0.3,
+};
+
+/** The schedule of `medium` and `medium-gru`. */
+const MEDIUM_TRAIN: LmTrainSettings = {
+  batch: 32,
+  steps: 14000,
+  bptt: 35,
+  learningRate: 0.002,
+  clipNorm: 5,
+  vocabSize: 10000,
+  qatSteps: 1500,
+  qatLearningRate: 0.0002,
+  calibrationBatches: 8,
+  evalTokens: 0,
+  sampledSoftmax: 0,
+  dropout: 0.5,
+  lrDecaySteps: 14000,
+  lrFloor: 0.1,
+};
+
 /** Presets of the Brown language model: `tiny` for tests (seconds), `small` for the shipped model. */
 export const LM_PRESETS: Record<string, { model: Omit<LmConfig, 'vocabSize'>; train: LmTrainSettings }> = {
   tiny: {
@@ -53,81 +87,13 @@ export const LM_PRESETS: Record<string, { model: Omit<LmConfig, 'vocabSize'>; tr
       dropout: 0,
     },
   },
-  small: {
-    model: { embedSize: 256, hiddenSize: 256, layers: 2, seed: 1 },
-    train: {
-      batch: 32,
-      steps: 1000,
-      bptt: 35,
-      learningRate: 0.002,
-      clipNorm: 5,
-      vocabSize: 10000,
-      qatSteps: 200,
-      qatLearningRate: 0.0005,
-      calibrationBatches: 8,
-      evalTokens: 0,
-      sampledSoftmax: 0,
-      dropout: 0.3,
-    },
-  },
+  small: { model: { embedSize: 256, hiddenSize: 256, layers: 2, seed: 1 }, train: SMALL_TRAIN },
   // the shipped model: tied embeddings (one 10,000 × 512 int8 table), about 20 epochs of Brown
-  medium: {
-    model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1, tied: 1 },
-    train: {
-      batch: 32,
-      steps: 14000,
-      bptt: 35,
-      learningRate: 0.002,
-      clipNorm: 5,
-      vocabSize: 10000,
-      qatSteps: 1500,
-      qatLearningRate: 0.0002,
-      calibrationBatches: 8,
-      evalTokens: 0,
-      sampledSoftmax: 0,
-      dropout: 0.5,
-      lrDecaySteps: 14000,
-      lrFloor: 0.1,
-    },
-  },
+  medium: { model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1, tied: 1 }, train: MEDIUM_TRAIN },
   // GRU cells at the parameter count of `small` (6,182,264 against 6,180,624): embedding and hidden 266
-  'small-gru': {
-    model: { embedSize: 266, hiddenSize: 266, layers: 2, seed: 1, gru: 1 },
-    train: {
-      batch: 32,
-      steps: 1000,
-      bptt: 35,
-      learningRate: 0.002,
-      clipNorm: 5,
-      vocabSize: 10000,
-      qatSteps: 200,
-      qatLearningRate: 0.0005,
-      calibrationBatches: 8,
-      evalTokens: 0,
-      sampledSoftmax: 0,
-      dropout: 0.3,
-    },
-  },
+  'small-gru': { model: { embedSize: 266, hiddenSize: 266, layers: 2, seed: 1, gru: 1 }, train: SMALL_TRAIN },
   // GRU cells at the parameter count of `medium` (9,333,064 against 9,328,400): tied, 558
-  'medium-gru': {
-    model: { embedSize: 558, hiddenSize: 558, layers: 2, seed: 1, tied: 1, gru: 1 },
-    train: {
-      batch: 32,
-      steps: 14000,
-      bptt: 35,
-      learningRate: 0.002,
-      clipNorm: 5,
-      vocabSize: 10000,
-      qatSteps: 1500,
-      qatLearningRate: 0.0002,
-      calibrationBatches: 8,
-      evalTokens: 0,
-      sampledSoftmax: 0,
-      dropout: 0.5,
-      lrDecaySteps: 14000,
-      lrFloor: 0.1,
-    },
-  },
+  'medium-gru': { model: { embedSize: 558, hiddenSize: 558, layers: 2, seed: 1, tied: 1, gru: 1 }, train: MEDIUM_TRAIN },
   full: {
     model: { embedSize: 512, hiddenSize: 512, layers: 2, seed: 1 },
     train: {

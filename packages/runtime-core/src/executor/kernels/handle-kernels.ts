@@ -147,19 +147,15 @@ export function handleKernels(lib: HandleKernelLibrary, { backend, priority, err
         const p = gruParamsFromTensors(node.constants, node.name);
         const reverse = lstmDirection(node) === 'reverse' ? 1 : 0;
         const [D, H] = [p.inputSize, p.hiddenSize];
-        const rows = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-          const out = new Int32Array(6 * H);
-          out.set(a, 0);
-          out.set(b, 3 * H);
-          return out;
-        };
+        // the file's [input; recurrent] rows are the library's layout: the checked tensors as they are
+        const rows = (i: number) => node.constants[i]!.data;
         const handle = call(node.name, () =>
           lib.gruCreate(
             p.wx,
             p.wh,
-            rows(p.biasX, p.biasH),
-            rows(p.multX, p.multH),
-            rows(p.shiftX, p.shiftH),
+            rows(GRU_INPUT.B) as Int32Array,
+            rows(GRU_INPUT.multipliers) as Int32Array,
+            Int32Array.from(rows(GRU_INPUT.shifts) as Int8Array),
             Int32Array.from([p.multPrev, p.shiftPrev, p.multOut, p.shiftOut]),
             D,
             H,
