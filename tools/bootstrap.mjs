@@ -101,6 +101,18 @@ if (job === 'start') {
   process.exit(run(pnpm, ['exec', 'intrnn', 'demo', ...rest]));
 }
 
+// The NEON kernels are tested cross-built for aarch64 and run under qemu-user
+// (packages/runtime-native/test/arm64.test.ts): Debian's cross gcc, qemu and arm64 Rust std.
+ensureDebian(
+  'test the NEON kernels under qemu',
+  () => {
+    const r = spawnSync('/usr/bin/rustc', ['--print', 'sysroot'], { encoding: 'utf8' });
+    const has = (c, a) => spawnSync(c, a, { stdio: 'ignore' }).status === 0;
+    return r.status === 0 && existsSync(join(r.stdout.trim(), 'lib', 'rustlib', 'aarch64-unknown-linux-gnu')) && has('aarch64-linux-gnu-gcc', ['--version']) && has('qemu-aarch64', ['--version']);
+  },
+  ['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'qemu-user', 'libstd-rust-dev:arm64'],
+  [['dpkg', '--add-architecture', 'arm64']],
+);
 // The browser test drives a Chromium: Debian's package where apt can install it (playwright's own
 // browser download cannot reach its hosts here), else CHROMIUM_PATH.
 ensureDebian('run the browser test (or set CHROMIUM_PATH)', () => Boolean(env.CHROMIUM_PATH) || existsSync('/usr/bin/chromium'), ['chromium']);

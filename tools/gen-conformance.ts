@@ -1,7 +1,7 @@
 /**
  * Writes packages/runtime-core/conformance/cases.json: conformance cases of every op the executors
- * run (IntLSTM with and without MadNorm, forward and reverse; IntGRU; IntDense; IntAttention; Gather;
- * Concat), each a node's inputs and its expected outputs. Every backend runs them
+ * run (IntLSTM with and without MadNorm, forward and reverse; IntGRU; IntDense; the three with int4
+ * weights; IntAttention; Gather; Concat), each a node's inputs and its expected outputs. Every backend runs them
  * (runtime-core's reference and core kernels, runtime-native, runtime-wasm).
  *
  * What is exact: every expected integer is computed by packages/runtime-core/test/oracle/bigint-oracle.ts,
@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '@intrnn/format';
-import { gruTensors, lstmTensors, pwlTensors, type GruCellParams, type LstmCellParams } from '@intrnn/runtime-core';
+import { gruTensors, lstmTensors, pwlTensors, weightTensor, type GruCellParams, type LstmCellParams } from '@intrnn/runtime-core';
 import { oGemv, oGruStep, oLstmStep, oRequantize, oSoftmax, oSat, oShift } from '../packages/runtime-core/test/oracle/bigint-oracle.js';
 import { EDGE_LENGTHS, gruParams, int8s, ints, lstmParams, sampledTable } from '../packages/runtime-core/test/fixtures.js';
 
@@ -145,6 +145,119 @@ for (const [D, H, B, T, reverse, extreme] of [
     name: `IntGRU D=${D} H=${H} B=${B} T=${T}${reverse ? ' reverse' : ''}${extreme ? ' extreme' : ''}`,
     op: 'IntGRU',
     attributes: { direction: reverse ? 'reverse' : 'forward' },
+    inputs: [runtime('int8', [B, T, D], x), ...names.map((n) => constant(t[n])), runtime('int8', [B, H], h0)],
+    outputs: [
+      { type: 'int8', dims: [B, T, H], data: y },
+      { type: 'int8', dims: [B, H], data: hT },
+    ],
+  });
+}
+
+// ---- int4 weights (§6a): the same ops with W (and R) stored int4, values -8…7, odd and even row lengths ----
+const int4s = (n: number, seed: number) => int8s(n, seed, -8, 7);
+const extreme4 = (n: number) => Int8Array.from({ length: n }, (_, i) => (i % 2 ? 7 : -8));
+for (const [K, N, extreme] of [
+  [1, 3, false],
+  [2, 3, false],
+  [15, 5, false],
+  [16, 17, true],
+  [17, 17, true],
+  [33, 4, false],
+  [64, 3, false],
+  [65, 17, true],
+] as const) {
+  const R = 2;
+  const seed = 3000 + K * 2 + (extreme ? 1 : 0);
+  const w = extreme ? extreme4(N * K) : int4s(N * K, seed);
+  const x = extreme ? Int8Array.from({ length: R * K }, (_, i) => (i % 3 ? -128 : 127)) : int8s(R * K, seed + 1);
+  const bias = Int32Array.from(ints(N, -(2 ** 24), 2 ** 24, seed + 2));
+  const y = new Int32Array(R * N);
+  for (let r = 0; r < R; r++) oGemv(w, N, K, x.subarray(r * K, (r + 1) * K), bias).forEach((v, n) => (y[r * N + n] = Number(v)));
+  cases.push({
+    name: `IntDense int4 K=${K} N=${N}${extreme ? ' extreme' : ''}`,
+    op: 'IntDense',
+    attributes: {},
+    inputs: [runtime('int8', [1, R, K], x), constant(weightTensor(w, [N, K], 4)), constant({ type: 'int32', dims: [N], data: bias })],
+    outputs: [{ type: 'int32', dims: [1, R, N], data: y }],
+  });
+}
+for (const [D, H, B, T, norm, reverse, extreme] of [
+  [1, 1, 1, 2, false, false, false],
+  [3, 5, 2, 3, false, true, false],
+  [17, 16, 1, 3, true, false, false],
+  [33, 17, 1, 2, false, false, true],
+  [65, 64, 1, 2, false, true, false],
+] as const) {
+  const seed = 6000 + D * 131 + H;
+  const base = lstmParams(D, H, seed, { norm });
+  const p: LstmCellParams = {
+    ...base,
+    wx: extreme ? extreme4(4 * H * D) : int4s(4 * H * D, seed + 1),
+    wh: extreme ? extreme4(4 * H * H) : int4s(4 * H * H, seed + 2),
+    weightBits: 4,
+  };
+  const x = extreme ? Int8Array.from({ length: B * T * D }, (_, i) => (i % 2 ? 127 : -128)) : int8s(B * T * D, seed + 50);
+  const h0 = int8s(B * H, seed + 51);
+  const c0 = Int16Array.from(ints(B * H, -20000, 20000, seed + 52));
+  const y = new Int8Array(B * T * H);
+  const hT = new Int8Array(B * H);
+  const cT = new Int16Array(B * H);
+  for (let b = 0; b < B; b++) {
+    let h = Array.from(h0.subarray(b * H, (b + 1) * H));
+    let c = Array.from(c0.subarray(b * H, (b + 1) * H));
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      const step = oLstmStep(p, x.subarray((b * T + t) * D, (b * T + t + 1) * D), h, c);
+      h = step.h.map(Number);
+      c = step.c.map(Number);
+      y.set(h, (b * T + t) * H);
+    }
+    hT.set(h, b * H);
+    cT.set(c, b * H);
+  }
+  const t = lstmTensors(p);
+  const names = ['W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params', 'tanh_cell', 'tanh_cell_params'];
+  const inputs: (CaseTensor | null)[] = [runtime('int8', [B, T, D], x), ...names.map((n) => constant(t[n])), runtime('int8', [B, H], h0), runtime('int16', [B, H], c0)];
+  if (norm) inputs.push(constant(t.norm_gamma), constant(t.norm_beta), constant(t.norm_params));
+  cases.push({
+    name: `IntLSTM int4 D=${D} H=${H} B=${B} T=${T}${norm ? ' MadNorm' : ''}${reverse ? ' reverse' : ''}${extreme ? ' extreme' : ''}`,
+    op: 'IntLSTM',
+    attributes: { direction: reverse ? 'reverse' : 'forward' },
+    inputs,
+    outputs: [
+      { type: 'int8', dims: [B, T, H], data: y },
+      { type: 'int8', dims: [B, H], data: hT },
+      { type: 'int16', dims: [B, H], data: cT },
+    ],
+  });
+}
+for (const [D, H, B, T, extreme] of [
+  [1, 1, 1, 2, false],
+  [5, 3, 2, 3, false],
+  [17, 16, 1, 2, true],
+  [65, 33, 1, 2, false],
+] as const) {
+  const seed = 8000 + D * 131 + H;
+  const base = gruParams(D, H, seed);
+  const p: GruCellParams = { ...base, wx: extreme ? extreme4(3 * H * D) : int4s(3 * H * D, seed + 1), wh: extreme ? extreme4(3 * H * H) : int4s(3 * H * H, seed + 2), weightBits: 4 };
+  const x = extreme ? Int8Array.from({ length: B * T * D }, (_, i) => (i % 2 ? 127 : -128)) : int8s(B * T * D, seed + 50);
+  const h0 = int8s(B * H, seed + 51);
+  const y = new Int8Array(B * T * H);
+  const hT = new Int8Array(B * H);
+  for (let b = 0; b < B; b++) {
+    let h = Array.from(h0.subarray(b * H, (b + 1) * H));
+    for (let t = 0; t < T; t++) {
+      h = oGruStep(p, x.subarray((b * T + t) * D, (b * T + t + 1) * D), h).map(Number);
+      y.set(h, (b * T + t) * H);
+    }
+    hT.set(h, b * H);
+  }
+  const t = gruTensors(p);
+  const names = ['W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params'];
+  cases.push({
+    name: `IntGRU int4 D=${D} H=${H} B=${B} T=${T}${extreme ? ' extreme' : ''}`,
+    op: 'IntGRU',
+    attributes: { direction: 'forward' },
     inputs: [runtime('int8', [B, T, D], x), ...names.map((n) => constant(t[n])), runtime('int8', [B, H], h0)],
     outputs: [
       { type: 'int8', dims: [B, T, H], data: y },

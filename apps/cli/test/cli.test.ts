@@ -109,6 +109,9 @@ describe('intrnn train and eval-qat', () => {
     [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--workers', '0'], /--workers: must be between 1 and 256/],
     [['train', '--task', 'pos-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--cell', 'gru'], /--cell: pos-brown trains LSTM cells only in this release/],
     [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--cell', 'rnn'], /--cell <cell>' argument 'rnn' is invalid/],
+    [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--weight-bits', '4'], /--weight-bits: applies to QAT fine-tuning \(--qat-from\)/],
+    [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--weight-bits', '3'], /--weight-bits <bits>' argument '3' is invalid/],
+    [['train', '--task', 'pos-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--weight-bits', '4'], /--weight-bits: pos-brown trains int8 weights only in this release/],
     [['run', join(__dirname, '..', '..', '..', 'models', 'lm-brown-small.onnx'), '--prompt', 'The jury', '--tokens', String(2 ** 40)], /--tokens: 1099511627776 is not in \[0, 10000\]/],
   ])('bad input %j exits 2 with a message naming it', (args, pattern) => {
     const r = intrnn(...args);

@@ -29,6 +29,7 @@ beforeAll(() => {
   if (!existsSync(join(__dirname, '..', 'dist', 'main.js'))) throw new Error('apps/cli is not built: run `npm test` (it builds first)');
   ok('train', '--task', 'lm-brown', '--preset', 'tiny', '--out', dir('lm-float'), '--json');
   ok('train', '--task', 'lm-brown', '--preset', 'tiny', '--out', dir('lm-qat'), '--qat-from', dir('lm-float'), '--steps', '6', '--json');
+  ok('train', '--task', 'lm-brown', '--preset', 'tiny', '--out', dir('lm-qat4'), '--qat-from', dir('lm-float'), '--steps', '6', '--weight-bits', '4', '--json');
   ok('train', '--task', 'pos-brown', '--preset', 'tiny', '--out', dir('pos-float'), '--json');
   ok('train', '--task', 'pos-brown', '--preset', 'tiny', '--out', dir('pos-qat'), '--qat-from', dir('pos-float'), '--steps', '4', '--json');
   ok('train', '--task', 'g2p-cmudict', '--preset', 'tiny', '--out', dir('g2p-float'), '--steps', '150', '--json');
@@ -100,6 +101,19 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     expect(float.numerics).toBe('float32');
     expect(Math.abs(float.value - core.value) / float.value).toBeLessThan(0.05);
     expect(intrnn('eval', dir('lm.float32.onnx'), '--engine', 'core').code).toBe(2);
+  });
+
+  test('--weight-bits 4: int4 recurrent weights, packed in the file; every engine gives the same outputsSha256', () => {
+    const j = JSON.parse(ok('convert', dir('lm-qat4'), '-o', dir('lm4.onnx'), '--json'));
+    const eight = JSON.parse(ok('convert', dir('lm-qat'), '-o', dir('lm8.onnx'), '--json'));
+    const meta = modelMetadata(decodeModel(readFileSync(dir('lm4.onnx'))));
+    expect([meta.opsetVersion, meta.layers.map((l) => l.bits.weights)]).toEqual([3, [4, 4]]);
+    // the four recurrent matrices take half their int8 bytes (the output layer stays int8)
+    const recurrent = 2 * (4 * 32 * 32 + 4 * 32 * 32);
+    expect(eight.integer.byClass.weights - j.integer.byClass.weights).toBe(recurrent / 2);
+    const hashes = ['core', 'native', 'wasm', 'ort'].map((engine) => JSON.parse(ok('eval', dir('lm4.onnx'), '--engine', engine, '--limit', '300', '--json')).outputsSha256);
+    expect(new Set(hashes).size).toBe(1);
+    expect(ok('inspect', dir('lm4.onnx'))).toMatch(/ai\.intrnn opset 3/);
   });
 
   test('the float32 files in ONNX Runtime match the tfjs float forward within 1e-4 of the largest |logit| (docs/onnx-format.md)', async () => {

@@ -17,9 +17,11 @@ import {
   type LstmLayerMeta,
   type ModelMetadata,
   type PwlTable,
+  type Tensor,
   type TensorProto,
+  DataType,
 } from '@intrnn/format';
-import { accumulatorBound, gruTensors, lstmTensors, pwlTensors as pwlTensorData, type GruCellParams, type LstmCellParams } from '@intrnn/runtime-core';
+import { accumulatorBound, gruTensors, lstmTensors, pwlTensors as pwlTensorData, weightTensor, type GruCellParams, type LstmCellParams } from '@intrnn/runtime-core';
 import { valueInfo } from './onnx/graph-builder.js';
 import { intAttentionFunction, intDenseFunction, intGruFunction, intLstmFunction, ONNX_OPSET } from './onnx/lstm-function.js';
 
@@ -54,22 +56,29 @@ export interface TableSpec {
   data: Int8Array;
   rows: number;
   cols: number;
+  /** 4: the values are int4 and stored packed (op set 3). */
+  bits?: 4 | 8;
 }
 
 /** Everything the converter needs to write an integer model. */
 export interface IntegerModelSpec {
   /** `stacked`: layer l feeds layer l+1, state carried in and out (language model). `bidirectional`: one forward and one reverse layer over the inputs, concatenated (tagger), batch 1. */
   topology: 'stacked' | 'bidirectional';
-  embedding: { data: Int8Array; rows: number; cols: number };
+  embedding: { data: Int8Array; rows: number; cols: number; bits?: 4 | 8 };
   /** Further tables (spelling features) whose rows are concatenated to the embedding's; their inputs are graph inputs. */
   features?: TableSpec[];
   layers: LayerSpec[];
   /** The output layer; `tied`: its weights are the embedding itself (one tensor in the file). */
-  output: { weights: Int8Array; bias: Int32Array; rows: number; cols: number; tied?: boolean };
+  output: { weights: Int8Array; bias: Int32Array; rows: number; cols: number; tied?: boolean; bits?: 4 | 8 };
   meta: Omit<ModelMetadata, 'format' | 'formatVersion' | 'opsetVersion' | 'numerics' | 'layers' | 'pwlTables' | 'overflowProof'>;
 }
 
 const INT32_LIMIT = 2 ** 31 - 1;
+
+/** An initializer from a runtime-core tensor (int4 data already packed). */
+function tensorProto(name: string, t: Tensor): TensorProto {
+  return makeTensor(name, t.type, t.dims, t.data);
+}
 
 function prove(tensor: string, bound: number): ModelMetadata['overflowProof'][number] {
   if (bound > INT32_LIMIT) {
@@ -95,12 +104,26 @@ class IntegerGraph {
   readonly layers: ModelMetadata['layers'] = [];
 
   /** A Gather of `input`'s ids from a constant table; returns the looked-up value's name. */
-  lookup(table: string, data: Int8Array, rows: number, cols: number, input: string, node: string): string {
-    this.initializers.push(makeTensor(table, 'int8', [rows, cols], data));
+  lookup(table: string, data: Int8Array, rows: number, cols: number, input: string, node: string, bits: 4 | 8 = 8): string {
     const out = `${table}.rows`;
-    this.nodes.push({ name: node, opType: 'Gather', domain: '', input: [table, input], output: [out], attribute: [int('axis', 0)] });
+    this.nodes.push({ name: node, opType: 'Gather', domain: '', input: [this.table(table, data, rows, cols, bits), input], output: [out], attribute: [int('axis', 0)] });
     return out;
   }
+
+  /**
+   * A constant table a Gather reads, returning the name the Gather takes: int8 as it is; int4 stored
+   * packed and Cast to int8 (ONNX's Gather takes no int4; runtimes fold the Cast at load).
+   */
+  table(name: string, data: Int8Array, rows: number, cols: number, bits: 4 | 8): string {
+    this.initializers.push(tensorProto(name, weightTensor(data, [rows, cols], bits)));
+    if (bits === 8) return name;
+    this.int4 = true;
+    this.nodes.push({ name: `${name}.cast`, opType: 'Cast', domain: '', input: [name], output: [`${name}.int8`], attribute: [int('to', DataType.INT8)] });
+    return `${name}.int8`;
+  }
+
+  /** Whether any weight is int4 (op set 3, and the functions cast weights to int8). */
+  int4 = false;
 
   concat(name: string, inputs: string[], output: string): string {
     this.nodes.push({ name, opType: 'Concat', domain: '', input: inputs, output: [output], attribute: [int('axis', 2)] });
@@ -117,7 +140,8 @@ class IntegerGraph {
     const p = l.gru;
     const H = p.hiddenSize;
     const n = (input: string) => layerTensorName(l.name, input);
-    for (const [input, t] of Object.entries(gruTensors(p))) this.initializers.push(makeTensor(n(input), t.type, t.dims, t.data));
+    for (const [input, t] of Object.entries(gruTensors(p))) this.initializers.push(tensorProto(n(input), t));
+    if (p.weightBits === 4) this.int4 = true;
     for (const [input, table] of [
       ['sigmoid', p.sigmoid],
       ['tanh_gate', p.tanhGate],
@@ -129,7 +153,15 @@ class IntegerGraph {
     const inputs = inputNames('IntGRU', false).map((input) => (input === 'X' ? x : input === 'initial_h' ? s.h0 : n(input)));
     this.nodes.push({ name: l.name, opType: 'IntGRU', domain: INTRNN_DOMAIN, input: inputs, output: [n('Y'), s.hT], attribute: [string('direction', l.direction)] });
     this.overflowProof.push(prove(n('W'), accumulatorBound(p.wx, 3 * H, p.inputSize, p.biasX)), prove(n('R'), accumulatorBound(p.wh, 3 * H, H, p.biasH)));
-    this.layers.push({ node: l.name, cell: 'gru', direction: l.direction, inputSize: p.inputSize, hiddenSize: H, bits: { weights: 8, hidden: 8, gates: 16, accumulator: 32 }, ...l.meta });
+    this.layers.push({
+      node: l.name,
+      cell: 'gru',
+      direction: l.direction,
+      inputSize: p.inputSize,
+      hiddenSize: H,
+      bits: { weights: p.weightBits ?? 8, hidden: 8, gates: 16, accumulator: 32 },
+      ...l.meta,
+    });
     return n('Y');
   }
 
@@ -138,7 +170,8 @@ class IntegerGraph {
     const p = l.cell;
     const H = p.hiddenSize;
     const n = (input: string) => layerTensorName(l.name, input);
-    for (const [input, t] of Object.entries(lstmTensors(p))) this.initializers.push(makeTensor(n(input), t.type, t.dims, t.data));
+    for (const [input, t] of Object.entries(lstmTensors(p))) this.initializers.push(tensorProto(n(input), t));
+    if (p.weightBits === 4) this.int4 = true;
     for (const [input, table] of [
       ['sigmoid', p.sigmoid],
       ['tanh_gate', p.tanhGate],
@@ -152,13 +185,14 @@ class IntegerGraph {
     const inputs = inputNames('IntLSTM', !!p.norm).map((input) => (input === 'X' ? x : input === 'initial_h' ? s.h0 : input === 'initial_c' ? s.c0 : n(input)));
     this.nodes.push({ name: l.name, opType: 'IntLSTM', domain: INTRNN_DOMAIN, input: inputs, output: [n('Y'), s.hT, s.cT], attribute: [string('direction', l.direction)] });
     this.overflowProof.push(prove(n('W'), accumulatorBound(p.wx, 4 * H, p.inputSize, p.bias)), prove(n('R'), accumulatorBound(p.wh, 4 * H, H)));
-    this.layers.push({ node: l.name, direction: l.direction, inputSize: p.inputSize, hiddenSize: H, bits: { weights: 8, hidden: 8, cell: 16, gates: 16, accumulator: 32 }, ...l.meta });
+    this.layers.push({ node: l.name, direction: l.direction, inputSize: p.inputSize, hiddenSize: H, bits: { weights: p.weightBits ?? 8, hidden: 8, cell: 16, gates: 16, accumulator: 32 }, ...l.meta });
     return n('Y');
   }
 
   /** The IntDense output layer: int32 logits from x and the named (or new) weight tensor. */
   dense(x: string, out: IntegerModelSpec['output'], weights: string): void {
-    if (weights === 'output.W') this.initializers.push(makeTensor('output.W', 'int8', [out.rows, out.cols], out.weights));
+    if (weights === 'output.W') this.initializers.push(tensorProto('output.W', weightTensor(out.weights, [out.rows, out.cols], out.bits)));
+    if (out.bits === 4) this.int4 = true;
     this.initializers.push(makeTensor('output.B', 'int32', [out.rows], out.bias));
     this.overflowProof.push(prove(weights, accumulatorBound(out.weights, out.rows, out.cols, out.bias)));
     this.nodes.push({ name: 'output', opType: 'IntDense', domain: INTRNN_DOMAIN, input: [x, weights, 'output.B'], output: ['logits'] });
@@ -166,7 +200,10 @@ class IntegerGraph {
 
   /** The ai.intrnn op set version the graph's ops need (files without IntGRU stay version 1). */
   get opsetVersion(): number {
-    return opsetVersionFor(this.nodes.filter((n) => n.domain === INTRNN_DOMAIN).map((n) => n.opType ?? ''));
+    return opsetVersionFor(
+      this.nodes.filter((n) => n.domain === INTRNN_DOMAIN).map((n) => n.opType ?? ''),
+      this.int4,
+    );
   }
 
   metadata(meta: IntegerModelSpec['meta']): ModelMetadata {
@@ -212,13 +249,19 @@ export function buildIntegerModel(spec: IntegerModelSpec): { bytes: Uint8Array; 
   const inputs: IValueInfoProto[] = [valueInfo('tokens', 'int64', [batch, 'time'])];
   const outputs: IValueInfoProto[] = [];
   const { embedding: emb } = spec;
-  g.initializers.push(makeTensor('embedding', 'int8', [emb.rows, emb.cols], emb.data));
-  g.nodes.push({ name: 'embed', opType: 'Gather', domain: '', input: ['embedding', 'tokens'], output: ['embedded'], attribute: [int('axis', 0)] });
+  g.nodes.push({
+    name: 'embed',
+    opType: 'Gather',
+    domain: '',
+    input: [g.table('embedding', emb.data, emb.rows, emb.cols, emb.bits ?? 8), 'tokens'],
+    output: ['embedded'],
+    attribute: [int('axis', 0)],
+  });
   let x = 'embedded';
   if (spec.features?.length) {
     const parts = spec.features.map((f) => {
       inputs.push(valueInfo(f.input, 'int64', [batch, 'time']));
-      return g.lookup(f.name, f.data, f.rows, f.cols, f.input, `embed_${f.name}`);
+      return g.lookup(f.name, f.data, f.rows, f.cols, f.input, `embed_${f.name}`, f.bits);
     });
     x = g.concat('features_concat', ['embedded', ...parts], 'inputs');
   }
@@ -243,20 +286,20 @@ export function buildIntegerModel(spec: IntegerModelSpec): { bytes: Uint8Array; 
   outputs.unshift(valueInfo('logits', 'int32', [batch, 'time', spec.output.rows]));
   const meta = g.metadata(spec.meta);
   // each op the graph uses, defined once as a function (a file of GRU layers has no IntLSTM function)
-  const functions = [...(lstms.length ? [intLstmFunction(withNorm[0] ?? false)] : []), ...(lstms.length < spec.layers.length ? [intGruFunction()] : []), intDenseFunction()];
+  const functions = [...(lstms.length ? [intLstmFunction(withNorm[0] ?? false, g.int4)] : []), ...(lstms.length < spec.layers.length ? [intGruFunction(g.int4)] : []), intDenseFunction(g.int4)];
   const bytes = g.encode(`intrnn_${spec.meta.task}`, meta, functions, inputs, outputs);
   return { bytes, metadata: meta };
 }
 
 /** Everything the converter needs to write an integer G2P model. */
 export interface G2pModelSpec {
-  letters: { data: Int8Array; rows: number; cols: number };
-  phones: { data: Int8Array; rows: number; cols: number };
+  letters: { data: Int8Array; rows: number; cols: number; bits?: 4 | 8 };
+  phones: { data: Int8Array; rows: number; cols: number; bits?: 4 | 8 };
   encoderForward: LstmLayerSpec;
   encoderBackward: LstmLayerSpec;
   decoder: LstmLayerSpec;
   attention: { scoreMultiplier: number; scoreShift: number; expTable: PwlTable };
-  output: { weights: Int8Array; bias: Int32Array; rows: number; cols: number };
+  output: { weights: Int8Array; bias: Int32Array; rows: number; cols: number; bits?: 4 | 8 };
   meta: IntegerModelSpec['meta'];
 }
 
@@ -269,8 +312,8 @@ export interface G2pModelSpec {
 export function buildG2pModel(spec: G2pModelSpec): { bytes: Uint8Array; metadata: ModelMetadata } {
   if ([spec.encoderForward, spec.encoderBackward, spec.decoder].some((l) => l.cell.norm)) throw new IntrnnError('ERR_CONVERT', 'layers', 'G2P layers have no MadNorm in this version');
   const g = new IntegerGraph();
-  const letters = g.lookup('embedding', spec.letters.data, spec.letters.rows, spec.letters.cols, 'letters', 'embed_letters');
-  const phonemes = g.lookup('decoder_embedding', spec.phones.data, spec.phones.rows, spec.phones.cols, 'decoder_input', 'embed_phonemes');
+  const letters = g.lookup('embedding', spec.letters.data, spec.letters.rows, spec.letters.cols, 'letters', 'embed_letters', spec.letters.bits);
+  const phonemes = g.lookup('decoder_embedding', spec.phones.data, spec.phones.rows, spec.phones.cols, 'decoder_input', 'embed_phonemes', spec.phones.bits);
   const fw = g.lstm(spec.encoderForward, letters, 'zero');
   const bw = g.lstm(spec.encoderBackward, letters, 'zero');
   const encoder = g.concat('encoder_concat', [fw, bw], 'encoder_states');
@@ -286,7 +329,7 @@ export function buildG2pModel(spec: G2pModelSpec): { bytes: Uint8Array; metadata
   const bytes = g.encode(
     `intrnn_${spec.meta.task}`,
     meta,
-    [intLstmFunction(false), intAttentionFunction(), intDenseFunction()],
+    [intLstmFunction(false, g.int4), intAttentionFunction(), intDenseFunction(g.int4)],
     [valueInfo('letters', 'int64', [1, 'letters']), valueInfo('decoder_input', 'int64', [1, 'steps'])],
     [valueInfo('logits', 'int32', [1, 'steps', spec.output.rows])],
   );

@@ -21,6 +21,7 @@ import {
   modelKind,
   modelMetadata,
   readTensor,
+  unpackInt4,
   stateNames,
   type IValueInfoProto,
   type ModelMetadata,
@@ -97,12 +98,25 @@ export function dequantizeLanguageModel(bytes: Uint8Array): DequantizedLm {
   if (modelKind(meta) !== 'language-model') throw new IntrnnError('ERR_OPTION', 'model', `peers are built for language models; this is a ${modelKind(meta)}`);
   const graph = model.graph;
   const inits = new Map<string, TensorProto>((graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
-  const tensor = (name: string | undefined | null, where: string): Tensor => {
-    const t = inits.get(name ?? '');
-    if (!t) throw new IntrnnError('ERR_MODEL_GRAPH', where, `reads '${name}', which is not an initializer`);
-    return readTensor(t, where);
-  };
   const nodes = graph?.node ?? [];
+  // an int4 table reaches its Gather through a Cast to int8: read the initializer behind it
+  const source = (name: string | undefined | null) => nodes.find((n) => n.opType === 'Cast' && n.output?.[0] === name)?.input?.[0] ?? name;
+  // int4 weights as their int8 values: the peers dequantize either alike
+  const tensor = (name: string | undefined | null, where: string): Tensor => {
+    const t = inits.get(source(name) ?? '');
+    if (!t) throw new IntrnnError('ERR_MODEL_GRAPH', where, `reads '${name}', which is not an initializer`);
+    const r = readTensor(t, where);
+    return r.type === 'int4'
+      ? {
+          type: 'int8',
+          dims: r.dims,
+          data: unpackInt4(
+            r.data as Uint8Array,
+            r.dims.reduce((a, b) => a * b, 1),
+          ),
+        }
+      : r;
+  };
   const embedNode = nodes.find((n) => n.opType === 'Gather' && n.input?.[1] === 'tokens');
   if (!embedNode) throw new IntrnnError('ERR_MODEL_GRAPH', 'graph', 'has no embedding Gather of the tokens');
   const emb = tensor(embedNode.input?.[0], 'embedding');

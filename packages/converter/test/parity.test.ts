@@ -66,11 +66,13 @@ function diffCount(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>)
 
 describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-native (every path) = ONNX Runtime', () => {
   test.each([
-    [40, 8, 12, 2, 3, 0],
-    [64, 16, 24, 1, 5, 0],
-    [50, 16, 16, 2, 6, 1],
-  ])('language model V=%i E=%i H=%i layers=%i (seed %i, tied %i): int32 logits and final states identical', async (V, E, H, L, seed, tied) => {
-    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed, tied });
+    [40, 8, 12, 2, 3, 0, 8],
+    [64, 16, 24, 1, 5, 0, 8],
+    [50, 16, 16, 2, 6, 1, 8],
+    [40, 9, 13, 2, 3, 0, 4],
+    [50, 16, 16, 2, 6, 1, 4],
+  ])('language model V=%i E=%i H=%i layers=%i (seed %i, tied %i, %i-bit weights): int32 logits and final states identical', async (V, E, H, L, seed, tied, weightBits) => {
+    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed, tied, ...(weightBits === 4 ? { weightBits } : {}) });
     const ids = tf.randomUniformInt([2, 11], 0, V, seed) as tf.Tensor2D;
     model.calibrate([ids]);
     const rows = ids.arraySync() as number[][];
@@ -79,8 +81,14 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     model.disposeQatConstants(k);
     const { bytes } = buildIntegerModel(languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source));
     // tied: the output layer reads the embedding tensor itself, stored once
-    const inits = decodeModel(bytes).graph!.initializer!.map((t) => t.name);
+    const proto = decodeModel(bytes);
+    const inits = proto.graph!.initializer!.map((t) => t.name);
     expect(inits.includes('output.W')).toBe(!tied);
+    // int4: the recurrent weights stored as ONNX INT4 (22) in op set 3, the rest as before
+    const types = Object.fromEntries(proto.graph!.initializer!.map((t) => [t.name, t.dataType]));
+    for (let l = 0; l < L; l++) expect([types[`lstm${l}.W`], types[`lstm${l}.R`]]).toEqual(weightBits === 4 ? [22, 22] : [3, 3]);
+    expect(types.embedding).toBe(3);
+    expect(toNumber(proto.opsetImport!.find((o) => o.domain === 'ai.intrnn')!.version)).toBe(weightBits === 4 ? 3 : 1);
     const feeds: Record<string, Tensor> = { tokens: tokens(rows) };
     for (let l = 0; l < L; l++) {
       feeds[`lstm${l}.initial_h`] = { type: 'int8', dims: [2, H], data: new Int8Array(2 * H) };
@@ -101,11 +109,50 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
   });
 
   test.each([
-    [40, 8, 12, 2, 3, 0],
-    [50, 16, 16, 2, 6, 1],
-    [30, 9, 33, 1, 8, 0],
-  ])('GRU language model V=%i E=%i H=%i layers=%i (seed %i, tied %i): int32 logits and final states identical, state fed', async (V, E, H, L, seed, tied) => {
-    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed, tied, gru: 1 });
+    ['untied', 0],
+    ['tied', 1],
+  ])('int4 embedding and output layer (%s; the trainer writes them int8): Cast folded at load, every engine the same logits', async (_, tied) => {
+    const [V, E, H, L] = [37, 16, 16, 2];
+    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed: 9, tied, weightBits: 4 });
+    const ids = tf.randomUniformInt([2, 9], 0, V, 9) as tf.Tensor2D;
+    model.calibrate([ids]);
+    const spec = languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source);
+    // int4 values: the int8 ones scaled down (a file-format case: its logits are compared across engines, not with QAT)
+    const to4 = (a: Int8Array) => Int8Array.from(a, (v) => Math.max(-8, Math.min(7, Math.round(v / 16))));
+    spec.embedding = { ...spec.embedding, data: to4(spec.embedding.data), bits: 4 };
+    spec.output = { ...spec.output, weights: tied ? spec.embedding.data : to4(spec.output.weights), bits: 4 };
+    const { bytes } = buildIntegerModel(spec);
+    const proto = decodeModel(bytes);
+    const types = Object.fromEntries(proto.graph!.initializer!.map((t) => [t.name, t.dataType]));
+    expect(types.embedding).toBe(22);
+    expect(tied ? types['output.W'] : types['output.W']).toBe(tied ? undefined : 22);
+    expect(proto.graph!.node!.filter((n) => n.opType === 'Cast').map((n) => n.input![0])).toEqual(['embedding']);
+    const feeds: Record<string, Tensor> = { tokens: tokens(ids.arraySync() as number[][]) };
+    for (let l = 0; l < L; l++) {
+      feeds[`lstm${l}.initial_h`] = { type: 'int8', dims: [2, H], data: new Int8Array(2 * H) };
+      feeds[`lstm${l}.initial_c`] = { type: 'int16', dims: [2, H], data: new Int16Array(2 * H) };
+    }
+    const ref = loadModel(bytes, { backend: 'reference' }).run(feeds);
+    const core = loadModel(bytes, { backends: ['core', 'reference'] }).run(feeds);
+    expectNative(bytes, feeds, ref);
+    const fromOrt = await runOrt(bytes, feeds);
+    for (const name of Object.keys(ref)) {
+      expect([name, diffCount(core[name].data, ref[name].data)]).toEqual([name, 0]);
+      expect([name, diffCount(fromOrt[name].data as Int32Array, ref[name].data)]).toEqual([name, 0]);
+    }
+    // the SDK reads the vocabulary size through the folded table
+    expect(new LanguageModel(loadModel(bytes)).forward([1, 2, 3]).logits.length).toBe(3 * V);
+    model.dispose();
+    ids.dispose();
+  });
+
+  test.each([
+    [40, 8, 12, 2, 3, 0, 8],
+    [50, 16, 16, 2, 6, 1, 8],
+    [30, 9, 33, 1, 8, 0, 8],
+    [30, 9, 33, 2, 8, 0, 4],
+  ])('GRU language model V=%i E=%i H=%i layers=%i (seed %i, tied %i, %i-bit weights): int32 logits and final states identical, state fed', async (V, E, H, L, seed, tied, weightBits) => {
+    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed, tied, gru: 1, ...(weightBits === 4 ? { weightBits } : {}) });
     const ids = tf.randomUniformInt([2, 11], 0, V, seed) as tf.Tensor2D;
     model.calibrate([ids]);
     const rows = ids.arraySync() as number[][];
@@ -122,8 +169,10 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     model.disposeQatConstants(k);
     const { bytes, metadata } = buildIntegerModel(languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source));
     const proto = decodeModel(bytes);
-    expect(toNumber(proto.opsetImport!.find((o) => o.domain === 'ai.intrnn')!.version)).toBe(2); // IntGRU came with version 2
-    expect(metadata.opsetVersion).toBe(2);
+    expect(toNumber(proto.opsetImport!.find((o) => o.domain === 'ai.intrnn')!.version)).toBe(weightBits === 4 ? 3 : 2); // IntGRU came with version 2, int4 weights with 3
+    const gruTypes = Object.fromEntries(proto.graph!.initializer!.map((t) => [t.name, t.dataType]));
+    for (let l = 0; l < L; l++) expect([gruTypes[`gru${l}.W`], gruTypes[`gru${l}.R`]]).toEqual(weightBits === 4 ? [22, 22] : [3, 3]);
+    expect(metadata.opsetVersion).toBe(weightBits === 4 ? 3 : 2);
     expect(proto.functions!.map((f) => f.name)).toEqual(['IntGRU', 'IntDense']);
     expect(metadata.layers.map((l) => l.cell)).toEqual(Array(L).fill('gru'));
     const feeds: Record<string, Tensor> = { tokens: tokens(rows) };

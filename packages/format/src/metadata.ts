@@ -32,8 +32,8 @@ export const LstmLayerMetaSchema = z.object({
   gateScale: positive,
   cellFracBits: int(0, 15),
   madNorm: z.nullable(z.object({ normFracBits: z.int(), gammaScale: positive, outScale: positive })),
-  /** Widths: int8 weights and h, int16 c and gates, int32 accumulators. */
-  bits: z.object({ weights: z.literal(8), hidden: z.literal(8), cell: z.literal(16), gates: z.literal(16), accumulator: z.literal(32) }),
+  /** Widths: int8 (or, op set 3, int4) weights, int8 h, int16 c and gates, int32 accumulators. */
+  bits: z.object({ weights: z.union([z.literal(8), z.literal(4)]), hidden: z.literal(8), cell: z.literal(16), gates: z.literal(16), accumulator: z.literal(32) }),
 });
 
 /** Quantization of one GRU layer (ai.intrnn:IntGRU, docs/integer-semantics.md §10b): no cell state, no MadNorm. */
@@ -47,8 +47,8 @@ export const GruLayerMetaSchema = z.object({
   inputScale: positive,
   hiddenScale: positive,
   gateScale: positive,
-  /** Widths: int8 weights and h, int16 gates, int32 accumulators. */
-  bits: z.object({ weights: z.literal(8), hidden: z.literal(8), gates: z.literal(16), accumulator: z.literal(32) }),
+  /** Widths: int8 (or, op set 3, int4) weights, int8 h, int16 gates, int32 accumulators. */
+  bits: z.object({ weights: z.union([z.literal(8), z.literal(4)]), hidden: z.literal(8), gates: z.literal(16), accumulator: z.literal(32) }),
 });
 
 /** The real-valued side of a PWL table: input domain and scales. */

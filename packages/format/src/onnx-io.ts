@@ -10,7 +10,7 @@ export type TensorProto = onnxProto.onnx.ITensorProto;
 /** A typed array of one of the element types intrnn reads from initializers and feeds. */
 export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
 
-/** A decoded tensor: element type name, dimensions and row-major data. */
+/** A decoded tensor: element type name, dimensions and row-major data (int4: the packed bytes, {@link packInt4}). */
 export interface Tensor {
   type: ElementTypeName;
   dims: number[];
@@ -24,7 +24,24 @@ const BY_CODE: Record<number, { type: Tensor['type']; bytes: number; make: (b: A
   [DataType.INT16]: { type: 'int16', bytes: 2, make: (b, o, n) => new Int16Array(b, o, n) },
   [DataType.INT32]: { type: 'int32', bytes: 4, make: (b, o, n) => new Int32Array(b, o, n) },
   [DataType.INT64]: { type: 'int64', bytes: 8, make: (b, o, n) => new BigInt64Array(b, o, n) },
+  [DataType.INT4]: { type: 'int4', bytes: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
 };
+
+/**
+ * An INT4 initializer: raw data only (ONNX also allows packed int32_data; the converter never
+ * writes it, so a file using it is refused rather than read a second way), exactly the packed
+ * byte count, and a zero pad nibble for an odd count, so every engine reads one meaning.
+ */
+function readInt4(t: TensorProto, where: string, dims: number[], count: number, borrow: boolean): Tensor {
+  const raw = t.rawData;
+  if (!raw || raw.length === 0) {
+    if (count === 0) return { type: 'int4', dims, data: new Uint8Array(0) };
+    throw new IntrnnError('ERR_MODEL_TENSOR', where, 'is int4 without raw_data; intrnn reads int4 tensors from raw_data only');
+  }
+  if (raw.length !== int4Bytes(count)) throw new IntrnnError('ERR_MODEL_TENSOR', where, `holds ${raw.length} bytes; dims ${JSON.stringify(dims)} of int4 need ${int4Bytes(count)}`);
+  if (count % 2 === 1 && raw[raw.length - 1] >> 4 !== 0) throw new IntrnnError('ERR_MODEL_TENSOR', where, 'has a nonzero pad nibble after its last int4 value');
+  return { type: 'int4', dims, data: borrow ? raw : raw.slice() };
+}
 
 /** protobufjs gives int64 fields as numbers or Long objects; both become numbers here. */
 export function toNumber(v: unknown): number {
@@ -43,14 +60,46 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   }
 }
 
+/**
+ * int4 values (each -8…7) packed two per byte as ONNX stores INT4 tensors: element 2i in the low
+ * nibble of byte i, element 2i+1 in the high one, an odd count's last high nibble 0.
+ */
+export function packInt4(values: ArrayLike<number>, where = 'int4 tensor'): Uint8Array {
+  const out = new Uint8Array((values.length + 1) >> 1);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(Number.isInteger(v) && v >= -8 && v <= 7)) throw new IntrnnError('ERR_MODEL_TENSOR', where, `value ${i} is ${v}, outside int4 (-8…7)`);
+    out[i >> 1] |= (v & 15) << ((i & 1) << 2);
+  }
+  return out;
+}
+
+/** The `count` int4 values of packed bytes ({@link packInt4}'s layout) as int8. */
+export function unpackInt4(packed: Uint8Array, count: number): Int8Array {
+  const out = new Int8Array(count);
+  for (let i = 0; i < count; i++) out[i] = (((packed[i >> 1] >> ((i & 1) << 2)) & 15) << 28) >> 28; // sign-extend the nibble
+  return out;
+}
+
+/** Bytes an int4 tensor of `count` elements takes. */
+export const int4Bytes = (count: number): number => (count + 1) >> 1;
+
 /** Encode a model to bytes. */
 export function encodeModel(model: onnxProto.onnx.IModelProto): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
 }
 
-/** Build an initializer from a typed array (stored as raw little-endian data). */
+/**
+ * Build an initializer from a typed array (stored as raw little-endian data). An int4 tensor's data
+ * is its packed bytes ({@link packInt4}).
+ */
 export function makeTensor(name: string, type: Tensor['type'], dims: number[], data: TensorData): TensorProto {
   const count = dims.reduce((a, b) => a * b, 1);
+  if (type === 'int4') {
+    if (!(data instanceof Uint8Array) || data.length !== int4Bytes(count))
+      throw new IntrnnError('ERR_SHAPE', name, `int4 dims ${JSON.stringify(dims)} take ${int4Bytes(count)} packed bytes, got ${data.length}`);
+    return { name, dataType: dataTypeCode(type), dims, rawData: data.slice() };
+  }
   if (data.length !== count) throw new IntrnnError('ERR_SHAPE', name, `has ${data.length} values, dims ${JSON.stringify(dims)} hold ${count}`);
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(); // own copy: little-endian hosts only (checked in readTensor)
   return { name, dataType: dataTypeCode(type), dims, rawData: raw };
@@ -73,6 +122,7 @@ export function readTensor(t: TensorProto, where = `initializer ${t.name ?? '?'}
   const dims = (t.dims ?? []).map(toNumber);
   if (dims.some((d) => !Number.isInteger(d) || d < 0 || d > 2 ** 31)) throw new IntrnnError('ERR_MODEL_TENSOR', where, `has invalid dims ${JSON.stringify(dims)}`);
   const count = dims.reduce((a, b) => a * b, 1);
+  if (spec.type === 'int4') return readInt4(t, where, dims, count, borrow);
   if (t.rawData && t.rawData.length > 0) {
     if (t.rawData.length !== count * spec.bytes) {
       throw new IntrnnError('ERR_MODEL_TENSOR', where, `holds ${t.rawData.length} bytes; dims ${JSON.stringify(dims)} of ${spec.type} need ${count * spec.bytes}`);
@@ -90,6 +140,7 @@ export function readTensor(t: TensorProto, where = `initializer ${t.name ?? '?'}
     int16: t.int32Data,
     int32: t.int32Data,
     int64: t.int64Data,
+    int4: null, // read by readInt4
   };
   const values = fields[spec.type] ?? [];
   if (values.length !== count) throw new IntrnnError('ERR_MODEL_TENSOR', where, `holds ${values.length} values; dims ${JSON.stringify(dims)} need ${count}`);

@@ -12,12 +12,20 @@ import type { PwlTable } from './pwl-table.js';
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, INTS: 7 } as const;
 
 /** Element type names intrnn tensors use. */
-export type ElementTypeName = 'float32' | 'uint8' | 'int8' | 'int16' | 'int32' | 'int64';
+export type ElementTypeName = 'float32' | 'uint8' | 'int8' | 'int16' | 'int32' | 'int64' | 'int4';
 
 /** ONNX TensorProto.DataType codes of the element types intrnn reads and writes. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, UINT64: 13 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, UINT64: 13, INT4: 22 } as const;
 
-const CODES: Record<ElementTypeName, number> = { float32: DataType.FLOAT, uint8: DataType.UINT8, int8: DataType.INT8, int16: DataType.INT16, int32: DataType.INT32, int64: DataType.INT64 };
+const CODES: Record<ElementTypeName, number> = {
+  float32: DataType.FLOAT,
+  uint8: DataType.UINT8,
+  int8: DataType.INT8,
+  int16: DataType.INT16,
+  int32: DataType.INT32,
+  int64: DataType.INT64,
+  int4: DataType.INT4,
+};
 const NAMES = new Map<number, ElementTypeName>(Object.entries(CODES).map(([name, code]) => [code, name as ElementTypeName]));
 
 /** The DataType code of an element type name. */
@@ -48,6 +56,8 @@ export interface InputSignature {
   pwl?: PwlFunction;
   /** Part of the op's optional trailing group (all of the group or none). */
   optional?: boolean;
+  /** A weight matrix that may also be int4 (values -8…7, two per byte; op set version 3 on): the same arithmetic as int8. */
+  int4?: boolean;
 }
 
 export interface OutputSignature {
@@ -87,8 +97,8 @@ export const OP_SIGNATURES = {
     since: 1,
     inputs: [
       { name: 'X', type: 'int8', dims: ['B', 'T', 'D'], role: 'runtime' },
-      { name: 'W', type: 'int8', dims: ['4H', 'D'], role: 'constant' },
-      { name: 'R', type: 'int8', dims: ['4H', 'H'], role: 'constant' },
+      { name: 'W', type: 'int8', dims: ['4H', 'D'], role: 'constant', int4: true },
+      { name: 'R', type: 'int8', dims: ['4H', 'H'], role: 'constant', int4: true },
       { name: 'B', type: 'int32', dims: ['4H'], role: 'constant' },
       { name: 'multipliers', type: 'int32', dims: [2, '4H'], role: 'constant' },
       { name: 'shifts', type: 'int8', dims: [2, '4H'], role: 'constant' },
@@ -116,8 +126,8 @@ export const OP_SIGNATURES = {
     since: 2,
     inputs: [
       { name: 'X', type: 'int8', dims: ['B', 'T', 'D'], role: 'runtime' },
-      { name: 'W', type: 'int8', dims: ['3H', 'D'], role: 'constant' },
-      { name: 'R', type: 'int8', dims: ['3H', 'H'], role: 'constant' },
+      { name: 'W', type: 'int8', dims: ['3H', 'D'], role: 'constant', int4: true },
+      { name: 'R', type: 'int8', dims: ['3H', 'H'], role: 'constant', int4: true },
       // [input bias; recurrent bias]: the recurrent one feeds the reset-gated candidate
       { name: 'B', type: 'int32', dims: [2, '3H'], role: 'constant' },
       { name: 'multipliers', type: 'int32', dims: [2, '3H'], role: 'constant' },
@@ -139,7 +149,7 @@ export const OP_SIGNATURES = {
     since: 1,
     inputs: [
       { name: 'X', type: 'int8', dims: ['...', 'K'], role: 'runtime' },
-      { name: 'W', type: 'int8', dims: ['N', 'K'], role: 'constant' },
+      { name: 'W', type: 'int8', dims: ['N', 'K'], role: 'constant', int4: true },
       { name: 'B', type: 'int32', dims: ['N'], role: 'constant' },
     ],
     outputs: [{ name: 'Y', type: 'int32', dims: ['...', 'N'] }],
@@ -162,8 +172,14 @@ export const OP_SIGNATURES = {
 /** Names of the ops in the `ai.intrnn` domain. */
 export type IntrnnOpName = keyof typeof OP_SIGNATURES;
 
-/** Standard ONNX ops the executors also run (embedding lookups, joining features and directions). */
-export const STANDARD_OPS = ['Gather', 'Concat'] as const;
+/**
+ * Standard ONNX ops the executors also run: embedding lookups, joining features and directions, and
+ * `Cast` of an int4 table to int8 (ONNX's Gather takes no int4, so an int4 embedding is cast first).
+ */
+export const STANDARD_OPS = ['Gather', 'Concat', 'Cast'] as const;
+
+/** The ai.intrnn op set version from which weight inputs marked `int4` may be int4 tensors. */
+export const INT4_WEIGHTS_SINCE = 3;
 
 type InputName<Op extends IntrnnOpName> = (typeof OP_SIGNATURES)[Op]['inputs'][number]['name'];
 

@@ -29,6 +29,7 @@ const MAKE: Record<Tensor['type'], (b: ArrayBuffer) => Tensor['data']> = {
   int16: (b) => new Int16Array(b),
   int32: (b) => new Int32Array(b),
   int64: (b) => new BigInt64Array(b),
+  int4: (b) => new Uint8Array(b), // packed, two values a byte
 };
 
 function decode(t: { type: Tensor['type']; dims: number[]; data: string }): Tensor {

@@ -48,7 +48,19 @@ export type { PronounceOptions, Pronunciation } from './sdk/transducer.js';
 export { BeamSearch } from './sdk/beam-search.js';
 export type { Hypothesis } from './sdk/beam-search.js';
 // For kernel backends (runtime-native): the same parameter parsing and input checks as the built-in kernels.
-export { lstmParamsFromTensors, lstmTensors, pwlTensors, expectTensor, pwlFromTensors, LSTM_INPUT, gruParamsFromTensors, gruTensors, GRU_INPUT } from './executor/tensor-checks.js';
+export {
+  lstmParamsFromTensors,
+  lstmTensors,
+  pwlTensors,
+  expectTensor,
+  pwlFromTensors,
+  LSTM_INPUT,
+  gruParamsFromTensors,
+  gruTensors,
+  GRU_INPUT,
+  expectWeights,
+  weightTensor,
+} from './executor/tensor-checks.js';
 export { checkLstmInputs, lstmDirection } from './executor/kernels/int-lstm.js';
 export { denseParams, checkDenseInput } from './executor/kernels/int-dense.js';
 export { LIMITS, checkCost } from './executor/limits.js';

@@ -20,6 +20,7 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints (default 300)', parseInteger)
     .option('--workers <n>', 'threads of the native training kernels (default: the cores; results do not depend on it)', parseInteger)
     .addOption(new Option('--cell <cell>', "recurrent cell: lstm or gru (ai.intrnn:IntGRU; language models); default: the preset's").choices(['lstm', 'gru']))
+    .addOption(new Option('--weight-bits <bits>', "width of the recurrent layers' integer weights in QAT fine-tuning: 8, or 4 (int4, packed two per byte; language models)").choices(['4', '8']))
     .option('--json', 'print one JSON object with the figures')
     .action(
       async (o: {
@@ -32,6 +33,7 @@ export function registerTrain(program: Command, io: Io): void {
         checkpointEvery?: number;
         workers?: number;
         cell?: 'lstm' | 'gru';
+        weightBits?: '4' | '8';
         json?: boolean;
       }) => {
         if (o.steps !== undefined && o.steps < 1) throw new IntrnnError('ERR_OPTION', '--steps', 'must be at least 1');
@@ -47,6 +49,7 @@ export function registerTrain(program: Command, io: Io): void {
           checkpointEverySeconds: o.checkpointEvery,
           workers: o.workers,
           cell: o.cell,
+          weightBits: o.weightBits === undefined ? undefined : Number(o.weightBits),
           onProgress: progress.update,
         };
         const r = await taskEntry(o.task, '--task').train(common);

@@ -5,6 +5,14 @@ import { IntOps, pwl, pwlConstants, type PwlConstants } from './int-ops.js';
 /** Standard-domain opset the functions are written against. */
 export const ONNX_OPSET = 21;
 
+/**
+ * A weight matrix transposed for MatMulInteger. int4 weights (op set 3) are cast to int8 first: ONNX
+ * defines Cast on int4 but not Transpose or MatMulInteger, and the values are the same (§6a).
+ */
+function transposedWeights(f: GraphBuilder, w: string, int4: boolean): string {
+  return f.node('Transpose', [int4 ? f.node('Cast', [w], { to: DataType.INT8 }) : w], { perm: [1, 0] });
+}
+
 /** MatMulInteger of int8 x [.., K] by an int8 matrix W stored [N, K], as int64 [.., N]. */
 function matmulInt8(ops: IntOps, x: string, wT: string): string {
   return ops.toInt64(ops.b.node('MatMulInteger', [x, wT]));
@@ -32,13 +40,13 @@ function madNorm(ops: IntOps, z: string, gamma: string, beta: string, k: { fracB
  * out. Inputs and outputs as the op's signature (@intrnn/format OP_SIGNATURES): X int8 [B, T, D], initial_h int8 [B, H],
  * initial_c int16 [B, H] → Y int8 [B, T, H], Y_h int8 [B, H], Y_c int16 [B, H].
  */
-export function intLstmFunction(withNorm: boolean): IFunctionProto {
+export function intLstmFunction(withNorm: boolean, int4 = false): IFunctionProto {
   const f = new GraphBuilder('f_');
   const ops = new IntOps(f);
   const inputs = inputNames('IntLSTM', withNorm);
   const int64 = (x: string) => ops.toInt64(x);
-  const wT = f.node('Transpose', ['W'], { perm: [1, 0] });
-  const rT = f.node('Transpose', ['R'], { perm: [1, 0] });
+  const wT = transposedWeights(f, 'W', int4);
+  const rT = transposedWeights(f, 'R', int4);
   const bias = int64('B');
   const row = (t: string, i: number) => f.node('Gather', [t, f.constant(i)], { axis: 0 });
   const multipliers = int64('multipliers');
@@ -116,12 +124,12 @@ function timeOrder(f: GraphBuilder, ops: IntOps): string {
  * GRU step, the step numbers of §10b in the comments. Inputs and outputs as the op's signature:
  * X int8 [B, T, D], initial_h int8 [B, H] → Y int8 [B, T, H], Y_h int8 [B, H].
  */
-export function intGruFunction(): IFunctionProto {
+export function intGruFunction(int4 = false): IFunctionProto {
   const f = new GraphBuilder('g_');
   const ops = new IntOps(f);
   const int64 = (x: string) => ops.toInt64(x);
-  const wT = f.node('Transpose', ['W'], { perm: [1, 0] });
-  const rT = f.node('Transpose', ['R'], { perm: [1, 0] });
+  const wT = transposedWeights(f, 'W', int4);
+  const rT = transposedWeights(f, 'R', int4);
   const row = (t: string, i: number) => f.node('Gather', [t, f.constant(i)], { axis: 0 });
   const [biases, multipliers, shifts] = [int64('B'), int64('multipliers'), int64('shifts')];
   const [biasX, biasH, multX, multH, shiftX, shiftH] = [row(biases, 0), row(biases, 1), row(multipliers, 0), row(multipliers, 1), row(shifts, 0), row(shifts, 1)];
@@ -171,9 +179,9 @@ export function intGruFunction(): IFunctionProto {
 /**
  * The model-local function of `ai.intrnn:IntDense`: int32 logits = X int8 [.., K] · Wᵀ (W int8 [N, K]) + B int32 [N].
  */
-export function intDenseFunction(): IFunctionProto {
+export function intDenseFunction(int4 = false): IFunctionProto {
   const f = new GraphBuilder('d_');
-  const wT = f.node('Transpose', ['W'], { perm: [1, 0] });
+  const wT = transposedWeights(f, 'W', int4);
   f.nodes.push({ opType: 'Add', domain: '', input: [f.node('MatMulInteger', ['X', wT]), 'B'], output: ['Y'] });
   return {
     name: 'IntDense',

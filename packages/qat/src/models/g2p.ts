@@ -3,7 +3,7 @@ import { attentionConstants, attentionFloat, attentionQat, calibrateAttention, d
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
 import { QBiLstm } from '../qat/qbilstm.js';
 import { disposeLstmQatConstants, QLstm, type LstmQatConstants, type LstmRanges } from '../qat/qlstm.js';
-import { fakeQuantValue, fakeQuantWeights, int8Scale } from '../qat/ste-ops.js';
+import { fakeQuantValue, fakeQuantWeights, weightScale } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
 import type { LmQuantState } from './language-model.js';
 
@@ -119,7 +119,7 @@ export class G2pModel {
     const encoder = this.encoder.qatConstants(q.lstm[0], previous?.encoder);
     const decoder = this.decoder.qatConstants(q.lstm[1], previous?.decoder);
     if (previous) previous.outScale.dispose();
-    return { encoder, decoder, attention: previous?.attention ?? attentionConstants(q.g2p.attention), outScale: int8Scale(this.outW) };
+    return { encoder, decoder, attention: previous?.attention ?? attentionConstants(q.g2p.attention), outScale: weightScale(this.outW) };
   }
 
   disposeQatConstants(k: G2pQatConstants): void {

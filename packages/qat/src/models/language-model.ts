@@ -3,7 +3,7 @@ import { disposeLstmQatConstants, QLstm, type LstmQatConstants, type LstmQuantSt
 import { disposeGruQatConstants, QGru, type GruQatConstants, type GruQuantState } from '../qat/qgru.js';
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
 import { denseCrossEntropyNative, denseCrossEntropyValueNative } from '../qat/native-ops.js';
-import { fakeQuantValue, fakeQuantWeights, int8Scale } from '../qat/ste-ops.js';
+import { fakeQuantValue, fakeQuantWeights, weightScale } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
 import type { AttentionQuant } from '../qat/attention.js';
 import type { GruCellParams, LstmCellParams } from '@intrnn/runtime-core';
@@ -24,6 +24,12 @@ export interface LmConfig {
   tied?: number;
   /** 1: GRU cells (ai.intrnn:IntGRU) instead of LSTM cells. A number, as checkpoint configs hold numbers. */
   gru?: number;
+  /**
+   * 4: the recurrent layers' weights are int4 (per-row scales, packed in the file; op set 3). The
+   * embedding and output layer stay int8: each has one scale for the whole matrix (the logits share
+   * one scale), too coarse at 4 bits.
+   */
+  weightBits?: number;
 }
 
 /** Frozen quantization of the whole model: the embedding's int8 scale and each layer's state. */
@@ -83,6 +89,8 @@ export class LstmLanguageModel {
       config.gru ? new QGru(l === 0 ? E : H, H, seed + 10 * (l + 1), `${this.prefix}gru${l}`) : new QLstm(l === 0 ? E : H, H, seed + 10 * (l + 1), `${this.prefix}lstm${l}`),
     );
     if (config.tied && E !== H) throw new IntrnnError('ERR_CONFIG', 'tied', `tied embeddings need embedSize = hiddenSize (${E} ≠ ${H})`);
+    if (config.weightBits !== undefined && config.weightBits !== 4 && config.weightBits !== 8) throw new IntrnnError('ERR_CONFIG', 'weightBits', `is ${config.weightBits}; weights are 4 or 8 bits`);
+    for (const layer of this.recurrent) layer.weightBits = config.weightBits === 4 ? 4 : 8;
     const lim = Math.sqrt(6 / (H + V));
     // one row per word, like the embedding: a sampled softmax gathers the rows of its candidates
     this.outW = config.tied ? this.embedding : tf.variable(tf.randomUniform([V, H], -lim, lim, 'float32', seed + 99), true, `${this.prefix}out/w`);
@@ -210,7 +218,7 @@ export class LstmLanguageModel {
     );
     if (previous) previous.outScale.dispose();
     // tied: the one table keeps the embedding's frozen scale, for the lookup and the logits alike
-    return { layers, outScale: this.config.tied ? tf.scalar(q.embedScale) : int8Scale(this.outW) };
+    return { layers, outScale: this.config.tied ? tf.scalar(q.embedScale) : weightScale(this.outW) };
   }
 
   /**

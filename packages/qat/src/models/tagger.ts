@@ -2,7 +2,7 @@ import { WORD_SHAPES, type LstmCellParams, type WordFeatureSpec } from '@intrnn/
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
 import { QBiLstm } from '../qat/qbilstm.js';
 import type { LstmQatConstants } from '../qat/qlstm.js';
-import { fakeQuantValue, fakeQuantWeights, int8Scale } from '../qat/ste-ops.js';
+import { fakeQuantValue, fakeQuantWeights, weightScale } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
 import type { LmQuantState } from './language-model.js';
 
@@ -138,7 +138,7 @@ export class BiLstmTagger {
     if (!this.quant) throw new Error('calibrate() the model before QAT');
     const bi = this.bilstm.qatConstants(this.quant.lstm[0], previous?.bi);
     if (previous) previous.outScale.dispose();
-    return { bi, outScale: int8Scale(this.outW) };
+    return { bi, outScale: weightScale(this.outW) };
   }
 
   disposeQatConstants(k: TaggerQatConstants): void {

@@ -3,7 +3,20 @@ import { accumulatorBound, quantizeMultiplier, type GruCellParams } from '@intrn
 import { disposeShiftConstants, saturateT, shiftConstants, type ShiftConstants } from './exact-int.js';
 import { mm } from './fast-ops.js';
 import { activationTable } from './pwl-cache.js';
-import { disposePwlLookup, disposeRescale, fakeQuantValue, fakeQuantWeights, int8Scale, makePwlLookup, makeRescale, productShift, pwlApply, rescale, type PwlLookup, type Rescale } from './ste-ops.js';
+import {
+  disposePwlLookup,
+  disposeRescale,
+  fakeQuantValue,
+  fakeQuantWeights,
+  weightScale,
+  makePwlLookup,
+  makeRescale,
+  productShift,
+  pwlApply,
+  rescale,
+  type PwlLookup,
+  type Rescale,
+} from './ste-ops.js';
 import { tf } from './tf-backend.js';
 
 type T = tf.Tensor;
@@ -60,6 +73,8 @@ function timeSteps(x: T): T[] {
 export class QGru {
   readonly wx: tf.Variable;
   readonly wh: tf.Variable;
+  /** Width of the integer weights in QAT and export: 8, or 4 (int4, per-row scales as int8's). Set before QAT. */
+  weightBits: 4 | 8 = 8;
   readonly biasX: tf.Variable;
   readonly biasH: tf.Variable;
 
@@ -119,8 +134,8 @@ export class QGru {
   /** Integer weights, biases and multipliers of the current float weights (call once per step). */
   qatConstants(state: GruQuantState, previous?: GruQatConstants): GruQatConstants {
     const H3 = 3 * this.hiddenSize;
-    const scaleWx = int8Scale(this.wx, 0);
-    const scaleWh = int8Scale(this.wh, 0);
+    const scaleWx = weightScale(this.wx, 0, this.weightBits);
+    const scaleWh = weightScale(this.wh, 0, this.weightBits);
     const sx = scaleWx.dataSync();
     const sh = scaleWh.dataSync();
     const multX = new Int32Array(H3);
@@ -154,8 +169,8 @@ export class QGru {
   /** The integer weights as the QAT forward sees them: [D, 3H], [H, 3H], biases [3H] (int24). */
   integerWeights(k: GruQatConstants): { wx: T; wh: T; biasX: T; biasH: T } {
     return {
-      wx: fakeQuantWeights(this.wx, k.scaleWx),
-      wh: fakeQuantWeights(this.wh, k.scaleWh),
+      wx: fakeQuantWeights(this.wx, k.scaleWx, this.weightBits),
+      wh: fakeQuantWeights(this.wh, k.scaleWh, this.weightBits),
       biasX: fakeQuantValue(this.biasX, k.biasScaleX, 24),
       biasH: fakeQuantValue(this.biasH, k.biasScaleH, 24),
     };
@@ -212,6 +227,7 @@ export class QGru {
       hiddenSize: this.hiddenSize,
       wx: Int8Array.from(wx),
       wh: Int8Array.from(wh),
+      ...(this.weightBits === 4 ? { weightBits: 4 as const } : {}),
       biasX: Int32Array.from(biasX),
       biasH: Int32Array.from(biasH),
       multX: h.multX,

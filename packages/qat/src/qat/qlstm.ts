@@ -1,7 +1,20 @@
 import { IntrnnError, type PwlTable } from '@intrnn/format';
 import { accumulatorBound, quantizeMultiplier, type LstmCellParams, type MadNormParams } from '@intrnn/runtime-core';
 import { activationTable } from './pwl-cache.js';
-import { disposePwlLookup, disposeRescale, fakeQuantValue, fakeQuantWeights, int8Scale, makePwlLookup, makeRescale, productShift, pwlApply, rescale, type PwlLookup, type Rescale } from './ste-ops.js';
+import {
+  disposePwlLookup,
+  disposeRescale,
+  fakeQuantValue,
+  fakeQuantWeights,
+  weightScale,
+  makePwlLookup,
+  makeRescale,
+  productShift,
+  pwlApply,
+  rescale,
+  type PwlLookup,
+  type Rescale,
+} from './ste-ops.js';
 import { disposeShiftConstants, saturateT, shiftConstants, type ShiftConstants } from './exact-int.js';
 import { mm } from './fast-ops.js';
 import { lstmSequenceNative, type NativeNorm } from './native-ops.js';
@@ -69,6 +82,8 @@ const ACC_EXACT_LIMIT = 2 ** 24;
 export class QLstm {
   readonly wx: tf.Variable;
   readonly wh: tf.Variable;
+  /** Width of the integer weights in QAT and export: 8, or 4 (int4, per-row scales as int8's). Set before QAT. */
+  weightBits: 4 | 8 = 8;
   readonly bias: tf.Variable;
   /** MadNorm γ and β per gate [4, H], when the layer normalizes its gate pre-activations. */
   readonly normGamma: tf.Variable | null;
@@ -175,8 +190,8 @@ export class QLstm {
   /** Integer weights, biases and multipliers of the current float weights (call once per step). */
   qatConstants(state: LstmQuantState, previous?: LstmQatConstants): LstmQatConstants {
     const H = this.hiddenSize;
-    const scaleWx = int8Scale(this.wx, 0);
-    const scaleWh = int8Scale(this.wh, 0);
+    const scaleWx = weightScale(this.wx, 0, this.weightBits);
+    const scaleWh = weightScale(this.wh, 0, this.weightBits);
     const sx = scaleWx.dataSync();
     const sh = scaleWh.dataSync();
     const multX = new Int32Array(4 * H);
@@ -209,8 +224,8 @@ export class QLstm {
   /** The integer weights as the QAT forward sees them: [D, 4H], [H, 4H], bias [4H]. */
   integerWeights(k: LstmQatConstants): { wx: T; wh: T; bias: T } {
     return {
-      wx: fakeQuantWeights(this.wx, k.scaleWx),
-      wh: fakeQuantWeights(this.wh, k.scaleWh),
+      wx: fakeQuantWeights(this.wx, k.scaleWx, this.weightBits),
+      wh: fakeQuantWeights(this.wh, k.scaleWh, this.weightBits),
       bias: fakeQuantValue(this.bias, k.biasScale, 24),
     };
   }
@@ -298,6 +313,7 @@ export class QLstm {
       hiddenSize: H,
       wx: Int8Array.from(wx),
       wh: Int8Array.from(wh),
+      ...(this.weightBits === 4 ? { weightBits: 4 as const } : {}),
       bias: Int32Array.from(bias),
       multX: k.host.multX,
       shiftX: k.host.shiftX,

@@ -98,9 +98,18 @@ export function pwlApply(z: T, lut: PwlLookup): T {
   return op(z);
 }
 
-/** Per-column symmetric int8 weights: round(w / s) clipped to ±127, s = max|w_col| / 127; gradient dy / s. */
-export function fakeQuantWeights(w: T, scale: T): T {
-  return quantizeBy(w, scale, (x, s) => tf.clipByValue(roundHalfAway(x.div(s)), -127, 127));
+/**
+ * The largest |value| of symmetric `bits`-bit weights: 127 for int8, 7 for int4 (the types' most
+ * negative value, -128 or -8, is left unused so that the grid is symmetric).
+ */
+export function weightLimit(bits: 4 | 8 = 8): number {
+  return 2 ** (bits - 1) - 1;
+}
+
+/** Symmetric weights of `bits` bits: round(w / s) clipped to ±{@link weightLimit}, s from {@link weightScale}; gradient dy / s. */
+export function fakeQuantWeights(w: T, scale: T, bits: 4 | 8 = 8): T {
+  const q = weightLimit(bits);
+  return quantizeBy(w, scale, (x, s) => tf.clipByValue(roundHalfAway(x.div(s)), -q, q));
 }
 
 /**
@@ -126,7 +135,7 @@ export function fakeQuantValue(v: T, scale: number | T, bits: number): T {
   return quantizeBy(v, s, (x, sc) => saturateT(roundHalfAway(x.div(sc)), bits));
 }
 
-/** Symmetric int8 scale of weights, max|w| / 127 (per column with axis 0, else for the whole tensor), never 0. */
-export function int8Scale(w: T, axis?: number): T {
-  return tf.tidy(() => tf.maximum(tf.max(tf.abs(w), axis), 1e-8).div(127));
+/** Symmetric scale of `bits`-bit weights, max|w| / {@link weightLimit} (per column with axis 0, else for the whole tensor), never 0. */
+export function weightScale(w: T, axis?: number, bits: 4 | 8 = 8): T {
+  return tf.tidy(() => tf.maximum(tf.max(tf.abs(w), axis), 1e-8).div(weightLimit(bits)));
 }

@@ -162,7 +162,7 @@ const pairKey = (e: G2pEntry) => e.word.length * 1000 + e.phones.length;
 
 /** Train CMUdict G2P (float, or QAT from a float checkpoint), with checkpoints and exact resume. */
 export async function trainG2p(opts: G2pTrainOptions): Promise<G2pTrainSummary> {
-  requireLstmCell(opts.cell, 'g2p-cmudict');
+  requireLstmCell(opts, 'g2p-cmudict');
   await useWasmBackend();
   const p = preset(opts.preset);
   const mode = trainingMode(opts);

@@ -4,7 +4,7 @@ import { LstmLanguageModel, type LmConfig, type LmQatConstants, type LmState } f
 import { requireQatExactness } from '../qat/exactness.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
-import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
+import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, weightBitsOf, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
 
 export type { TrainProgress } from './trainer.js';
 import { CandidateSampler } from './sampled-softmax.js';
@@ -215,7 +215,9 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
   // the preset's cell unless --cell says otherwise; only a GRU run records the cell in its config, so LSTM checkpoints keep the config they had
   if (p.model.gru && opts.cell === 'lstm') throw new IntrnnError('ERR_OPTION', '--cell', `preset ${opts.preset} is a GRU preset; drop --cell lstm or pick an LSTM preset`);
   const gru = opts.cell === 'gru' || (opts.cell === undefined && !!p.model.gru);
-  const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size, ...(gru ? { gru: 1 } : {}) });
+  // int4 weights are a QAT choice: the run's config records them; the float start it loads has none
+  const weightBits = weightBitsOf(opts, mode);
+  const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size, ...(gru ? { gru: 1 } : {}), ...(weightBits === 4 ? { weightBits } : {}) });
   // a fresh float start begins at the unigram model; a resume or a QAT start loads its weights over it
   if (mode === 'float') model.initOutputBiasFromCounts(data.train);
   const stream = new StreamBatches(data.train, p.train.batch, p.train.bptt);
@@ -227,7 +229,8 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
 
   if (opts.qatFrom && !opts.resume) {
     try {
-      loadFloatStart(model, opts.qatFrom, 'lm-brown', data.fingerprint, { ...model.config });
+      const { weightBits: _qatOnly, ...floatConfig } = model.config;
+      loadFloatStart(model, opts.qatFrom, 'lm-brown', data.fingerprint, floatConfig);
     } catch (e) {
       tf.dispose([...state.h, ...state.c]);
       throw e;
@@ -299,7 +302,16 @@ export function loadLmCheckpoint(dir: string): { model: LstmLanguageModel; meta:
   const ck = loadCheckpoint(dir);
   if (ck.meta.task !== 'lm-brown') throw new IntrnnError('ERR_CHECKPOINT', dir, `holds task ${ck.meta.task}, not lm-brown`);
   const c = ck.meta.config;
-  const model = new LstmLanguageModel({ vocabSize: c.vocabSize, embedSize: c.embedSize, hiddenSize: c.hiddenSize, layers: c.layers, seed: c.seed, tied: c.tied ?? 0, gru: c.gru ?? 0 });
+  const model = new LstmLanguageModel({
+    vocabSize: c.vocabSize,
+    embedSize: c.embedSize,
+    hiddenSize: c.hiddenSize,
+    layers: c.layers,
+    seed: c.seed,
+    tied: c.tied ?? 0,
+    gru: c.gru ?? 0,
+    ...(c.weightBits ? { weightBits: c.weightBits } : {}),
+  });
   loadWeights(model, ck);
   model.quant = ck.meta.quant;
   disposeCheckpoint(ck);

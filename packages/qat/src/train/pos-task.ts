@@ -200,7 +200,7 @@ function preset(name: string) {
 
 /** Train the Brown tagger (float, or QAT from a float checkpoint), with checkpoints and exact resume. */
 export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> {
-  requireLstmCell(opts.cell, 'pos-brown');
+  requireLstmCell(opts, 'pos-brown');
   await useWasmBackend();
   const p = preset(opts.preset);
   const mode = trainingMode(opts);

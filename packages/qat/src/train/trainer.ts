@@ -81,6 +81,8 @@ export interface TaskTrainOptions {
   workers?: number;
   /** The recurrent cell (default `lstm`); `gru`: language models only in this release. */
   cell?: 'lstm' | 'gru';
+  /** Width of the recurrent layers' integer weights in QAT (default 8); 4: language models only in this release. */
+  weightBits?: number;
   onProgress?: (p: TrainProgress) => void;
 }
 
@@ -93,9 +95,21 @@ export function requireSameConfig(saved: Record<string, number>, wanted: Record<
   }
 }
 
-/** Refuse a cell the task does not train (GRU: language models only). */
-export function requireLstmCell(cell: TaskTrainOptions['cell'], task: string): void {
-  if (cell !== undefined && cell !== 'lstm') throw new IntrnnError('ERR_OPTION', '--cell', `${task} trains LSTM cells only in this release; GRU cells: --task lm-brown`);
+/** Refuse a cell or weight width the task does not train (GRU cells and int4 weights: language models only). */
+export function requireLstmCell(opts: Pick<TaskTrainOptions, 'cell' | 'weightBits'>, task: string): void {
+  if (opts.cell !== undefined && opts.cell !== 'lstm') throw new IntrnnError('ERR_OPTION', '--cell', `${task} trains LSTM cells only in this release; GRU cells: --task lm-brown`);
+  if (opts.weightBits !== undefined && opts.weightBits !== 8) throw new IntrnnError('ERR_OPTION', '--weight-bits', `${task} trains int8 weights only in this release; int4 weights: --task lm-brown`);
+}
+
+/**
+ * The weight width of a run, checked: 8 (default) or 4, and 4 only for QAT fine-tuning (float
+ * pretraining has no integer weights; the float checkpoint serves either width).
+ */
+export function weightBitsOf(opts: Pick<TaskTrainOptions, 'weightBits' | 'qatFrom' | 'resume'>, mode: 'float' | 'qat'): 4 | 8 {
+  const bits = opts.weightBits ?? 8;
+  if (bits !== 4 && bits !== 8) throw new IntrnnError('ERR_OPTION', '--weight-bits', `is ${bits}; weights are 4 or 8 bits`);
+  if (bits === 4 && mode !== 'qat') throw new IntrnnError('ERR_OPTION', '--weight-bits', 'applies to QAT fine-tuning (--qat-from); float pretraining has no integer weights');
+  return bits;
 }
 
 /** What every task's train function returns; V holds the task's validation metric. */

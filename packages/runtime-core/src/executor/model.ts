@@ -5,6 +5,9 @@ import {
   INTRNN_DOMAIN,
   INTRNN_OPS,
   INTRNN_OPSET_VERSION,
+  INT4_WEIGHTS_SINCE,
+  DataType,
+  unpackInt4,
   IntrnnError,
   modelMetadata,
   OP_SIGNATURES,
@@ -71,6 +74,7 @@ const FEED_ARRAYS: Record<Tensor['type'], { new (n: number): Tensor['data']; rea
   int16: Int16Array,
   int32: Int32Array,
   int64: BigInt64Array,
+  int4: Uint8Array,
 };
 
 /** The ops each domain may use (a Map: a domain such as `__proto__` must not reach an object's prototype). */
@@ -146,7 +150,10 @@ export class IntrnnModel {
     for (const t of graph.initializer ?? []) {
       const name = t.name ?? '';
       if (!name || inits.has(name)) throw new IntrnnError('ERR_MODEL_GRAPH', `initializer '${name}'`, 'is unnamed or defined twice');
-      inits.set(name, readTensor(t, `initializer ${name}`, borrow));
+      const tensor = readTensor(t, `initializer ${name}`, borrow);
+      if (tensor.type === 'int4' && version < INT4_WEIGHTS_SINCE)
+        throw new IntrnnError('ERR_MODEL_VERSION', `initializer ${name}`, `is int4, which ai.intrnn allows from version ${INT4_WEIGHTS_SINCE}; the file imports version ${version}`);
+      inits.set(name, tensor);
     }
     this.initializers = inits;
     const valueSpec = (
@@ -157,6 +164,7 @@ export class IntrnnModel {
       const tt = v.type?.tensorType;
       const type = elementTypeName(tt?.elemType);
       if (!name || !type) throw new IntrnnError('ERR_MODEL_GRAPH', `${kind} '${name}'`, `has no name or an unsupported element type (${tt?.elemType})`);
+      if (type === 'int4') throw new IntrnnError('ERR_MODEL_UNSUPPORTED', `${kind} '${name}'`, 'is int4; int4 is for weights in initializers only');
       const dims = (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : toNumber(d.dimValue ?? 0)));
       return { name, type, dims };
     };
@@ -167,13 +175,35 @@ export class IntrnnModel {
     const plan: PlannedNode[] = [];
     this.plan = plan;
     try {
-      (graph.node ?? []).forEach((n, index) => plan.push(this.planNode(n, index, inits, defined, options)));
+      (graph.node ?? []).forEach((n, index) => {
+        const planned = n.opType === 'Cast' && (n.domain ?? '') === '' ? this.foldCast(n, index, inits, defined) : this.planNode(n, index, inits, defined, options);
+        if (planned) plan.push(planned);
+      });
       for (const o of this.outputs) if (!defined.has(o.name)) throw new IntrnnError('ERR_MODEL_GRAPH', `output '${o.name}'`, 'is produced by no node');
       this.checkMetadata();
     } catch (e) {
       for (const p of plan) p.kernel.dispose?.(); // a refused file holds no native memory
       throw e;
     }
+  }
+
+  /**
+   * A Cast, folded at load into the constant it makes: the one Cast intrnn files hold turns an int4
+   * table (an embedding) into int8 for a Gather, which ONNX defines on no int4 data. Any other Cast
+   * is refused, so no engine has to define casts between other types.
+   */
+  private foldCast(n: INodeProto, index: number, inits: Map<string, Tensor>, defined: Set<string>): null {
+    const name = n.name || `node${index}`;
+    const [input, ...more] = n.input ?? [];
+    const outputs = n.output ?? [];
+    const to = (n.attribute ?? []).find((a) => a.name === 'to');
+    const source = input === undefined ? undefined : inits.get(input);
+    if (more.length || outputs.length !== 1 || !source || source.type !== 'int4' || !to || to.type !== AttributeType.INT || toNumber(to.i) !== DataType.INT8)
+      throw new IntrnnError('ERR_MODEL_UNSUPPORTED', `node ${name}`, 'Cast is supported only from one int4 initializer to int8 (to = 3), with one output');
+    if (defined.has(outputs[0])) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `writes '${outputs[0]}', which is already defined`);
+    inits.set(outputs[0], { type: 'int8', dims: source.dims, data: unpackInt4(source.data as Uint8Array, product(source.dims)) });
+    defined.add(outputs[0]);
+    return null;
   }
 
   /** Check one node against the ops, its signature and what is defined so far, and build its kernel. */
@@ -229,6 +259,8 @@ export class IntrnnModel {
       const w = this.initializers.get(node.inputs[1]);
       if (!w || w.dims[0] !== gates * l.hiddenSize || w.dims[1] !== l.inputSize)
         throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}`, `describes a [${gates * l.hiddenSize}, ${l.inputSize}] weight; the file has ${JSON.stringify(w?.dims ?? null)}`);
+      if ((w.type === 'int4' ? 4 : 8) !== l.bits.weights)
+        throw new IntrnnError('ERR_MODEL_INCONSISTENT', `metadata.layers.${l.node}.bits.weights`, `is ${l.bits.weights}; the file's weight ${node.inputs[1]} is ${w.type}`);
     }
   }
 

@@ -1,4 +1,4 @@
-import { decodePwl, encodePwl, inputCounts, inputIndex, IntrnnError, type PwlTable, type Tensor } from '@intrnn/format';
+import { decodePwl, encodePwl, inputCounts, inputIndex, IntrnnError, packInt4, unpackInt4, type PwlTable, type Tensor } from '@intrnn/format';
 import { accumulatorBound } from '../kernels/gemv-int8.js';
 import { validatePwlTable } from '../kernels/pwl-eval.js';
 import type { GruCellParams } from '../kernels/gru-step.js';
@@ -13,6 +13,38 @@ export function expectTensor(t: Tensor | null | undefined, where: string, type: 
     throw new IntrnnError('ERR_MODEL_TENSOR', where, `has dims ${JSON.stringify(t.dims)}, expected ${JSON.stringify(dims.map((d) => (d < 0 ? '?' : d)))}`);
   }
   return t;
+}
+
+/**
+ * A weight matrix of an input whose signature allows int4: int8, or int4 (op set 3) read as its int8
+ * values, so every kernel computes the same products from either (docs/integer-semantics.md §6a).
+ */
+export function expectWeights(t: Tensor | null | undefined, where: string, dims: number[]): { tensor: Tensor; values: Int8Array; bits: 4 | 8 } {
+  if (t?.type === 'int4') {
+    const tensor = expectTensor(t, where, 'int4', dims);
+    return {
+      tensor,
+      values: unpackInt4(
+        tensor.data as Uint8Array,
+        tensor.dims.reduce((a, b) => a * b, 1),
+      ),
+      bits: 4,
+    };
+  }
+  if (t && t.type !== 'int8') throw new IntrnnError('ERR_MODEL_TENSOR', where, `is ${t.type}, expected int8 or int4`);
+  const tensor = expectTensor(t, where, 'int8', dims);
+  return { tensor, values: tensor.data as Int8Array, bits: 8 };
+}
+
+/** A weight matrix's tensor in a file: int8, or int4 packed when `bits` is 4 (the inverse of {@link expectWeights}). */
+export function weightTensor(values: Int8Array, dims: number[], bits: 4 | 8 = 8): Tensor {
+  return bits === 4 ? { type: 'int4', dims, data: packInt4(values) } : { type: 'int8', dims, data: values };
+}
+
+/** The one weight width of a layer's two matrices; a file mixing them is refused (one width per layer keeps every kernel one code path). */
+function layerBits(a: 4 | 8, b: 4 | 8, where: string): 4 | 8 {
+  if (a !== b) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.R`, `is int${b} but W is int${a}; a layer's weights share one width`);
+  return a;
 }
 
 /**
@@ -88,12 +120,13 @@ export const LSTM_INPUT = {
 export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): LstmCellParams {
   const counts = inputCounts('IntLSTM');
   if (!counts.includes(c.length)) throw new IntrnnError('ERR_MODEL_GRAPH', where, `has ${c.length} inputs; IntLSTM takes ${counts.join(', or with MadNorm ')}`);
-  const W = expectTensor(c[LSTM_INPUT.W], `${where}.W`, 'int8', [-1, -1]);
-  const H4 = W.dims[0];
+  const W = expectWeights(c[LSTM_INPUT.W], `${where}.W`, [-1, -1]);
+  const H4 = W.tensor.dims[0];
   if (H4 % 4 !== 0 || H4 === 0) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.W`, `has ${H4} rows, not a positive multiple of 4`);
   const H = H4 / 4;
-  const D = W.dims[1];
-  const R = expectTensor(c[LSTM_INPUT.R], `${where}.R`, 'int8', [H4, H]);
+  const D = W.tensor.dims[1];
+  const R = expectWeights(c[LSTM_INPUT.R], `${where}.R`, [H4, H]);
+  const weightBits = layerBits(W.bits, R.bits, where);
   const B = expectTensor(c[LSTM_INPUT.B], `${where}.B`, 'int32', [H4]);
   const mults = expectTensor(c[LSTM_INPUT.multipliers], `${where}.multipliers`, 'int32', [2, H4]).data as Int32Array;
   const shifts = Int32Array.from(expectTensor(c[LSTM_INPUT.shifts], `${where}.shifts`, 'int8', [2, H4]).data as Int8Array);
@@ -113,13 +146,14 @@ export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): Lstm
     };
     norm = [gate(0), gate(1), gate(2), gate(3)];
   }
-  requireAccumulatorBound(W.data as Int8Array, H4, D, B.data as Int32Array, `${where}.W`);
-  requireAccumulatorBound(R.data as Int8Array, H4, H, undefined, `${where}.R`);
+  requireAccumulatorBound(W.values, H4, D, B.data as Int32Array, `${where}.W`);
+  requireAccumulatorBound(R.values, H4, H, undefined, `${where}.R`);
   return {
     inputSize: D,
     hiddenSize: H,
-    wx: W.data as Int8Array,
-    wh: R.data as Int8Array,
+    wx: W.values,
+    wh: R.values,
+    ...(weightBits === 4 ? { weightBits } : {}),
     bias: B.data as Int32Array,
     multX: mults.subarray(0, H4),
     shiftX: shifts.subarray(0, H4),
@@ -153,12 +187,13 @@ export const GRU_INPUT = {
 export function gruParamsFromTensors(c: (Tensor | null)[], where: string): GruCellParams {
   const counts = inputCounts('IntGRU');
   if (!counts.includes(c.length)) throw new IntrnnError('ERR_MODEL_GRAPH', where, `has ${c.length} inputs; IntGRU takes ${counts.join(' or ')}`);
-  const W = expectTensor(c[GRU_INPUT.W], `${where}.W`, 'int8', [-1, -1]);
-  const H3 = W.dims[0];
+  const W = expectWeights(c[GRU_INPUT.W], `${where}.W`, [-1, -1]);
+  const H3 = W.tensor.dims[0];
   if (H3 % 3 !== 0 || H3 === 0) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.W`, `has ${H3} rows, not a positive multiple of 3`);
   const H = H3 / 3;
-  const D = W.dims[1];
-  const R = expectTensor(c[GRU_INPUT.R], `${where}.R`, 'int8', [H3, H]);
+  const D = W.tensor.dims[1];
+  const R = expectWeights(c[GRU_INPUT.R], `${where}.R`, [H3, H]);
+  const weightBits = layerBits(W.bits, R.bits, where);
   const B = expectTensor(c[GRU_INPUT.B], `${where}.B`, 'int32', [2, H3]).data as Int32Array;
   const mults = expectTensor(c[GRU_INPUT.multipliers], `${where}.multipliers`, 'int32', [2, H3]).data as Int32Array;
   const shifts = Int32Array.from(expectTensor(c[GRU_INPUT.shifts], `${where}.shifts`, 'int8', [2, H3]).data as Int8Array);
@@ -170,13 +205,14 @@ export function gruParamsFromTensors(c: (Tensor | null)[], where: string): GruCe
   checkRescale(out[2], out[3], rescale, 'output');
   const biasX = B.subarray(0, H3);
   const biasH = B.subarray(H3, 2 * H3);
-  requireAccumulatorBound(W.data as Int8Array, H3, D, biasX, `${where}.W`);
-  requireAccumulatorBound(R.data as Int8Array, H3, H, biasH, `${where}.R`);
+  requireAccumulatorBound(W.values, H3, D, biasX, `${where}.W`);
+  requireAccumulatorBound(R.values, H3, H, biasH, `${where}.R`);
   return {
     inputSize: D,
     hiddenSize: H,
-    wx: W.data as Int8Array,
-    wh: R.data as Int8Array,
+    wx: W.values,
+    wh: R.values,
+    ...(weightBits === 4 ? { weightBits } : {}),
     biasX,
     biasH,
     multX: mults.subarray(0, H3),
@@ -212,8 +248,8 @@ export function lstmTensors(p: LstmCellParams): Record<string, Tensor> {
   shifts.set(p.shiftX, 0);
   shifts.set(p.shiftH, H4);
   const out: Record<string, Tensor> = {
-    W: { type: 'int8', dims: [H4, p.inputSize], data: p.wx },
-    R: { type: 'int8', dims: [H4, H], data: p.wh },
+    W: weightTensor(p.wx, [H4, p.inputSize], p.weightBits),
+    R: weightTensor(p.wh, [H4, H], p.weightBits),
     B: { type: 'int32', dims: [H4], data: p.bias },
     multipliers: { type: 'int32', dims: [2, H4], data: multipliers },
     shifts: { type: 'int8', dims: [2, H4], data: shifts },
@@ -248,8 +284,8 @@ export function gruTensors(p: GruCellParams): Record<string, Tensor> {
     return out;
   };
   return {
-    W: { type: 'int8', dims: [H3, p.inputSize], data: p.wx },
-    R: { type: 'int8', dims: [H3, p.hiddenSize], data: p.wh },
+    W: weightTensor(p.wx, [H3, p.inputSize], p.weightBits),
+    R: weightTensor(p.wh, [H3, p.hiddenSize], p.weightBits),
     B: { type: 'int32', dims: [2, H3], data: rows(p.biasX, p.biasH) },
     multipliers: { type: 'int32', dims: [2, H3], data: rows(p.multX, p.multH) },
     shifts: { type: 'int8', dims: [2, H3], data: Int8Array.from(rows(p.shiftX, p.shiftH)) }, // shifts are at most 63

@@ -13,6 +13,8 @@ export interface GruCellParams {
   /** Input weights [3H, D] and recurrent weights [3H, H], row-major int8. */
   wx: Int8Array;
   wh: Int8Array;
+  /** 4: wx and wh hold int4 values (-8…7) and are stored int4 in files (op set 3); absent: int8. */
+  weightBits?: 4 | 8;
   /** Input and recurrent biases [3H], int32 at their accumulators' scales (the recurrent one feeds the candidate's reset-gated part). */
   biasX: Int32Array;
   biasH: Int32Array;

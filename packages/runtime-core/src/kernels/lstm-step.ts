@@ -13,6 +13,8 @@ export interface LstmCellParams {
   hiddenSize: number;
   /** Input weights [4H, D] row-major, int8 per-row scales. */
   wx: Int8Array;
+  /** 4: wx and wh hold int4 values (-8…7) and are stored int4 in files (op set 3); absent: int8. */
+  weightBits?: 4 | 8;
   /** Recurrent weights [4H, H] row-major. */
   wh: Int8Array;
   /** Bias [4H], int32 at the input accumulator's scale s_x · sWx[r]. */

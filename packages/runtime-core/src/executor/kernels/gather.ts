@@ -14,6 +14,8 @@ export const gatherKernel: KernelEntry = {
     if ((node.attributes.axis ?? 0) !== 0) throw new IntrnnError('ERR_MODEL_UNSUPPORTED', node.name, 'Gather is supported along axis 0 only');
     const table = node.constants[0];
     if (!table || table.dims.length < 1) throw new IntrnnError('ERR_MODEL_GRAPH', `${node.name}.data`, 'must be a constant tensor of rank ≥ 1');
+    // as in ONNX, whose Gather takes no int4 data: an int4 table is Cast to int8 first
+    if (table.type === 'int4') throw new IntrnnError('ERR_MODEL_UNSUPPORTED', `${node.name}.data`, 'is int4; Gather takes int4 tables only through a Cast to int8');
     const rows = table.dims[0];
     const width = table.dims.slice(1).reduce((a, b) => a * b, 1);
     return {

@@ -2,16 +2,17 @@ import { IntrnnError, type Tensor } from '@intrnn/format';
 import { gemvInt8 } from '../../kernels/gemv-int8.js';
 import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
-import { expectTensor, requireAccumulatorBound } from '../tensor-checks.js';
+import { expectTensor, expectWeights, requireAccumulatorBound } from '../tensor-checks.js';
 import { checkCost } from '../limits.js';
+import { rowDot } from './row-dot.js';
 
 /** An IntDense node's weights and bias, checked (shapes and the overflow proof). */
 export function denseParams(node: NodeSpec) {
-  const W = expectTensor(node.constants[1], `${node.name}.W`, 'int8', [-1, -1]);
-  const [N, K] = W.dims;
+  const W = expectWeights(node.constants[1], `${node.name}.W`, [-1, -1]);
+  const [N, K] = W.tensor.dims;
   const B = expectTensor(node.constants[2], `${node.name}.B`, 'int32', [N]);
-  requireAccumulatorBound(W.data as Int8Array, N, K, B.data as Int32Array, `${node.name}.W`);
-  return { w: W.data as Int8Array, bias: B.data as Int32Array, N, K };
+  requireAccumulatorBound(W.values, N, K, B.data as Int32Array, `${node.name}.W`);
+  return { w: W.values, bits: W.bits, bias: B.data as Int32Array, N, K };
 }
 
 /** Check an IntDense call (input int8 with last dim K, N outputs per row, within the cost limits); returns the number of rows. */
@@ -50,25 +51,20 @@ export const intDenseCore: KernelEntry = {
   backend: 'core',
   priority: 10,
   create(node): KernelInstance {
-    const { w, bias, N, K } = denseParams(node);
-    let xs = new Int32Array(0);
+    const { bias, N, K, ...p } = denseParams(node);
+    const dot = rowDot(p.w, N, K, p.bits);
+    let xs: Int32Array[] = [];
     return {
       run([x], alloc = HEAP_ALLOCATOR) {
         const rows = checkDenseInput(x, `${node.name}.X`, K, N);
         const out = alloc.alloc(Int32Array, rows * N);
-        if (xs.length < rows * K) xs = new Int32Array(rows * K); // reused across calls
-        xs.set(x.data as Int8Array);
+        if (xs.length < rows) xs = Array.from({ length: rows }, () => new Int32Array(K)); // reused across calls
+        for (let r = 0; r < rows; r++) xs[r].set((x.data as Int8Array).subarray(r * K, (r + 1) * K));
         // weight row outermost: each row is read once per call and dotted with every input row,
         // instead of streaming the whole matrix from memory once per input row
         for (let n = 0; n < N; n++) {
-          const base = n * K;
           const b = bias[n];
-          for (let r = 0; r < rows; r++) {
-            let acc = b;
-            const xb = r * K;
-            for (let k = 0; k < K; k++) acc += w[base + k] * xs[xb + k];
-            out[r * N + n] = acc;
-          }
+          for (let r = 0; r < rows; r++) out[r * N + n] = b + dot(n, xs[r]);
         }
         return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];
       },

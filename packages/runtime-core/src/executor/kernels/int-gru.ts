@@ -6,6 +6,7 @@ import { HEAP_ALLOCATOR } from '../arena.js';
 import { checkCost } from '../limits.js';
 import { GRU_INPUT, gruParamsFromTensors } from '../tensor-checks.js';
 import { rshr, sat } from './fast-arith.js';
+import { rowDot } from './row-dot.js';
 import { lstmDirection } from './int-lstm.js';
 
 /** One step in place: h ← GRU(x, h). */
@@ -81,24 +82,24 @@ export const intGruCore: KernelEntry = {
       const tanhGate = compilePwl(p.tanhGate);
       const gx = new Int32Array(H3);
       const gh = new Int32Array(H3);
+      // the step reads these, not p: p's int8 copies of int4 weights are then not kept
+      const { biasX, biasH, multX, multH, multPrev, multOut } = p;
+      const dotX = rowDot(p.wx, H3, D, p.weightBits);
+      const dotH = rowDot(p.wh, H3, H, p.weightBits);
       return (x, h) => {
         for (let r = 0; r < H3; r++) {
-          let ax = p.biasX[r]; // step 1
-          const bx = r * D;
-          for (let k = 0; k < D; k++) ax += p.wx[bx + k] * x[k];
-          let ah = p.biasH[r]; // step 2
-          const bh = r * H;
-          for (let k = 0; k < H; k++) ah += p.wh[bh + k] * h[k];
-          gx[r] = sat(rshr(ax * p.multX[r], powX[r]), -8388608, 8388607); // steps 3 and 5
-          gh[r] = sat(rshr(ah * p.multH[r], powH[r]), -8388608, 8388607);
+          const ax = biasX[r] + dotX(r, x); // step 1
+          const ah = biasH[r] + dotH(r, h); // step 2
+          gx[r] = sat(rshr(ax * multX[r], powX[r]), -8388608, 8388607); // steps 3 and 5
+          gh[r] = sat(rshr(ah * multH[r], powH[r]), -8388608, 8388607);
         }
         for (let u = 0; u < H; u++) {
           const z = sigmoid(sat(gx[u] + gh[u], -32768, 32767)); // step 4
           const r = sigmoid(sat(gx[H + u] + gh[H + u], -32768, 32767));
           const n = tanhGate(sat(gx[2 * H + u] + rshr(gh[2 * H + u] * r, P15), -32768, 32767)); // steps 6-7
-          const prev = sat(rshr(h[u] * p.multPrev, powPrev), -32768, 32767); // step 8
+          const prev = sat(rshr(h[u] * multPrev, powPrev), -32768, 32767); // step 8
           const v = n + rshr(z * (prev - n), P15); // step 9
-          h[u] = sat(rshr(v * p.multOut, powOut), -128, 127); // step 10
+          h[u] = sat(rshr(v * multOut, powOut), -128, 127); // step 10
         }
       };
     }),

@@ -7,6 +7,7 @@ import { HEAP_ALLOCATOR } from '../arena.js';
 import { LSTM_INPUT, lstmParamsFromTensors } from '../tensor-checks.js';
 import { checkCost } from '../limits.js';
 import { rshr, sat } from './fast-arith.js';
+import { rowDot } from './row-dot.js';
 
 type Step = (x: Int8Array, h: Int8Array, c: Int16Array) => void;
 
@@ -106,21 +107,19 @@ export const intLstmCore: KernelEntry = {
       const tanhCell = compilePwl(p.tanhCell);
       const z = new Int32Array(H4);
       const normed = new Int32Array(H4);
+      // the step reads these, not p: p's int8 copies of int4 weights are then not kept
+      const { bias, multX, multH, norm, multOut } = p;
+      const dotX = rowDot(p.wx, H4, D, p.weightBits);
+      const dotH = rowDot(p.wh, H4, H, p.weightBits);
       return (x, h, c) => {
         for (let r = 0; r < H4; r++) {
-          let ax = p.bias[r];
-          const bx = r * D;
-          for (let k = 0; k < D; k++) ax += p.wx[bx + k] * x[k];
-          let ah = 0;
-          const bh = r * H;
-          for (let k = 0; k < H; k++) ah += p.wh[bh + k] * h[k];
-          const tx = sat(rshr(ax * p.multX[r], powX[r]), -8388608, 8388607);
-          const th = sat(rshr(ah * p.multH[r], powH[r]), -8388608, 8388607);
+          const tx = sat(rshr((bias[r] + dotX(r, x)) * multX[r], powX[r]), -8388608, 8388607);
+          const th = sat(rshr(dotH(r, h) * multH[r], powH[r]), -8388608, 8388607);
           z[r] = sat(tx + th, -32768, 32767);
         }
         let gates = z;
-        if (p.norm) {
-          for (let g = 0; g < 4; g++) normed.set(madNormReference(z.subarray(g * H, (g + 1) * H), p.norm[g]), g * H);
+        if (norm) {
+          for (let g = 0; g < 4; g++) normed.set(madNormReference(z.subarray(g * H, (g + 1) * H), norm[g]), g * H);
           gates = normed;
         }
         for (let u = 0; u < H; u++) {
@@ -130,7 +129,7 @@ export const intLstmCore: KernelEntry = {
           const o = sigmoid(gates[3 * H + u]);
           const cNew = sat(rshr(f * c[u], P15) + rshr(i * g, powCell), -32768, 32767);
           c[u] = cNew;
-          h[u] = sat(rshr(rshr(o * tanhCell(cNew), P15) * p.multOut, powOut), -128, 127);
+          h[u] = sat(rshr(rshr(o * tanhCell(cNew), P15) * multOut, powOut), -128, 127);
         }
       };
     }),
