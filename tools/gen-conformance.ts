@@ -181,6 +181,36 @@ for (const [K, N, extreme] of [
     outputs: [{ type: 'int32', dims: [1, R, N], data: y }],
   });
 }
+// IntDense with its per-row requantization (§6b), int8 and int4 weights, multipliers from 2^-10 to 16
+for (const [K, N, bits, extreme] of [
+  [1, 3, 8, false],
+  [17, 5, 4, false],
+  [64, 17, 4, true],
+  [65, 4, 8, true],
+] as const) {
+  const R = 2;
+  const seed = 3500 + K * 2 + bits;
+  const w = bits === 4 ? (extreme ? extreme4(N * K) : int4s(N * K, seed)) : extreme ? Int8Array.from({ length: N * K }, (_, i) => (i % 2 ? 127 : -127)) : int8s(N * K, seed, -127, 127);
+  const x = extreme ? Int8Array.from({ length: R * K }, (_, i) => (i % 3 ? -128 : 127)) : int8s(R * K, seed + 1);
+  const bias = Int32Array.from(ints(N, -(2 ** 20), 2 ** 20, seed + 2));
+  const mults = Int32Array.from(ints(N, 2 ** 20, 2 ** 21 - 1, seed + 3));
+  const shifts = Int8Array.from(ints(N, 16, 30, seed + 4));
+  const y = new Int32Array(R * N);
+  for (let r = 0; r < R; r++) oGemv(w, N, K, x.subarray(r * K, (r + 1) * K), bias).forEach((v, n) => (y[r * N + n] = Number(oRequantize(v, BigInt(mults[n]), shifts[n], 24))));
+  cases.push({
+    name: `IntDense requantized int${bits} K=${K} N=${N}${extreme ? ' extreme' : ''}`,
+    op: 'IntDense',
+    attributes: {},
+    inputs: [
+      runtime('int8', [1, R, K], x),
+      constant(weightTensor(w, [N, K], bits)),
+      constant({ type: 'int32', dims: [N], data: bias }),
+      constant({ type: 'int32', dims: [N], data: mults }),
+      constant({ type: 'int8', dims: [N], data: shifts }),
+    ],
+    outputs: [{ type: 'int32', dims: [1, R, N], data: y }],
+  });
+}
 for (const [D, H, B, T, norm, reverse, extreme] of [
   [1, 1, 1, 2, false, false, false],
   [3, 5, 2, 3, false, true, false],

@@ -103,14 +103,15 @@ describe('intrnn convert / eval / inspect / run on trained tiny models', () => {
     expect(intrnn('eval', dir('lm.float32.onnx'), '--engine', 'core').code).toBe(2);
   });
 
-  test('--weight-bits 4: int4 recurrent weights, packed in the file; every engine gives the same outputsSha256', () => {
+  test('--weight-bits 4: int4 weights, packed in the file; every engine gives the same outputsSha256', () => {
     const j = JSON.parse(ok('convert', dir('lm-qat4'), '-o', dir('lm4.onnx'), '--json'));
     const eight = JSON.parse(ok('convert', dir('lm-qat'), '-o', dir('lm8.onnx'), '--json'));
     const meta = modelMetadata(decodeModel(readFileSync(dir('lm4.onnx'))));
     expect([meta.opsetVersion, meta.layers.map((l) => l.bits.weights)]).toEqual([3, [4, 4]]);
-    // the four recurrent matrices take half their int8 bytes (the output layer stays int8)
-    const recurrent = 2 * (4 * 32 * 32 + 4 * 32 * 32);
-    expect(eight.integer.byClass.weights - j.integer.byClass.weights).toBe(recurrent / 2);
+    // every weight matrix and the embedding take half their int8 bytes (tiny: V 500, E = H = 32)
+    const [recurrent, output, embedding] = [2 * (4 * 32 * 32 + 4 * 32 * 32), 500 * 32, 500 * 32];
+    expect(eight.integer.byClass.weights - j.integer.byClass.weights).toBe((recurrent + output) / 2);
+    expect(eight.integer.byClass.embedding - j.integer.byClass.embedding).toBe(embedding / 2);
     const hashes = ['core', 'native', 'wasm', 'ort'].map((engine) => JSON.parse(ok('eval', dir('lm4.onnx'), '--engine', engine, '--limit', '300', '--json')).outputsSha256);
     expect(new Set(hashes).size).toBe(1);
     expect(ok('inspect', dir('lm4.onnx'))).toMatch(/ai\.intrnn opset 3/);

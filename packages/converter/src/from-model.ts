@@ -24,7 +24,7 @@ export function languageModelSpec(model: LstmLanguageModel, vocabulary: readonly
     const { vocabSize: V, embedSize: E, hiddenSize: H } = model.config;
     return {
       topology: 'stacked',
-      embedding: { data: ints.embedding, rows: V, cols: E },
+      embedding: { data: ints.embedding, rows: V, cols: E, ...(ints.int4?.embedding ? { bits: 4 as const } : {}) },
       layers: ints.layers.map((cell, l): LayerSpec => {
         if ('biasX' in cell) {
           const g = q.gru![l];
@@ -32,7 +32,14 @@ export function languageModelSpec(model: LstmLanguageModel, vocabulary: readonly
         }
         return { name: `lstm${l}`, cell, direction: 'forward', meta: layerMeta(q.lstm[l]) };
       }),
-      output: { weights: ints.outWeights, bias: ints.outBias, rows: V, cols: H, tied: model.tied },
+      output: {
+        weights: ints.outWeights,
+        bias: ints.outBias,
+        rows: V,
+        cols: H,
+        tied: model.tied,
+        ...(ints.int4?.output ? { bits: 4 as const, rescale: ints.int4.output } : {}),
+      },
       meta: {
         task: 'lm-brown',
         kind: 'language-model',

@@ -69,7 +69,16 @@ export interface IntegerModelSpec {
   features?: TableSpec[];
   layers: LayerSpec[];
   /** The output layer; `tied`: its weights are the embedding itself (one tensor in the file). */
-  output: { weights: Int8Array; bias: Int32Array; rows: number; cols: number; tied?: boolean; bits?: 4 | 8 };
+  output: {
+    weights: Int8Array;
+    bias: Int32Array;
+    rows: number;
+    cols: number;
+    tied?: boolean;
+    bits?: 4 | 8;
+    /** Per-row requantization to the logits' one scale (op set 3, docs/integer-semantics.md §6b): rows with their own weight scales. */
+    rescale?: { multipliers: Int32Array; shifts: Int32Array };
+  };
   meta: Omit<ModelMetadata, 'format' | 'formatVersion' | 'opsetVersion' | 'numerics' | 'layers' | 'pwlTables' | 'overflowProof'>;
 }
 
@@ -195,14 +204,26 @@ class IntegerGraph {
     if (out.bits === 4) this.int4 = true;
     this.initializers.push(makeTensor('output.B', 'int32', [out.rows], out.bias));
     this.overflowProof.push(prove(weights, accumulatorBound(out.weights, out.rows, out.cols, out.bias)));
-    this.nodes.push({ name: 'output', opType: 'IntDense', domain: INTRNN_DOMAIN, input: [x, weights, 'output.B'], output: ['logits'] });
+    const inputs = [x, weights, 'output.B'];
+    if (out.rescale) {
+      this.requantize = true;
+      this.initializers.push(
+        makeTensor('output.multipliers', 'int32', [out.rows], out.rescale.multipliers),
+        makeTensor('output.shifts', 'int8', [out.rows], Int8Array.from(out.rescale.shifts)), // shifts are at most 63
+      );
+      inputs.push('output.multipliers', 'output.shifts');
+    }
+    this.nodes.push({ name: 'output', opType: 'IntDense', domain: INTRNN_DOMAIN, input: inputs, output: ['logits'] });
   }
+
+  /** Whether the IntDense requantizes its rows (op set 3). */
+  requantize = false;
 
   /** The ai.intrnn op set version the graph's ops need (files without IntGRU stay version 1). */
   get opsetVersion(): number {
     return opsetVersionFor(
       this.nodes.filter((n) => n.domain === INTRNN_DOMAIN).map((n) => n.opType ?? ''),
-      this.int4,
+      this.int4 || this.requantize,
     );
   }
 
@@ -286,7 +307,11 @@ export function buildIntegerModel(spec: IntegerModelSpec): { bytes: Uint8Array; 
   outputs.unshift(valueInfo('logits', 'int32', [batch, 'time', spec.output.rows]));
   const meta = g.metadata(spec.meta);
   // each op the graph uses, defined once as a function (a file of GRU layers has no IntLSTM function)
-  const functions = [...(lstms.length ? [intLstmFunction(withNorm[0] ?? false, g.int4)] : []), ...(lstms.length < spec.layers.length ? [intGruFunction(g.int4)] : []), intDenseFunction(g.int4)];
+  const functions = [
+    ...(lstms.length ? [intLstmFunction(withNorm[0] ?? false, g.int4)] : []),
+    ...(lstms.length < spec.layers.length ? [intGruFunction(g.int4)] : []),
+    intDenseFunction(g.int4, g.requantize),
+  ];
   const bytes = g.encode(`intrnn_${spec.meta.task}`, meta, functions, inputs, outputs);
   return { bytes, metadata: meta };
 }
@@ -329,7 +354,7 @@ export function buildG2pModel(spec: G2pModelSpec): { bytes: Uint8Array; metadata
   const bytes = g.encode(
     `intrnn_${spec.meta.task}`,
     meta,
-    [intLstmFunction(false, g.int4), intAttentionFunction(), intDenseFunction(g.int4)],
+    [intLstmFunction(false, g.int4), intAttentionFunction(), intDenseFunction(g.int4, g.requantize)],
     [valueInfo('letters', 'int64', [1, 'letters']), valueInfo('decoder_input', 'int64', [1, 'steps'])],
     [valueInfo('logits', 'int32', [1, 'steps', spec.output.rows])],
   );

@@ -149,9 +149,16 @@ export function dequantizeLanguageModel(bytes: Uint8Array): DequantizedLm {
   const OB = tensor(out.input?.[2], 'output.B');
   const last = meta.layers[meta.layers.length - 1];
   const [N, K] = OW.dims;
+  // a requantizing IntDense (§6b): row n's products reach the logit scale through M[n] · 2^-s[n]
+  const ratio = new Float64Array(N).fill(1);
+  if ((out.input?.length ?? 0) === 5) {
+    const m = tensor(out.input?.[3], 'output.multipliers').data as Int32Array;
+    const sh = tensor(out.input?.[4], 'output.shifts').data as Int8Array;
+    for (let n = 0; n < N; n++) ratio[n] = m[n] * 2 ** -sh[n];
+  }
   const output = {
-    weights: Float32Array.from(OW.data as Int8Array, (v) => (v * meta.scales.logits) / last.hiddenScale),
-    bias: Float32Array.from(OB.data as Int32Array, (v) => v * meta.scales.logits),
+    weights: Float32Array.from(OW.data as Int8Array, (v, i) => (v * ratio[Math.floor(i / K)] * meta.scales.logits) / last.hiddenScale),
+    bias: Float32Array.from(OB.data as Int32Array, (v, n) => v * ratio[n] * meta.scales.logits),
     rows: N,
     cols: K,
   };

@@ -87,7 +87,9 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     // int4: the recurrent weights stored as ONNX INT4 (22) in op set 3, the rest as before
     const types = Object.fromEntries(proto.graph!.initializer!.map((t) => [t.name, t.dataType]));
     for (let l = 0; l < L; l++) expect([types[`lstm${l}.W`], types[`lstm${l}.R`]]).toEqual(weightBits === 4 ? [22, 22] : [3, 3]);
-    expect(types.embedding).toBe(3);
+    // untied int4: the embedding at one scale and the output rows requantized to one logit scale (§6b); tied: the one matrix int8
+    const ends = weightBits === 4 && !tied;
+    expect([types.embedding, types['output.W'], types['output.multipliers']]).toEqual(ends ? [22, 22, 6] : [3, tied ? undefined : 3, undefined]);
     expect(toNumber(proto.opsetImport!.find((o) => o.domain === 'ai.intrnn')!.version)).toBe(weightBits === 4 ? 3 : 1);
     const feeds: Record<string, Tensor> = { tokens: tokens(rows) };
     for (let l = 0; l < L; l++) {
@@ -111,9 +113,9 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
   test.each([
     ['untied', 0],
     ['tied', 1],
-  ])('int4 embedding and output layer (%s; the trainer writes them int8): Cast folded at load, every engine the same logits', async (_, tied) => {
+  ])('int4 embedding and output layer written by hand (%s, one scale): Cast folded at load, every engine the same logits', async (_, tied) => {
     const [V, E, H, L] = [37, 16, 16, 2];
-    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed: 9, tied, weightBits: 4 });
+    const model = new LstmLanguageModel({ vocabSize: V, embedSize: E, hiddenSize: H, layers: L, seed: 9, tied });
     const ids = tf.randomUniformInt([2, 9], 0, V, 9) as tf.Tensor2D;
     model.calibrate([ids]);
     const spec = languageModelSpec(model, words(V), { unknown: 'w0', sentenceEnd: 'w1' }, source);

@@ -4,13 +4,13 @@ export { INTRNN_DOMAIN };
 
 /**
  * The latest version of the `ai.intrnn` op set, bumped when an op is added or changes meaning.
- * Version 2 added IntGRU; version 3 int4 weight matrices (W, R of IntLSTM and IntGRU, W of IntDense). Runtimes run every version from 1 to this one; a file imports the lowest
+ * Version 2 added IntGRU; version 3 int4 weight matrices (W, R of IntLSTM and IntGRU, W of IntDense) and IntDense's per-row requantization. Runtimes run every version from 1 to this one; a file imports the lowest
  * version that has all its ops ({@link opsetVersionFor}), so files without new ops stay readable
  * by older runtimes.
  */
 export const INTRNN_OPSET_VERSION = 3;
 
-/** The ai.intrnn op set version a file using these ops imports: the latest `since` among them (1 for none), at least 3 with int4 weights. */
+/** The ai.intrnn op set version a file using these ops imports: the latest `since` among them (1 for none), at least 3 with int4 weights or a requantizing IntDense. */
 export function opsetVersionFor(ops: Iterable<string>, int4Weights = false): number {
   let version = int4Weights ? INT4_WEIGHTS_SINCE : 1;
   for (const op of ops) {

@@ -151,6 +151,9 @@ export const OP_SIGNATURES = {
       { name: 'X', type: 'int8', dims: ['...', 'K'], role: 'runtime' },
       { name: 'W', type: 'int8', dims: ['N', 'K'], role: 'constant', int4: true },
       { name: 'B', type: 'int32', dims: ['N'], role: 'constant' },
+      // op set 3: per-row requantization to one output scale (rows of int4 weights with their own scales)
+      { name: 'multipliers', type: 'int32', dims: ['N'], role: 'constant', optional: true },
+      { name: 'shifts', type: 'int8', dims: ['N'], role: 'constant', optional: true },
     ],
     outputs: [{ name: 'Y', type: 'int32', dims: ['...', 'N'] }],
     attributes: [],
@@ -178,7 +181,10 @@ export type IntrnnOpName = keyof typeof OP_SIGNATURES;
  */
 export const STANDARD_OPS = ['Gather', 'Concat', 'Cast'] as const;
 
-/** The ai.intrnn op set version from which weight inputs marked `int4` may be int4 tensors. */
+/**
+ * The ai.intrnn op set version from which weight inputs marked `int4` may be int4 tensors, and
+ * IntDense may take its optional per-row requantization.
+ */
 export const INT4_WEIGHTS_SINCE = 3;
 
 type InputName<Op extends IntrnnOpName> = (typeof OP_SIGNATURES)[Op]['inputs'][number]['name'];

@@ -58,7 +58,7 @@ describe('op signatures', () => {
     ]);
     expect(inputNames('IntLSTM', true).slice(15)).toEqual(['norm_gamma', 'norm_beta', 'norm_params']);
     expect(inputCounts('IntLSTM')).toEqual([15, 18]);
-    expect(inputCounts('IntDense')).toEqual([3]);
+    expect(inputCounts('IntDense')).toEqual([3, 5]); // op set 3: the per-row requantization
     expect(inputIndex('IntLSTM', 'W')).toBe(1);
     expect(inputIndex('IntAttention', 'exp')).toBe(3);
   });

@@ -14,7 +14,7 @@ import {
   type ModelMetadata,
   type Tensor,
 } from '@intrnn/format';
-import { gruTensors, loadModel, weightTensor } from '../src/index.js';
+import { gruTensors, loadModel, requantize, weightTensor } from '../src/index.js';
 import { gruParams, int8s } from './fixtures.js';
 
 // int4 weights (docs/integer-semantics.md §6a): the packing, the reader's checks, and files an
@@ -146,6 +146,32 @@ describe('int4 files in the executor', () => {
     ],
     ['an int4 tensor where the signature has no int4 (IntDense B)', toyModel(4, (m) => (m.graph!.initializer![2] = makeTensor('B', 'int4', [N], packInt4([1, 2, 3])))), 'ERR_MODEL_TENSOR output.B'],
   ];
+  const requantized = (mults: number[], shifts: number[], version = 3, extra = true, bits: 4 | 8 = 4) =>
+    toyModel(
+      bits,
+      (m) => {
+        m.graph!.initializer!.push(makeTensor('M', 'int32', [N], Int32Array.from(mults)), makeTensor('S', 'int8', [N], Int8Array.from(shifts)));
+        m.graph!.node![bits === 4 ? 2 : 1].input = extra ? ['x', 'W', 'B', 'M', 'S'] : ['x', 'W', 'B', 'M'];
+      },
+      version,
+    );
+  refused.push(
+    ['a requantizing IntDense in a file importing version 2', requantized([1 << 20, 1 << 20, 1 << 20], [20, 20, 20], 2, true, 8), 'ERR_MODEL_VERSION node output'],
+    ['an IntDense with a multiplier and no shift', requantized([1 << 20, 1 << 20, 1 << 20], [20, 20, 20], 3, false), 'ERR_MODEL_GRAPH output'],
+    ['an IntDense multiplier of 2^21', requantized([1 << 20, 1 << 21, 1 << 20], [20, 20, 20]), 'ERR_MODEL_TENSOR output.multipliers'],
+    ['an IntDense shift of 64', requantized([1 << 20, 1 << 20, 1 << 20], [20, 64, 20]), 'ERR_MODEL_TENSOR output.shifts'],
+  );
+
+  test.each(['reference', 'core'])('%s: a requantizing IntDense gives requantize(acc, M, s, 24) per row (§6b)', (backend) => {
+    const ids = [0, 5, 3];
+    const mults = [1 << 20, (1 << 21) - 1, 1234567];
+    const shifts = [20, 3, 30];
+    const plain = Array.from(loadModel(toyModel(4), { backends: [backend, 'reference'] }).run(feeds(ids)).logits.data as Int32Array);
+    const got = Array.from(loadModel(requantized(mults, shifts), { backends: [backend, 'reference'] }).run(feeds(ids)).logits.data as Int32Array);
+    expect(got).toEqual(plain.map((acc, i) => requantize(acc, mults[i % N], shifts[i % N], 24)));
+    expect(got.some((v, i) => v !== plain[i])).toBe(true);
+  });
+
   test.each(refused)('refused alike by every kernel: %s', (_, bytes, want) => {
     expect(refusal(bytes, 'reference')).toBe(want);
     expect(refusal(bytes, 'core')).toBe(want);

@@ -10,6 +10,8 @@ interface Exports {
   intrnn_force_path(i: number): number;
   intrnn_path(): number;
   intrnn_release(handle: number): number;
+  intrnn_narrow_weights(handle: number): number;
+  intrnn_dense_rescale(handle: number, mults: number, shifts: number, n: number): number;
   intrnn_gemv(w: number, rows: number, cols: number, x: number, bias: number, out: number): number;
   intrnn_lstm_create(
     wx: number,
@@ -191,6 +193,16 @@ export class WasmKernelLibrary implements HandleKernelLibrary {
     const [pq, pk, po] = this.stage([q, k, out]);
     this.call(() => this.x.intrnn_attention_run(handle, pq, pk, batch, queries, keys, dim, po));
     this.unstage(po, out);
+  }
+
+  denseRescale(handle: number, mults: Int32Array, shifts: Int32Array): void {
+    const s = this.shape(handle, 'dense');
+    this.sizes([mults, s.rows, 'mults'], [shifts, s.rows, 'shifts']);
+    this.temporary([mults, shifts], ([pm, ps]) => this.x.intrnn_dense_rescale(handle, pm, ps, s.rows));
+  }
+
+  narrowWeights(handle: number): void {
+    this.call(() => this.x.intrnn_narrow_weights(handle));
   }
 
   release(handle: number): void {

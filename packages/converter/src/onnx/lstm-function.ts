@@ -179,14 +179,22 @@ export function intGruFunction(int4 = false): IFunctionProto {
 /**
  * The model-local function of `ai.intrnn:IntDense`: int32 logits = X int8 [.., K] · Wᵀ (W int8 [N, K]) + B int32 [N].
  */
-export function intDenseFunction(int4 = false): IFunctionProto {
+export function intDenseFunction(int4 = false, requantize = false): IFunctionProto {
   const f = new GraphBuilder('d_');
   const wT = transposedWeights(f, 'W', int4);
-  f.nodes.push({ opType: 'Add', domain: '', input: [f.node('MatMulInteger', ['X', wT]), 'B'], output: ['Y'] });
+  if (requantize) {
+    // §6b: requantize(acc, M[n], s[n], 24) per output row, in int64
+    const ops = new IntOps(f);
+    const acc = ops.toInt64(f.node('Add', [f.node('MatMulInteger', ['X', wT]), 'B']));
+    const y = ops.saturate(ops.applyMultiplier(acc, ops.toInt64('multipliers'), ops.toInt64('shifts')), 24);
+    f.nodes.push({ opType: 'Cast', domain: '', input: [y], output: ['Y'], attribute: [{ name: 'to', type: 2, i: DataType.INT32 }] });
+  } else {
+    f.nodes.push({ opType: 'Add', domain: '', input: [f.node('MatMulInteger', ['X', wT]), 'B'], output: ['Y'] });
+  }
   return {
     name: 'IntDense',
     domain: INTRNN_DOMAIN,
-    input: inputNames('IntDense'),
+    input: inputNames('IntDense', requantize),
     output: outputNames('IntDense'),
     attribute: [],
     node: f.nodes,

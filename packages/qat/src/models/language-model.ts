@@ -3,10 +3,10 @@ import { disposeLstmQatConstants, QLstm, type LstmQatConstants, type LstmQuantSt
 import { disposeGruQatConstants, QGru, type GruQatConstants, type GruQuantState } from '../qat/qgru.js';
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
 import { denseCrossEntropyNative, denseCrossEntropyValueNative } from '../qat/native-ops.js';
-import { fakeQuantValue, fakeQuantWeights, weightScale } from '../qat/ste-ops.js';
+import { disposeRescale, fakeQuantValue, fakeQuantWeights, makeRescale, rescale, weightScale, type Rescale } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
 import type { AttentionQuant } from '../qat/attention.js';
-import type { GruCellParams, LstmCellParams } from '@intrnn/runtime-core';
+import { quantizeMultiplier, type GruCellParams, type LstmCellParams } from '@intrnn/runtime-core';
 
 type T = tf.Tensor;
 
@@ -25,9 +25,9 @@ export interface LmConfig {
   /** 1: GRU cells (ai.intrnn:IntGRU) instead of LSTM cells. A number, as checkpoint configs hold numbers. */
   gru?: number;
   /**
-   * 4: the recurrent layers' weights are int4 (per-row scales, packed in the file; op set 3). The
-   * embedding and output layer stay int8: each has one scale for the whole matrix (the logits share
-   * one scale), too coarse at 4 bits.
+   * 4: int4 weights (packed in the file; op set 3, docs/integer-semantics.md §6a): the recurrent
+   * layers and the output layer per row (the output's rows requantized to one logit scale, §6b),
+   * the embedding of an untied model at one scale. A tied model keeps its one matrix int8.
    */
   weightBits?: number;
 }
@@ -55,13 +55,18 @@ export interface LmIntegers {
   outWeights: Int8Array;
   outBias: Int32Array;
   logitScale: number;
+  /** int4 models: the widths of the embedding and output weights, and the output rows' requantization to the logit scale. */
+  int4?: { embedding: boolean; output: { multipliers: Int32Array; shifts: Int32Array } | null };
 }
 
 /** Per-step QAT constants of the model. */
 export interface LmQatConstants {
   /** Per layer, LSTM or GRU constants as the model's cells are. */
   layers: (LstmQatConstants | GruQatConstants)[];
+  /** The output weights' scale: one for the matrix, or (int4, untied) one per row [V, 1]. */
   outScale: T;
+  /** int4, untied: each output row's requantization to the logit scale (§6b), with its host copy and the logit scale. */
+  outRescale?: { rescale: Rescale; multipliers: Int32Array; shifts: Int32Array; accScale: T; logitScale: number };
 }
 
 /**
@@ -145,6 +150,11 @@ export class LstmLanguageModel {
     return !!this.config.gru;
   }
 
+  /** int4 embedding and per-row int4 output layer: int4 weights on an untied model. */
+  private get int4Ends(): boolean {
+    return this.config.weightBits === 4 && !this.config.tied;
+  }
+
   /** Float forward: ids [B, T] (int32) → logits [B·T, V]. */
   forwardFloat(ids: T, state?: LmState, ranges?: LstmRanges[]): { logits: T; state: LmState } {
     const r = this.hiddenFloat(ids, state, ranges);
@@ -190,7 +200,7 @@ export class LstmLanguageModel {
   calibrate(batches: T[]): LmQuantState {
     const ranges = this.recurrent.map(() => ({ maxAbsGate: 0, maxAbsCell: 0 }));
     for (const ids of batches) tf.tidy(() => void this.forwardFloat(ids, undefined, ranges));
-    const embedScale = tf.tidy(() => tf.max(tf.abs(this.embedding)).dataSync()[0] / 127);
+    const embedScale = tf.tidy(() => tf.max(tf.abs(this.embedding)).dataSync()[0] / (this.int4Ends ? 7 : 127));
     const inputScale = (l: number) => (l === 0 ? embedScale : 2 ** -7);
     this.quant = this.gru
       ? { embedScale, lstm: [], gru: this.recurrent.map((_, l) => QGru.calibrate(inputScale(l), ranges[l])) }
@@ -216,9 +226,27 @@ export class LstmLanguageModel {
         ? layer.qatConstants(states[l] as GruQuantState, previous?.layers[l] as GruQatConstants | undefined)
         : layer.qatConstants(states[l] as LstmQuantState, previous?.layers[l] as LstmQatConstants | undefined),
     );
-    if (previous) previous.outScale.dispose();
+    if (previous) disposeOutput(previous);
+    if (this.int4Ends) return { layers, ...this.int4OutputConstants(states[states.length - 1].hiddenScale) };
     // tied: the one table keeps the embedding's frozen scale, for the lookup and the logits alike
     return { layers, outScale: this.config.tied ? tf.scalar(q.embedScale) : weightScale(this.outW) };
+  }
+
+  /**
+   * The int4 output layer's constants: per-row scales s_W[n] = max|w_n| / 7, the logit scale
+   * s_L = s_h · max_n s_W[n] / 16, and each row's multiplier for s_h · s_W[n] / s_L ≤ 16 (§6b).
+   */
+  private int4OutputConstants(hiddenScale: number): Pick<LmQatConstants, 'outScale' | 'outRescale'> {
+    const outScale = tf.tidy(() => weightScale(this.outW, 1, 4).reshape([-1, 1]));
+    const rows = outScale.dataSync();
+    let max = 0;
+    for (const v of rows) max = Math.max(max, v);
+    const logitScale = (hiddenScale * max) / 16;
+    const multipliers = new Int32Array(rows.length);
+    const shifts = new Int32Array(rows.length);
+    rows.forEach((v, n) => ({ multiplier: multipliers[n], shift: shifts[n] } = quantizeMultiplier((hiddenScale * v) / logitScale)));
+    const accScale = tf.tidy(() => outScale.reshape([-1]).mul(hiddenScale));
+    return { outScale, outRescale: { rescale: makeRescale(multipliers, shifts), multipliers, shifts, accScale, logitScale } };
   }
 
   /**
@@ -232,6 +260,11 @@ export class LstmLanguageModel {
     return tf.tidy(() => {
       const out = k ? this.integerOutput(k) : { w: this.outW, b: this.outB, scale: 1 };
       const flat = targets.reshape([-1]);
+      if (out.rescale) {
+        // the per-row requantization (§6b) has no fused native kernel: the integer logits in tfjs
+        const loss = crossEntropy(rescale(mm(hidden, tf.transpose(out.w)).add(out.b), out.rescale).mul(out.scale), flat);
+        return valueOnly ? (loss.dataSync()[0] as unknown as tf.Scalar) : loss;
+      }
       const native = valueOnly ? denseCrossEntropyValueNative(hidden, out.w, out.b, flat, out.scale) : denseCrossEntropyNative(hidden, out.w, out.b, flat, out.scale);
       if (native !== null) return native as tf.Scalar;
       const loss = crossEntropy(mm(hidden, tf.transpose(out.w)).add(out.b).mul(out.scale), flat);
@@ -239,8 +272,15 @@ export class LstmLanguageModel {
     }) as tf.Scalar | number;
   }
 
-  /** The integer output layer: int8-valued weights [V, H], int24-valued bias and the logits' scale. */
-  private integerOutput(k: LmQatConstants): { w: T; b: T; scale: number } {
+  /**
+   * The integer output layer: int8-valued weights [V, H] (int4 per row with their requantization),
+   * int24-valued bias at the accumulator's scale and the logits' scale.
+   */
+  private integerOutput(k: LmQatConstants): { w: T; b: T; scale: number; rescale?: Rescale } {
+    if (k.outRescale) {
+      const r = k.outRescale;
+      return { w: fakeQuantWeights(this.outW, k.outScale, 4), b: fakeQuantValue(this.outB, r.accScale, 24), scale: r.logitScale, rescale: r.rescale };
+    }
     const states = this.layerStates();
     const logitScale = k.outScale.mul(states[states.length - 1].hiddenScale);
     return { w: fakeQuantWeights(this.outW, k.outScale), b: fakeQuantValue(this.outB, logitScale, 24), scale: logitScale.dataSync()[0] };
@@ -249,7 +289,7 @@ export class LstmLanguageModel {
   /** The int8 embedding of ids in QAT mode (tied: rows of the output layer's int8 matrix, within ±127). */
   private embeddedQat(ids: T, k: LmQatConstants): T {
     const q = this.quant!;
-    return this.config.tied ? embeddingLookup(fakeQuantWeights(this.embedding, k.outScale), ids) : fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, 8);
+    return this.config.tied ? embeddingLookup(fakeQuantWeights(this.embedding, k.outScale), ids) : fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, this.int4Ends ? 4 : 8);
   }
 
   /** QAT forward up to the last LSTM layer: integer hidden states [B·T, H] and the integer state. */
@@ -271,7 +311,8 @@ export class LstmLanguageModel {
   forwardQat(ids: T, k: LmQatConstants, state?: LmState): { logitsInt: T; logits: T; state: LmState } {
     const r = this.hiddenQat(ids, k, state);
     const out = this.integerOutput(k);
-    const logitsInt = mm(r.hidden, tf.transpose(out.w)).add(out.b);
+    const acc = mm(r.hidden, tf.transpose(out.w)).add(out.b);
+    const logitsInt = out.rescale ? rescale(acc, out.rescale) : acc;
     return { logitsInt, logits: logitsInt.mul(out.scale), state: r.state };
   }
 
@@ -280,18 +321,17 @@ export class LstmLanguageModel {
    * cell parameters, int8 output weights [V, H] and int32 output bias, with the logits' scale.
    */
   exportIntegers(k: LmQatConstants): LmIntegers {
-    const states = this.layerStates();
     let out: LmIntegers | undefined;
     tf.tidy(() => {
       const ids = tf.range(0, this.config.vocabSize, 1, 'int32');
-      const hiddenScale = states[states.length - 1].hiddenScale;
-      const logitScale = k.outScale.mul(hiddenScale);
+      const o = this.integerOutput(k);
       out = {
         embedding: Int8Array.from(this.embeddedQat(ids, k).dataSync()),
         layers: this.recurrent.map((layer, l) => (layer instanceof QGru ? layer.exportCell(k.layers[l] as GruQatConstants) : layer.exportCell(k.layers[l] as LstmQatConstants))),
-        outWeights: Int8Array.from(fakeQuantWeights(this.outW, k.outScale).dataSync()),
-        outBias: Int32Array.from(fakeQuantValue(this.outB, logitScale, 24).dataSync()),
-        logitScale: logitScale.dataSync()[0],
+        outWeights: Int8Array.from(o.w.dataSync()),
+        outBias: Int32Array.from(o.b.dataSync()),
+        logitScale: o.scale,
+        ...(this.int4Ends ? { int4: { embedding: true, output: { multipliers: k.outRescale!.multipliers, shifts: k.outRescale!.shifts } } } : {}),
       };
     });
     return out!;
@@ -299,7 +339,16 @@ export class LstmLanguageModel {
 
   disposeQatConstants(k: LmQatConstants): void {
     k.layers.forEach((c, l) => (this.recurrent[l] instanceof QGru ? disposeGruQatConstants(c as GruQatConstants) : disposeLstmQatConstants(c as LstmQatConstants)));
-    k.outScale.dispose();
+    disposeOutput(k);
+  }
+}
+
+/** Free the output layer's constants. */
+function disposeOutput(k: LmQatConstants): void {
+  k.outScale.dispose();
+  if (k.outRescale) {
+    disposeRescale(k.outRescale.rescale);
+    k.outRescale.accScale.dispose();
   }
 }
 

@@ -217,6 +217,12 @@ export class IntrnnModel {
     const sig = signatureOf(domain, op);
     if (sig && sig.since > this.opsetVersion)
       throw new IntrnnError('ERR_MODEL_VERSION', `node ${name}`, `op ${op} belongs to ai.intrnn version ${sig.since}, but the file imports version ${this.opsetVersion}`);
+    if (op === 'IntDense' && inputs.length > 3 && this.opsetVersion < INT4_WEIGHTS_SINCE)
+      throw new IntrnnError(
+        'ERR_MODEL_VERSION',
+        `node ${name}`,
+        `IntDense's requantization inputs belong to ai.intrnn version ${INT4_WEIGHTS_SINCE}, but the file imports version ${this.opsetVersion}`,
+      );
     if (sig) {
       // every input plays its role: a weight or table must be a constant, an activation must be computed or fed
       (sig.inputs as readonly InputSignature[]).forEach((spec, i) => {

@@ -77,6 +77,18 @@ pub struct Packed {
     /// The VNNI layout: blocks of 16 rows, each block as [stride / 4][16 rows][4 bytes], so that one
     /// dpbusd multiplies 4 inputs into 16 row accumulators with no horizontal sums.
     pub blocked: Vec<i8>,
+    /// 8, or 4 after [`Packed::narrow_to_int4`]: then `w` and `blocked` are empty and the int4
+    /// forms below hold the weights, half the bytes read per product (§6a).
+    pub bits: u8,
+    /// int4 rows: stride / 2 bytes each, column 2i in the low nibble of byte i, 2i+1 in the high
+    /// one, two's complement nibbles.
+    pub w4: Vec<u8>,
+    /// The VNNI layout at int4: per block of 16 rows, each pair of the int8 layout's 64-byte quads
+    /// as 64 bytes, the first quad's byte in the low nibbles and the second's in the high ones,
+    /// stored as w + 8 (0…15) so that a mask and a shift unpack them into dpbusd's operand.
+    pub blocked4: Vec<u8>,
+    /// Per row, the VNNI int4 path's correction: 128 Σ w + 1024 · stride (with 8 Σ x per call).
+    pub corr4: Vec<i32>,
 }
 
 impl Packed {
@@ -97,11 +109,45 @@ impl Packed {
                 blocked[b * 16 * stride + (k / 4) * 64 + lane * 4 + k % 4] = w[r * cols + k];
             }
         }
-        Packed { rows, cols, stride, w: p, row_sums, blocked }
+        Packed { rows, cols, stride, w: p, row_sums, blocked, bits: 8, w4: Vec::new(), blocked4: Vec::new(), corr4: Vec::new() }
+    }
+
+    /// Keep the weights as int4 (two per byte) from here on: every value must lie in -8…7. Frees the
+    /// int8 forms; the products stay the same integers.
+    pub fn narrow_to_int4(&mut self) -> Result<(), String> {
+        if self.bits == 4 {
+            return Ok(());
+        }
+        if let Some(v) = self.w.iter().find(|&&v| !(-8..=7).contains(&v)) {
+            return Err(format!("weight {} is outside int4 (-8…7)", v));
+        }
+        let half = self.stride / 2;
+        let mut w4 = vec![0u8; self.rows * half];
+        for r in 0..self.rows {
+            for j in 0..half {
+                let (a, b) = (self.w[r * self.stride + 2 * j], self.w[r * self.stride + 2 * j + 1]);
+                w4[r * half + j] = (a as u8 & 15) | ((b as u8 & 15) << 4);
+            }
+        }
+        // stride is a multiple of 64, so a block's stride / 4 quads pair up exactly
+        let mut blocked4 = vec![0u8; self.blocked.len() / 2];
+        for (pair, out) in self.blocked.chunks_exact(128).zip(blocked4.chunks_exact_mut(64)) {
+            for i in 0..64 {
+                out[i] = (pair[i] + 8) as u8 | (((pair[64 + i] + 8) as u8) << 4);
+            }
+        }
+        self.corr4 = self.row_sums.iter().map(|&s| 128 * s + 1024 * self.stride as i32).collect();
+        self.w4 = w4;
+        self.blocked4 = blocked4;
+        self.w = Vec::new();
+        self.blocked = Vec::new();
+        self.bits = 4;
+        Ok(())
     }
 
     /// Worst-case |accumulator| over every int8 input: max_r |b_r| + 128 Σ_j |w_rj| (the overflow proof).
     pub fn bound(&self, bias: Option<&[i32]>) -> i64 {
+        debug_assert!(self.bits == 8, "the bound is proven before narrowing");
         (0..self.rows)
             .map(|r| {
                 let b = bias.map_or(0, |b| (b[r] as i64).abs());
@@ -114,6 +160,19 @@ impl Packed {
     /// out[r] = bias[r] + Σ_j w[r, j] · x[j]; `x` holds `stride` values (zero padded).
     pub fn gemv(&self, path: Path, x: &[i8], bias: Option<&[i32]>, out: &mut [i32]) {
         debug_assert!(x.len() >= self.stride && out.len() >= self.rows);
+        if self.bits == 4 {
+            self.gemv4(path, x, out);
+        } else {
+            self.gemv8(path, x, out);
+        }
+        if let Some(b) = bias {
+            for r in 0..self.rows {
+                out[r] = out[r].wrapping_add(b[r]);
+            }
+        }
+    }
+
+    fn gemv8(&self, path: Path, x: &[i8], out: &mut [i32]) {
         match path {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the path is only chosen when the CPU supports it (Path::detect / available),
@@ -130,9 +189,181 @@ impl Packed {
             Path::Simd128 => unsafe { self.gemv_simd128(x, out) },
             _ => self.gemv_scalar(x, out),
         }
-        if let Some(b) = bias {
-            for r in 0..self.rows {
-                out[r] = out[r].wrapping_add(b[r]);
+    }
+
+    /// The int4 paths: AVX-512 VNNI, AVX2, NEON and simd128 unpack the nibbles in registers.
+    fn gemv4(&self, path: Path, x: &[i8], out: &mut [i32]) {
+        match path {
+            #[cfg(target_arch = "aarch64")]
+            // SAFETY: NEON is always present on aarch64; loads stay within each row (stride / 2 bytes) and x (stride).
+            Path::Neon => unsafe { self.gemv4_neon(x, out) },
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            // SAFETY: loads stay within each row (stride / 2 bytes) and x (stride, a multiple of 64).
+            Path::Simd128 => unsafe { self.gemv4_simd128(x, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: chosen only where the CPU has VNNI; loads stay within blocked4 (16 · stride / 2 bytes a block) and x.
+            Path::Vnni => unsafe { self.gemv4_vnni(x, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: chosen only where the CPU has AVX2; loads stay within each row (stride / 2 bytes) and x (stride).
+            Path::Avx2 => unsafe { self.gemv4_avx2(x, out) },
+            _ => self.gemv4_scalar(x, out),
+        }
+    }
+
+    fn gemv4_scalar(&self, x: &[i8], out: &mut [i32]) {
+        let half = self.stride / 2;
+        for (r, o) in out.iter_mut().enumerate().take(self.rows) {
+            let row = &self.w4[r * half..(r + 1) * half];
+            let mut acc = 0i32;
+            for (j, &b) in row.iter().enumerate().take((self.cols + 1) / 2) {
+                // the nibbles sign-extended: shift each to the top of an i8, then back
+                let (lo, hi) = (((b << 4) as i8) >> 4, (b as i8) >> 4);
+                acc = acc.wrapping_add(lo as i32 * x[2 * j] as i32).wrapping_add(hi as i32 * x[2 * j + 1] as i32);
+            }
+            *o = acc;
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn gemv4_avx2(&self, x: &[i8], out: &mut [i32]) {
+        use std::arch::x86_64::*;
+        let half = self.stride / 2;
+        let (mask, eight) = (_mm_set1_epi8(15), _mm_set1_epi8(8));
+        for (r, o) in out.iter_mut().enumerate().take(self.rows) {
+            let row = self.w4.as_ptr().add(r * half);
+            let mut acc = _mm256_setzero_si256();
+            let mut j = 0;
+            while j < self.stride {
+                // 16 bytes: 32 nibbles, interleaved back into column order, sign-extended by (n ^ 8) - 8
+                let v = _mm_loadu_si128(row.add(j / 2) as *const __m128i);
+                let lo = _mm_and_si128(v, mask);
+                let hi = _mm_and_si128(_mm_srli_epi16(v, 4), mask);
+                let sx = |n: __m128i| _mm_sub_epi8(_mm_xor_si128(n, eight), eight);
+                let (w0, w1) = (sx(_mm_unpacklo_epi8(lo, hi)), sx(_mm_unpackhi_epi8(lo, hi)));
+                let x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(x.as_ptr().add(j) as *const __m128i));
+                let x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(x.as_ptr().add(j + 16) as *const __m128i));
+                acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16(w0), x0));
+                acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16(w1), x1));
+                j += 32;
+            }
+            let s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
+            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
+            *o = _mm_cvtsi128_si32(s);
+        }
+    }
+
+    /// 16 bytes = 32 nibbles a step, sign-extended by shifts (the low one up and back), zipped back
+    /// into column order, then the int8 loop's widening products.
+    #[cfg(target_arch = "aarch64")]
+    #[target_feature(enable = "neon")]
+    unsafe fn gemv4_neon(&self, x: &[i8], out: &mut [i32]) {
+        use std::arch::aarch64::*;
+        let half = self.stride / 2;
+        for (r, o) in out.iter_mut().enumerate().take(self.rows) {
+            let row = self.w4.as_ptr().add(r * half);
+            let mut acc = vdupq_n_s32(0);
+            let mut j = 0;
+            while j < self.stride {
+                let v = vreinterpretq_s8_u8(vld1q_u8(row.add(j / 2)));
+                let (lo, hi) = (vshrq_n_s8::<4>(vshlq_n_s8::<4>(v)), vshrq_n_s8::<4>(v));
+                let (w0, w1) = (vzip1q_s8(lo, hi), vzip2q_s8(lo, hi));
+                let (x0, x1) = (vld1q_s8(x.as_ptr().add(j)), vld1q_s8(x.as_ptr().add(j + 16)));
+                acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w0), vget_low_s8(x0)));
+                acc = vpadalq_s16(acc, vmull_s8(vget_high_s8(w0), vget_high_s8(x0)));
+                acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w1), vget_low_s8(x1)));
+                acc = vpadalq_s16(acc, vmull_s8(vget_high_s8(w1), vget_high_s8(x1)));
+                j += 32;
+            }
+            *o = vaddvq_s32(acc);
+        }
+    }
+
+    /// Eight bytes (16 weights) a step, widened to int16 by one load; the high nibbles are that
+    /// >> 4 and the low ones (<< 12) >> 12, all int16 shifts (wasm has no native 8-bit shifts on
+    /// x86). They come out as the even and the odd columns, so x is split once per call into its
+    /// even and odd columns per 16 instead of reordering the weights. Four rows at a time, as int8.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    unsafe fn gemv4_simd128(&self, x: &[i8], out: &mut [i32]) {
+        use core::arch::wasm32::*;
+        let (stride, half) = (self.stride, self.stride / 2);
+        let mut xs = vec![0i16; stride];
+        for g in 0..stride / 16 {
+            for k in 0..8 {
+                xs[16 * g + k] = x[16 * g + 2 * k] as i16;
+                xs[16 * g + 8 + k] = x[16 * g + 2 * k + 1] as i16;
+            }
+        }
+        let (xp, base) = (xs.as_ptr(), self.w4.as_ptr());
+        #[inline(always)]
+        unsafe fn step(acc: v128, row: *const u8, x: *const i16) -> v128 {
+            let e = i16x8_load_extend_i8x8(row as *const i8);
+            let (lo, hi) = (i16x8_shr(i16x8_shl(e, 12), 12), i16x8_shr(e, 4));
+            i32x4_add(acc, i32x4_add(i32x4_dot_i16x8(lo, v128_load(x as *const v128)), i32x4_dot_i16x8(hi, v128_load(x.add(8) as *const v128))))
+        }
+        #[inline(always)]
+        fn hsum4(a0: v128, a1: v128, a2: v128, a3: v128) -> v128 {
+            let s01 = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a0, a1), i32x4_shuffle::<2, 6, 3, 7>(a0, a1));
+            let s23 = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a2, a3), i32x4_shuffle::<2, 6, 3, 7>(a2, a3));
+            i32x4_add(i32x4_shuffle::<0, 1, 4, 5>(s01, s23), i32x4_shuffle::<2, 3, 6, 7>(s01, s23))
+        }
+        let mut r = 0;
+        while r + 4 <= self.rows {
+            let (r0, r1, r2, r3) = (base.add(r * half), base.add((r + 1) * half), base.add((r + 2) * half), base.add((r + 3) * half));
+            let (mut a0, mut a1, mut a2, mut a3) = (i32x4_splat(0), i32x4_splat(0), i32x4_splat(0), i32x4_splat(0));
+            let mut j = 0;
+            while j < stride {
+                a0 = step(a0, r0.add(j / 2), xp.add(j));
+                a1 = step(a1, r1.add(j / 2), xp.add(j));
+                a2 = step(a2, r2.add(j / 2), xp.add(j));
+                a3 = step(a3, r3.add(j / 2), xp.add(j));
+                j += 16;
+            }
+            v128_store(out.as_mut_ptr().add(r) as *mut v128, hsum4(a0, a1, a2, a3));
+            r += 4;
+        }
+        while r < self.rows {
+            let row = base.add(r * half);
+            let mut a = i32x4_splat(0);
+            let mut j = 0;
+            while j < stride {
+                a = step(a, row.add(j / 2), xp.add(j));
+                j += 16;
+            }
+            out[r] = i32x4_extract_lane::<0>(a).wrapping_add(i32x4_extract_lane::<1>(a)).wrapping_add(i32x4_extract_lane::<2>(a)).wrapping_add(i32x4_extract_lane::<3>(a));
+            r += 1;
+        }
+    }
+
+    /// The int8 VNNI loop on int4: one 64-byte load feeds two dpbusd (a mask and a shift unpack
+    /// the two quads), so the weights read per product halve. With u = x + 128 and v = w + 8,
+    /// Σ u·v = Σ x·w + 8 Σ x + 128 Σ w + 1024 · stride (padded columns hold x = 0, w = 0).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512vnni,avx512bw,avx512f")]
+    unsafe fn gemv4_vnni(&self, x: &[i8], out: &mut [i32]) {
+        use std::arch::x86_64::*;
+        let quads: Vec<i32> =
+            x[..self.stride].chunks_exact(4).map(|c| i32::from_le_bytes([c[0] ^ 0x80u8 as i8, c[1] ^ 0x80u8 as i8, c[2] ^ 0x80u8 as i8, c[3] ^ 0x80u8 as i8].map(|v| v as u8))).collect();
+        let x_sum: i32 = x[..self.stride].iter().map(|&v| v as i32).sum();
+        let mask = _mm512_set1_epi8(15);
+        let blocks = (self.rows + 15) / 16;
+        let mut lanes = [0i32; 16];
+        for b in 0..blocks {
+            let base = self.blocked4.as_ptr().add(b * 8 * self.stride);
+            let mut acc0 = _mm512_setzero_si512();
+            let mut acc1 = _mm512_setzero_si512();
+            for p in 0..quads.len() / 2 {
+                let v = _mm512_loadu_si512(base.add(p * 64) as *const _);
+                acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(quads[2 * p]), _mm512_and_si512(v, mask));
+                acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(quads[2 * p + 1]), _mm512_and_si512(_mm512_srli_epi16(v, 4), mask));
+            }
+            _mm512_storeu_si512(lanes.as_mut_ptr() as *mut _, _mm512_add_epi32(acc0, acc1));
+            for (lane, v) in lanes.iter().enumerate() {
+                let r = b * 16 + lane;
+                if r < self.rows {
+                    out[r] = v.wrapping_sub(self.corr4[r]).wrapping_sub(8 * x_sum);
+                }
             }
         }
     }

@@ -62,6 +62,12 @@ impl Gru {
         })
     }
 
+    /// Keep both weight matrices as int4 (every value within -8…7).
+    pub fn narrow_to_int4(&mut self) -> Result<(), String> {
+        self.wx.narrow_to_int4()?;
+        self.wh.narrow_to_int4()
+    }
+
     /// Run over x [B, T, D] from h0, writing y [B, T, H] and the final state.
     #[allow(clippy::too_many_arguments)]
     pub fn run(&self, path: Path, x: &[i8], b: usize, t: usize, reverse: bool, h0: &[i8], y: &mut [i8], h_t: &mut [i8]) {

@@ -98,6 +98,29 @@ pub fn with_attention<T>(handle: i32, f: impl FnOnce(&Attention) -> R<T>) -> R<T
     })
 }
 
+/// Narrow a live recurrent or dense kernel's weights to int4 (§6a): after its create, for a file's
+/// int4 weights, so that the kernel reads half the bytes per product.
+pub fn narrow_to_int4(handle: i32) -> R<()> {
+    let mut t = KERNELS.lock().unwrap();
+    match usize::try_from(handle).ok().and_then(|i| t.get_mut(i)).and_then(|k| k.as_mut()) {
+        Some(Kernel::Lstm(l)) => l.narrow_to_int4(),
+        Some(Kernel::Gru(g)) => g.narrow_to_int4(),
+        Some(Kernel::Dense(d)) => d.narrow_to_int4(),
+        Some(Kernel::Attention(_)) => Err("an attention kernel has no weights".into()),
+        None => Err(format!("kernel handle {} is not live", handle)),
+    }
+}
+
+/// Give a live dense kernel its per-row requantization (§6b).
+pub fn dense_rescale(handle: i32, mults: &[i32], shifts: &[i32]) -> R<()> {
+    let mut t = KERNELS.lock().unwrap();
+    match usize::try_from(handle).ok().and_then(|i| t.get_mut(i)).and_then(|k| k.as_mut()) {
+        Some(Kernel::Dense(d)) => d.set_rescale(mults, shifts),
+        Some(_) => Err("handle is not a dense layer".into()),
+        None => Err(format!("kernel handle {} is not live", handle)),
+    }
+}
+
 /// Free a live handle; a dead or negative one is an error (never another model's slot).
 pub fn release(h: i32) -> R<()> {
     let mut t = KERNELS.lock().unwrap();

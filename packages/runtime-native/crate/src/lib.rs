@@ -100,6 +100,68 @@ mod tests {
         }
     }
 
+    /// int4 weights (narrowed after packing) give the int8 products of the same values on every
+    /// path, scalar included, on the edge lengths and the extremes -8 and 7.
+    #[test]
+    fn int4_paths_match_int8() {
+        let mut seed = 13u64;
+        let mut checked = 0;
+        for &cols in &[1usize, 2, 3, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000] {
+            for &rows in &[1usize, 3, 16, 17, 33, 64, 65] {
+                for extreme in [false, true] {
+                    let w: Vec<i8> = (0..rows * cols)
+                        .map(|i| {
+                            if extreme {
+                                if i % 2 == 0 {
+                                    -8
+                                } else {
+                                    7
+                                }
+                            } else {
+                                lcg(&mut seed) >> 4
+                            }
+                        })
+                        .collect();
+                    let x: Vec<i8> = (0..cols)
+                        .map(|i| {
+                            if extreme {
+                                if i % 3 == 0 {
+                                    127
+                                } else {
+                                    -128
+                                }
+                            } else {
+                                lcg(&mut seed)
+                            }
+                        })
+                        .collect();
+                    let bias: Vec<i32> = (0..rows).map(|r| 7 - r as i32 * 999).collect();
+                    let eight = Packed::new(&w, rows, cols);
+                    let mut four = Packed::new(&w, rows, cols);
+                    four.narrow_to_int4().unwrap();
+                    assert!(four.w.is_empty() && four.blocked.is_empty(), "the int8 forms are freed");
+                    let mut xb = Vec::new();
+                    pad_into(&x, &mut xb, eight.stride);
+                    let mut want = vec![0i32; rows];
+                    eight.gemv(Path::Scalar, &xb, Some(&bias), &mut want);
+                    for path in [Path::Scalar, Path::Avx2, Path::Vnni, Path::Neon, Path::Simd128] {
+                        if !path.available() {
+                            continue;
+                        }
+                        let mut got = vec![0i32; rows];
+                        four.gemv(path, &xb, Some(&bias), &mut got);
+                        assert_eq!(got, want, "int4 {} rows {} cols {} extreme {}", path.name(), rows, cols, extreme);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 0);
+        // a value outside int4 is refused, not wrapped
+        let mut p = Packed::new(&[0, 8], 1, 2);
+        assert!(p.narrow_to_int4().is_err());
+    }
+
     /// The int16 lookup table equals the knot search on every int16 input, for each symmetry.
     /// The gate requantization on every path equals sat16(sat24(applyMultiplier) + sat24(applyMultiplier))
     /// written with the reference helpers, on random and extreme accumulators, multipliers and shifts.

@@ -137,6 +137,12 @@ impl Lstm {
         })
     }
 
+    /// Keep both weight matrices as int4 (every value within -8…7).
+    pub fn narrow_to_int4(&mut self) -> Result<(), String> {
+        self.wx.narrow_to_int4()?;
+        self.wh.narrow_to_int4()
+    }
+
     /// Run over x [B, T, D] from (h0, c0), writing y [B, T, H] and the final states.
     #[allow(clippy::too_many_arguments)]
     pub fn run(&self, path: Path, x: &[i8], b: usize, t: usize, reverse: bool, h0: &[i8], c0: &[i16], y: &mut [i8], h_t: &mut [i8], c_t: &mut [i16]) {
@@ -192,6 +198,8 @@ impl Lstm {
 pub struct Dense {
     w: Packed,
     bias: Vec<i32>,
+    /// Per-row requantization to one output scale (§6b): multiplier and shift per output.
+    rescale: Option<(Vec<i64>, Vec<u32>)>,
 }
 
 impl Dense {
@@ -200,11 +208,27 @@ impl Dense {
         if w.bound(Some(bias)) > INT32_MAX {
             return Err("worst-case accumulator exceeds int32".into());
         }
-        Ok(Dense { w, bias: bias.to_vec() })
+        Ok(Dense { w, bias: bias.to_vec(), rescale: None })
     }
 
     pub fn cols(&self) -> usize {
         self.w.cols
+    }
+
+    /// Keep the weights as int4 (every value within -8…7).
+    pub fn narrow_to_int4(&mut self) -> Result<(), String> {
+        self.w.narrow_to_int4()
+    }
+
+    /// Requantize each output row: requantize(acc, M[n], s[n], 24) (§6b); ranges checked here too.
+    pub fn set_rescale(&mut self, mults: &[i32], shifts: &[i32]) -> Result<(), String> {
+        if mults.len() != self.w.rows || shifts.len() != self.w.rows {
+            return Err("one multiplier and one shift per output row".into());
+        }
+        let m = mults.iter().map(|&v| multiplier(v, "output")).collect::<Result<Vec<_>, _>>()?;
+        let s = shifts.iter().map(|&v| shift(v, "output")).collect::<Result<Vec<_>, _>>()?;
+        self.rescale = Some((m, s));
+        Ok(())
     }
 
     pub fn rows(&self) -> usize {
@@ -217,7 +241,13 @@ impl Dense {
         let mut xb = Vec::with_capacity(self.w.stride);
         for i in 0..r {
             pad_into(&x[i * k..(i + 1) * k], &mut xb, self.w.stride);
-            self.w.gemv(path, &xb, Some(&self.bias), &mut out[i * n..(i + 1) * n]);
+            let row = &mut out[i * n..(i + 1) * n];
+            self.w.gemv(path, &xb, Some(&self.bias), row);
+            if let Some((m, s)) = &self.rescale {
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = sat(apply_multiplier(*v as i64, m[j], s[j]), 24) as i32;
+                }
+            }
         }
     }
 }

@@ -164,6 +164,23 @@ unsafe extern "C" fn attention_run(env: napi_env, cb: napi_callback_info) -> nap
     })
 }
 
+unsafe extern "C" fn dense_rescale(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (handle, mults, shifts)
+    guard(env, cb, 3, |c| {
+        let (mults, shifts) = (c.slice_any::<i32>(1, "mults")?, c.slice_any::<i32>(2, "shifts")?);
+        handles::dense_rescale(c.int(0, "handle")?, mults, shifts)?;
+        Ok(c.undefined())
+    })
+}
+
+unsafe extern "C" fn narrow_weights(env: napi_env, cb: napi_callback_info) -> napi_value {
+    // (handle)
+    guard(env, cb, 1, |c| {
+        handles::narrow_to_int4(c.int(0, "handle")?)?;
+        Ok(c.undefined())
+    })
+}
+
 unsafe extern "C" fn release(env: napi_env, cb: napi_callback_info) -> napi_value {
     guard(env, cb, 1, |c| {
         handles::release(c.int(0, "handle")?)?;
@@ -188,6 +205,8 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     export(env, exports, "denseRun", dense_run);
     export(env, exports, "attentionCreate", attention_create);
     export(env, exports, "attentionRun", attention_run);
+    export(env, exports, "narrowWeights", narrow_weights);
+    export(env, exports, "denseRescale", dense_rescale);
     export(env, exports, "release", release);
     export(env, exports, "trainInfo", train_api::train_info);
     export(env, exports, "lstmTrainForward", train_api::lstm_train_forward);

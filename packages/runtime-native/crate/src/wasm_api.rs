@@ -89,6 +89,20 @@ pub extern "C" fn intrnn_release(h: i32) -> i32 {
     status(handles::release(h).map(|_| 0))
 }
 
+/// A dense kernel's per-row requantization (`handles::dense_rescale`).
+/// # Safety
+/// Pointers as `view`: mults [n] and shifts [n].
+#[no_mangle]
+pub unsafe extern "C" fn intrnn_dense_rescale(h: i32, mults: *const i32, shifts: *const i32, n: usize) -> i32 {
+    status(handles::dense_rescale(h, view(mults, n), view(shifts, n)).map(|_| 0))
+}
+
+/// Narrow a kernel's weights to int4 (`handles::narrow_to_int4`).
+#[no_mangle]
+pub extern "C" fn intrnn_narrow_weights(h: i32) -> i32 {
+    status(handles::narrow_to_int4(h).map(|_| 0))
+}
+
 /// int8 GEMV with an int32 bias, for the kernel tests and the peak measurement.
 /// # Safety
 /// Pointers as `view`: w [rows · cols], x [cols], bias [rows] (or null), out [rows].

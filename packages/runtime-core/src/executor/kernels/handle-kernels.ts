@@ -50,6 +50,10 @@ export interface HandleKernelLibrary {
   denseRun(handle: number, x: Int8Array, rows: number, out: Int32Array): void;
   attentionCreate(multiplier: number, shift: number, exp: Int32Array): number;
   attentionRun(handle: number, q: Int8Array, k: Int8Array, batch: number, queries: number, keys: number, dim: number, out: Int8Array): void;
+  /** Keep a recurrent or dense kernel's weights as int4 from here on (every value within -8…7; §6a). */
+  narrowWeights(handle: number): void;
+  /** Give a dense kernel its per-row requantization, requantize(acc, M[n], s[n], 24) (§6b). */
+  denseRescale(handle: number, mults: Int32Array, shifts: Int32Array): void;
   release(handle: number): void;
 }
 
@@ -80,6 +84,18 @@ export function handleKernels(lib: HandleKernelLibrary, { backend, priority, err
     } catch (e) {
       throw new IntrnnError(errorCode, where, (e as Error).message);
     }
+  };
+  // int4 weights reach the library as their int8 values (checked at load) and are narrowed there:
+  // the library keeps them two per byte; a failed narrowing frees the handle
+  const narrowed = (handle: number, bits: 4 | 8 | undefined, where: string): number => {
+    if (bits !== 4) return handle;
+    try {
+      call(where, () => lib.narrowWeights(handle));
+    } catch (e) {
+      call('release', () => lib.release(handle));
+      throw e;
+    }
+    return handle;
   };
   // the handle is freed by dispose() or, as the backstop, when the instance is collected
   const owned = (handle: number, instance: KernelInstance): KernelInstance => {
@@ -118,8 +134,12 @@ export function handleKernels(lib: HandleKernelLibrary, { backend, priority, err
             norm!.set(g.beta, 16 + 4 * H + i * H);
           });
         }
-        const handle = call(node.name, () =>
-          lib.lstmCreate(p.wx, p.wh, p.bias, mults, shifts, Int32Array.from([p.multOut, p.shiftOut, p.cellFracBits]), D, H, packPwl(p.sigmoid), packPwl(p.tanhGate), packPwl(p.tanhCell), norm),
+        const handle = narrowed(
+          call(node.name, () =>
+            lib.lstmCreate(p.wx, p.wh, p.bias, mults, shifts, Int32Array.from([p.multOut, p.shiftOut, p.cellFracBits]), D, H, packPwl(p.sigmoid), packPwl(p.tanhGate), packPwl(p.tanhCell), norm),
+          ),
+          p.weightBits,
+          node.name,
         );
         return owned(handle, {
           run(inputs: Tensor[], alloc = HEAP_ALLOCATOR) {
@@ -149,19 +169,23 @@ export function handleKernels(lib: HandleKernelLibrary, { backend, priority, err
         const [D, H] = [p.inputSize, p.hiddenSize];
         // the file's [input; recurrent] rows are the library's layout: the checked tensors as they are
         const rows = (i: number) => node.constants[i]!.data;
-        const handle = call(node.name, () =>
-          lib.gruCreate(
-            p.wx,
-            p.wh,
-            rows(GRU_INPUT.B) as Int32Array,
-            rows(GRU_INPUT.multipliers) as Int32Array,
-            Int32Array.from(rows(GRU_INPUT.shifts) as Int8Array),
-            Int32Array.from([p.multPrev, p.shiftPrev, p.multOut, p.shiftOut]),
-            D,
-            H,
-            packPwl(p.sigmoid),
-            packPwl(p.tanhGate),
+        const handle = narrowed(
+          call(node.name, () =>
+            lib.gruCreate(
+              p.wx,
+              p.wh,
+              rows(GRU_INPUT.B) as Int32Array,
+              rows(GRU_INPUT.multipliers) as Int32Array,
+              Int32Array.from(rows(GRU_INPUT.shifts) as Int8Array),
+              Int32Array.from([p.multPrev, p.shiftPrev, p.multOut, p.shiftOut]),
+              D,
+              H,
+              packPwl(p.sigmoid),
+              packPwl(p.tanhGate),
+            ),
           ),
+          p.weightBits,
+          node.name,
         );
         return owned(handle, {
           run(inputs: Tensor[], alloc = HEAP_ALLOCATOR) {
@@ -182,8 +206,20 @@ export function handleKernels(lib: HandleKernelLibrary, { backend, priority, err
       backend,
       priority,
       create(node) {
-        const { w, bias, N, K } = denseParams(node);
-        const handle = call(node.name, () => lib.denseCreate(w, N, K, bias));
+        const { w, bits, bias, N, K, rescale } = denseParams(node);
+        const handle = narrowed(
+          call(node.name, () => lib.denseCreate(w, N, K, bias)),
+          bits,
+          node.name,
+        );
+        if (rescale) {
+          try {
+            call(node.name, () => lib.denseRescale(handle, rescale.multipliers, rescale.shifts));
+          } catch (e) {
+            call('release', () => lib.release(handle));
+            throw e;
+          }
+        }
         return owned(handle, {
           run([x], alloc = HEAP_ALLOCATOR) {
             const rows = checkDenseInput(x, `${node.name}.X`, K, N);

@@ -1,18 +1,38 @@
-import { IntrnnError, type Tensor } from '@intrnn/format';
+import { inputCounts, IntrnnError, type Tensor } from '@intrnn/format';
+import { requantize } from '../../arithmetic/requantize.js';
 import { gemvInt8 } from '../../kernels/gemv-int8.js';
 import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
-import { expectTensor, expectWeights, requireAccumulatorBound } from '../tensor-checks.js';
+import { checkRescale, expectTensor, expectWeights, requireAccumulatorBound } from '../tensor-checks.js';
+import { rshr, sat } from './fast-arith.js';
 import { checkCost } from '../limits.js';
 import { rowDot } from './row-dot.js';
 
-/** An IntDense node's weights and bias, checked (shapes and the overflow proof). */
+/**
+ * An IntDense node's weights and bias, checked (shapes and the overflow proof), and its optional
+ * per-row requantization (op set 3): multipliers and shifts in §4's ranges.
+ */
 export function denseParams(node: NodeSpec) {
+  const counts = inputCounts('IntDense');
+  if (!counts.includes(node.constants.length)) throw new IntrnnError('ERR_MODEL_GRAPH', node.name, `has ${node.constants.length} inputs; IntDense takes ${counts.join(' or ')}`);
   const W = expectWeights(node.constants[1], `${node.name}.W`, [-1, -1]);
   const [N, K] = W.tensor.dims;
   const B = expectTensor(node.constants[2], `${node.name}.B`, 'int32', [N]);
   requireAccumulatorBound(W.values, N, K, B.data as Int32Array, `${node.name}.W`);
-  return { w: W.values, bits: W.bits, bias: B.data as Int32Array, N, K };
+  let rescale: { multipliers: Int32Array; shifts: Int32Array } | undefined;
+  if (node.constants.length === 5) {
+    const multipliers = expectTensor(node.constants[3], `${node.name}.multipliers`, 'int32', [N]).data as Int32Array;
+    const shifts = Int32Array.from(expectTensor(node.constants[4], `${node.name}.shifts`, 'int8', [N]).data as Int8Array);
+    const where = { multiplier: `${node.name}.multipliers`, shift: `${node.name}.shifts` };
+    for (let n = 0; n < N; n++) checkRescale(multipliers[n], shifts[n], where, `row ${n}`);
+    rescale = { multipliers, shifts };
+  }
+  return { w: W.values, bits: W.bits, bias: B.data as Int32Array, N, K, rescale };
+}
+
+/** Output n of a requantizing IntDense: requantize(acc, M[n], n[n], 24) (docs/integer-semantics.md §6b). */
+function requantizeRows(out: Int32Array, N: number, r: { multipliers: Int32Array; shifts: Int32Array }): void {
+  for (let i = 0; i < out.length; i++) out[i] = requantize(out[i], r.multipliers[i % N], r.shifts[i % N], 24);
 }
 
 /** Check an IntDense call (input int8 with last dim K, N outputs per row, within the cost limits); returns the number of rows. */
@@ -30,12 +50,13 @@ export const intDenseReference: KernelEntry = {
   backend: 'reference',
   priority: 0,
   create(node): KernelInstance {
-    const { w, bias, N, K } = denseParams(node);
+    const { w, bias, N, K, rescale } = denseParams(node);
     return {
       run([x], alloc = HEAP_ALLOCATOR) {
         const rows = checkDenseInput(x, `${node.name}.X`, K, N);
         const out = alloc.alloc(Int32Array, rows * N);
         for (let r = 0; r < rows; r++) out.set(gemvInt8(w, N, K, (x.data as Int8Array).subarray(r * K, (r + 1) * K), bias), r * N);
+        if (rescale) requantizeRows(out, N, rescale);
         return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];
       },
     };
@@ -51,8 +72,9 @@ export const intDenseCore: KernelEntry = {
   backend: 'core',
   priority: 10,
   create(node): KernelInstance {
-    const { bias, N, K, ...p } = denseParams(node);
+    const { bias, N, K, rescale, ...p } = denseParams(node);
     const dot = rowDot(p.w, N, K, p.bits);
+    const pow = rescale && Float64Array.from(rescale.shifts, (v) => 2 ** v);
     let xs: Int32Array[] = [];
     return {
       run([x], alloc = HEAP_ALLOCATOR) {
@@ -64,7 +86,13 @@ export const intDenseCore: KernelEntry = {
         // instead of streaming the whole matrix from memory once per input row
         for (let n = 0; n < N; n++) {
           const b = bias[n];
-          for (let r = 0; r < rows; r++) out[r * N + n] = b + dot(n, xs[r]);
+          if (rescale) {
+            // requantize(acc, M, s, 24) with the twins' rounding shift: acc · M < 2^52 is exact in float64
+            const m = rescale.multipliers[n];
+            for (let r = 0; r < rows; r++) out[r * N + n] = sat(rshr((b + dot(n, xs[r])) * m, pow![n]), -8388608, 8388607);
+          } else {
+            for (let r = 0; r < rows; r++) out[r * N + n] = b + dot(n, xs[r]);
+          }
         }
         return [{ type: 'int32', dims: [...x.dims.slice(0, -1), N], data: out }];
       },
