@@ -54,6 +54,70 @@ for (const K of EDGE_LENGTHS) {
   }
 }
 
+/** An IntLSTM case: the oracle run step by step over each batch row (time reversed for `reverse`). */
+function lstmCase(name: string, p: LstmCellParams, B: number, T: number, reverse: boolean, x: Int8Array, h0: Int8Array, c0: Int16Array): void {
+  const [D, H] = [p.inputSize, p.hiddenSize];
+  const y = new Int8Array(B * T * H);
+  const hT = new Int8Array(B * H);
+  const cT = new Int16Array(B * H);
+  for (let b = 0; b < B; b++) {
+    let h = Array.from(h0.subarray(b * H, (b + 1) * H));
+    let c = Array.from(c0.subarray(b * H, (b + 1) * H));
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      const step = oLstmStep(p, x.subarray((b * T + t) * D, (b * T + t + 1) * D), h, c);
+      h = step.h.map(Number);
+      c = step.c.map(Number);
+      y.set(h, (b * T + t) * H);
+    }
+    hT.set(h, b * H);
+    cT.set(c, b * H);
+  }
+  const t = lstmTensors(p);
+  const names = ['W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params', 'tanh_cell', 'tanh_cell_params'];
+  const inputs: (CaseTensor | null)[] = [runtime('int8', [B, T, D], x), ...names.map((n) => constant(t[n])), runtime('int8', [B, H], h0), runtime('int16', [B, H], c0)];
+  if (p.norm) inputs.push(constant(t.norm_gamma), constant(t.norm_beta), constant(t.norm_params));
+  cases.push({
+    name,
+    op: 'IntLSTM',
+    attributes: { direction: reverse ? 'reverse' : 'forward' },
+    inputs,
+    outputs: [
+      { type: 'int8', dims: [B, T, H], data: y },
+      { type: 'int8', dims: [B, H], data: hT },
+      { type: 'int16', dims: [B, H], data: cT },
+    ],
+  });
+}
+
+/** An IntGRU case, as {@link lstmCase}. */
+function gruCase(name: string, p: GruCellParams, B: number, T: number, reverse: boolean, x: Int8Array, h0: Int8Array): void {
+  const [D, H] = [p.inputSize, p.hiddenSize];
+  const y = new Int8Array(B * T * H);
+  const hT = new Int8Array(B * H);
+  for (let b = 0; b < B; b++) {
+    let h = Array.from(h0.subarray(b * H, (b + 1) * H));
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      h = oGruStep(p, x.subarray((b * T + t) * D, (b * T + t + 1) * D), h).map(Number);
+      y.set(h, (b * T + t) * H);
+    }
+    hT.set(h, b * H);
+  }
+  const t = gruTensors(p);
+  const names = ['W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params'];
+  cases.push({
+    name,
+    op: 'IntGRU',
+    attributes: { direction: reverse ? 'reverse' : 'forward' },
+    inputs: [runtime('int8', [B, T, D], x), ...names.map((n) => constant(t[n])), runtime('int8', [B, H], h0)],
+    outputs: [
+      { type: 'int8', dims: [B, T, H], data: y },
+      { type: 'int8', dims: [B, H], data: hT },
+    ],
+  });
+}
+
 // ---- IntLSTM: shapes over the edge lengths, MadNorm, reverse, extremes ----
 const lstmShapes: [number, number, number, number, boolean, boolean, boolean][] = [
   // D, H, B, T, MadNorm, reverse, extreme
@@ -79,39 +143,8 @@ for (const [D, H, B, T, norm, reverse, extreme] of lstmShapes) {
     ? { ...base, wx: Int8Array.from(base.wx, (v) => (v >= 0 ? 127 : -127)), wh: Int8Array.from(base.wh, (v) => (v >= 0 ? 127 : -127)), bias: new Int32Array(4 * H) }
     : base;
   const x = extreme ? Int8Array.from({ length: B * T * D }, (_, i) => (i % 2 ? 127 : -128)) : int8s(B * T * D, seed + 50);
-  const h0 = int8s(B * H, seed + 51);
   const c0 = Int16Array.from(ints(B * H, extreme ? -32768 : -20000, extreme ? 32767 : 20000, seed + 52));
-  const y = new Int8Array(B * T * H);
-  const hT = new Int8Array(B * H);
-  const cT = new Int16Array(B * H);
-  for (let b = 0; b < B; b++) {
-    let h = Array.from(h0.subarray(b * H, (b + 1) * H));
-    let c = Array.from(c0.subarray(b * H, (b + 1) * H));
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      const step = oLstmStep(p, x.subarray((b * T + t) * D, (b * T + t + 1) * D), h, c);
-      h = step.h.map(Number);
-      c = step.c.map(Number);
-      y.set(h, (b * T + t) * H);
-    }
-    hT.set(h, b * H);
-    cT.set(c, b * H);
-  }
-  const t = lstmTensors(p);
-  const names = ['W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params', 'tanh_cell', 'tanh_cell_params'];
-  const inputs: (CaseTensor | null)[] = [runtime('int8', [B, T, D], x), ...names.map((n) => constant(t[n])), runtime('int8', [B, H], h0), runtime('int16', [B, H], c0)];
-  if (norm) inputs.push(constant(t.norm_gamma), constant(t.norm_beta), constant(t.norm_params));
-  cases.push({
-    name: `IntLSTM D=${D} H=${H} B=${B} T=${T}${norm ? ' MadNorm' : ''}${reverse ? ' reverse' : ''}${extreme ? ' extreme' : ''}`,
-    op: 'IntLSTM',
-    attributes: { direction: reverse ? 'reverse' : 'forward' },
-    inputs,
-    outputs: [
-      { type: 'int8', dims: [B, T, H], data: y },
-      { type: 'int8', dims: [B, H], data: hT },
-      { type: 'int16', dims: [B, H], data: cT },
-    ],
-  });
+  lstmCase(`IntLSTM D=${D} H=${H} B=${B} T=${T}${norm ? ' MadNorm' : ''}${reverse ? ' reverse' : ''}${extreme ? ' extreme' : ''}`, p, B, T, reverse, x, int8s(B * H, seed + 51), c0);
 }
 
 // ---- IntGRU: shapes over the edge lengths, reverse, extremes (§10b) ----
@@ -127,30 +160,7 @@ for (const [D, H, B, T, reverse, extreme] of [
   const base = gruParams(D, H, seed);
   const p: GruCellParams = extreme ? { ...base, wx: Int8Array.from(base.wx, (v) => (v >= 0 ? 127 : -127)), wh: Int8Array.from(base.wh, (v) => (v >= 0 ? 127 : -127)) } : base;
   const x = extreme ? Int8Array.from({ length: B * T * D }, (_, i) => (i % 2 ? 127 : -128)) : int8s(B * T * D, seed + 50);
-  const h0 = int8s(B * H, seed + 51);
-  const y = new Int8Array(B * T * H);
-  const hT = new Int8Array(B * H);
-  for (let b = 0; b < B; b++) {
-    let h = Array.from(h0.subarray(b * H, (b + 1) * H));
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      h = oGruStep(p, x.subarray((b * T + t) * D, (b * T + t + 1) * D), h).map(Number);
-      y.set(h, (b * T + t) * H);
-    }
-    hT.set(h, b * H);
-  }
-  const t = gruTensors(p);
-  const names = ['W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params'];
-  cases.push({
-    name: `IntGRU D=${D} H=${H} B=${B} T=${T}${reverse ? ' reverse' : ''}${extreme ? ' extreme' : ''}`,
-    op: 'IntGRU',
-    attributes: { direction: reverse ? 'reverse' : 'forward' },
-    inputs: [runtime('int8', [B, T, D], x), ...names.map((n) => constant(t[n])), runtime('int8', [B, H], h0)],
-    outputs: [
-      { type: 'int8', dims: [B, T, H], data: y },
-      { type: 'int8', dims: [B, H], data: hT },
-    ],
-  });
+  gruCase(`IntGRU D=${D} H=${H} B=${B} T=${T}${reverse ? ' reverse' : ''}${extreme ? ' extreme' : ''}`, p, B, T, reverse, x, int8s(B * H, seed + 51));
 }
 
 // ---- int4 weights (§6a): the same ops with W (and R) stored int4, values -8…7, odd and even row lengths ----
@@ -227,39 +237,8 @@ for (const [D, H, B, T, norm, reverse, extreme] of [
     weightBits: 4,
   };
   const x = extreme ? Int8Array.from({ length: B * T * D }, (_, i) => (i % 2 ? 127 : -128)) : int8s(B * T * D, seed + 50);
-  const h0 = int8s(B * H, seed + 51);
   const c0 = Int16Array.from(ints(B * H, -20000, 20000, seed + 52));
-  const y = new Int8Array(B * T * H);
-  const hT = new Int8Array(B * H);
-  const cT = new Int16Array(B * H);
-  for (let b = 0; b < B; b++) {
-    let h = Array.from(h0.subarray(b * H, (b + 1) * H));
-    let c = Array.from(c0.subarray(b * H, (b + 1) * H));
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      const step = oLstmStep(p, x.subarray((b * T + t) * D, (b * T + t + 1) * D), h, c);
-      h = step.h.map(Number);
-      c = step.c.map(Number);
-      y.set(h, (b * T + t) * H);
-    }
-    hT.set(h, b * H);
-    cT.set(c, b * H);
-  }
-  const t = lstmTensors(p);
-  const names = ['W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params', 'tanh_cell', 'tanh_cell_params'];
-  const inputs: (CaseTensor | null)[] = [runtime('int8', [B, T, D], x), ...names.map((n) => constant(t[n])), runtime('int8', [B, H], h0), runtime('int16', [B, H], c0)];
-  if (norm) inputs.push(constant(t.norm_gamma), constant(t.norm_beta), constant(t.norm_params));
-  cases.push({
-    name: `IntLSTM int4 D=${D} H=${H} B=${B} T=${T}${norm ? ' MadNorm' : ''}${reverse ? ' reverse' : ''}${extreme ? ' extreme' : ''}`,
-    op: 'IntLSTM',
-    attributes: { direction: reverse ? 'reverse' : 'forward' },
-    inputs,
-    outputs: [
-      { type: 'int8', dims: [B, T, H], data: y },
-      { type: 'int8', dims: [B, H], data: hT },
-      { type: 'int16', dims: [B, H], data: cT },
-    ],
-  });
+  lstmCase(`IntLSTM int4 D=${D} H=${H} B=${B} T=${T}${norm ? ' MadNorm' : ''}${reverse ? ' reverse' : ''}${extreme ? ' extreme' : ''}`, p, B, T, reverse, x, int8s(B * H, seed + 51), c0);
 }
 for (const [D, H, B, T, extreme] of [
   [1, 1, 1, 2, false],
@@ -271,29 +250,7 @@ for (const [D, H, B, T, extreme] of [
   const base = gruParams(D, H, seed);
   const p: GruCellParams = { ...base, wx: extreme ? extreme4(3 * H * D) : int4s(3 * H * D, seed + 1), wh: extreme ? extreme4(3 * H * H) : int4s(3 * H * H, seed + 2), weightBits: 4 };
   const x = extreme ? Int8Array.from({ length: B * T * D }, (_, i) => (i % 2 ? 127 : -128)) : int8s(B * T * D, seed + 50);
-  const h0 = int8s(B * H, seed + 51);
-  const y = new Int8Array(B * T * H);
-  const hT = new Int8Array(B * H);
-  for (let b = 0; b < B; b++) {
-    let h = Array.from(h0.subarray(b * H, (b + 1) * H));
-    for (let t = 0; t < T; t++) {
-      h = oGruStep(p, x.subarray((b * T + t) * D, (b * T + t + 1) * D), h).map(Number);
-      y.set(h, (b * T + t) * H);
-    }
-    hT.set(h, b * H);
-  }
-  const t = gruTensors(p);
-  const names = ['W', 'R', 'B', 'multipliers', 'shifts', 'out_rescale', 'sigmoid', 'sigmoid_params', 'tanh_gate', 'tanh_gate_params'];
-  cases.push({
-    name: `IntGRU int4 D=${D} H=${H} B=${B} T=${T}${extreme ? ' extreme' : ''}`,
-    op: 'IntGRU',
-    attributes: { direction: 'forward' },
-    inputs: [runtime('int8', [B, T, D], x), ...names.map((n) => constant(t[n])), runtime('int8', [B, H], h0)],
-    outputs: [
-      { type: 'int8', dims: [B, T, H], data: y },
-      { type: 'int8', dims: [B, H], data: hT },
-    ],
-  });
+  gruCase(`IntGRU int4 D=${D} H=${H} B=${B} T=${T}${extreme ? ' extreme' : ''}`, p, B, T, false, x, int8s(B * H, seed + 51));
 }
 
 // ---- IntAttention: keys S, width D, queries T (§9a) ----

@@ -3,8 +3,8 @@
  *
  * 1. A trained model (with RUN_DIR): the int8 file of tools/train-preset.sh and the int4 file of
  *    tools/train-int4.sh, fine-tuned from the same float checkpoint with the same schedule: test
- *    perplexity (ONNX Runtime), file sizes against the float32 file, and whether runtime-core,
- *    runtime-native and ONNX Runtime gave the same outputsSha256.
+ *    perplexity, file sizes against the float32 file, and whether runtime-core, runtime-native and
+ *    ONNX Runtime gave the same outputsSha256.
  * 2. Per-token latency at H = 256, 512, 1024 (random 2-layer language models, vocabulary 10,000,
  *    embedding = H, one model per H written at both widths): runtime-native and runtime-wasm on the
  *    int8 and the int4 file, and ONNX Runtime's own fused paths built from the int8 file (the standard
@@ -13,10 +13,10 @@
  *    call (cold caches). Batch 1, one thread.
  *
  * Run: `npx tsx tools/int4-report.ts [RUN_DIR]` (e.g. runs/lm-brown-small-lstm after
- * `tools/train-preset.sh lm-brown small runs/lm-brown-small-lstm`, `tools/eval-onnx.sh` and
- * `tools/train-int4.sh` on it). Inputs of part 1: RUN_DIR/model.onnx, model.float32.onnx,
- * model.int4.onnx, onnx-ort.json, onnx-{ort,native,core}-int4.json, onnx-ort-int4-slice.json.
- * Prints the JSON too.
+ * `tools/train-preset.sh lm-brown small runs/lm-brown-small-lstm`, then `tools/eval-slice.sh` and
+ * `tools/train-int4.sh` on it). Inputs of part 1: RUN_DIR/model.onnx,
+ * model.float32.onnx, model.int4.onnx, eval-qat-test.json, eval-qat-int4-test.json,
+ * slice-{ort,core,native}-int4.json. Prints the JSON too.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -44,25 +44,27 @@ interface Eval {
 }
 const read = <T>(path: string): T => {
   if (!existsSync(path)) {
-    console.error(`int4-report: ${path} is missing (tools/train-preset.sh, tools/eval-onnx.sh, then tools/train-int4.sh on the run)`);
+    console.error(`int4-report: ${path} is missing (tools/train-preset.sh, tools/eval-slice.sh, then tools/train-int4.sh on the run)`);
     process.exit(2);
   }
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 };
 
 // ---- 1. the trained model ----
-let trained: { run: string; int8: Eval; int4: Eval; same: { native: boolean; core: boolean }; coreTokens: number; bytes: Record<'int8' | 'int4' | 'float32', number> } | undefined;
+/** `intrnn eval-qat --json`: a QAT checkpoint computes its integer file's integers. */
+interface CheckpointEval {
+  perplexity: number;
+  tokens: number;
+}
+let trained: { run: string; int8: CheckpointEval; int4: CheckpointEval; same: boolean; sliceTokens: number; bytes: Record<'int8' | 'int4' | 'float32', number> } | undefined;
 if (run) {
+  const slices = ['ort', 'core', 'native'].map((e) => read<Eval>(join(run, `slice-${e}-int4.json`)));
   trained = {
     run,
-    int8: read<Eval>(join(run, 'onnx-ort.json')),
-    int4: read<Eval>(join(run, 'onnx-ort-int4.json')),
-    // runtime-native against ONNX Runtime on the whole split, runtime-core against it on the slice it ran
-    same: {
-      native: read<Eval>(join(run, 'onnx-native-int4.json')).outputsSha256 === read<Eval>(join(run, 'onnx-ort-int4.json')).outputsSha256,
-      core: read<Eval>(join(run, 'onnx-core-int4.json')).outputsSha256 === read<Eval>(join(run, 'onnx-ort-int4-slice.json')).outputsSha256,
-    },
-    coreTokens: read<Eval>(join(run, 'onnx-core-int4.json')).tokens,
+    int8: read<CheckpointEval>(join(run, 'eval-qat-test.json')),
+    int4: read<CheckpointEval>(join(run, 'eval-qat-int4-test.json')),
+    same: new Set(slices.map((e) => e.outputsSha256)).size === 1,
+    sliceTokens: slices[0].tokens,
     bytes: { int8: statSync(join(run, 'model.onnx')).size, int4: statSync(join(run, 'model.int4.onnx')).size, float32: statSync(join(run, 'model.float32.onnx')).size },
   };
 }
@@ -75,18 +77,19 @@ const words = Array.from({ length: 10000 }, (_, i) => `w${i}`);
 const sweep: { hidden: number; bytes: Record<string, number>; streaming: Record<string, number>; alternating: Record<string, number> }[] = [];
 for (const H of HIDDEN) {
   log(`H = ${H}: building the int8 and int4 files and the ONNX Runtime peers`);
-  const model = new LstmLanguageModel({ vocabSize: 10000, embedSize: H, hiddenSize: H, layers: 2, seed: 1 });
-  const ids = tf.randomUniformInt([4, 16], 0, 10000, 1) as tf.Tensor2D;
-  model.calibrate([ids]);
   const source = { producer: 'int4-report', preset: `random-h${H}`, checkpointStep: 0, dataFingerprint: 'random' };
+  // the same seed: the same float model, calibrated on the same ids, written at either width
   const file = (bits: 4 | 8) => {
-    for (const layer of model.recurrent) layer.weightBits = bits;
-    return buildIntegerModel(languageModelSpec(model, words, { unknown: 'w0', sentenceEnd: 'w1' }, source)).bytes;
+    const model = new LstmLanguageModel({ vocabSize: 10000, embedSize: H, hiddenSize: H, layers: 2, seed: 1, ...(bits === 4 ? { weightBits: 4 } : {}) });
+    const ids = tf.randomUniformInt([4, 16], 0, 10000, 1) as tf.Tensor2D;
+    model.calibrate([ids]);
+    const { bytes } = buildIntegerModel(languageModelSpec(model, words, { unknown: 'w0', sentenceEnd: 'w1' }, source));
+    model.dispose();
+    ids.dispose();
+    return bytes;
   };
   const int8 = file(8);
   const int4 = file(4);
-  model.dispose();
-  ids.dispose();
   const lm = dequantizeLanguageModel(int8);
   const rows: [string, EngineName, Uint8Array][] = [
     ['native int8', 'native', int8],
@@ -134,19 +137,19 @@ const trainedPart = trained
 
 ${markdownTable(
   [
-    ['file', 'test perplexity (ONNX Runtime)', 'against int8', 'bytes', 'float32 / this file'],
+    ['file', 'test perplexity', 'against int8', 'bytes', 'float32 / this file'],
     ['float32 (the QAT checkpoint\u2019s float weights)', '-', '-', trained.bytes.float32.toLocaleString('en-US'), '1.00x'],
-    ['int8', trained.int8.value.toFixed(2), '-', trained.bytes.int8.toLocaleString('en-US'), x(trained.bytes.float32, trained.bytes.int8)],
-    ['int4', trained.int4.value.toFixed(2), pct(trained.int4.value, trained.int8.value), trained.bytes.int4.toLocaleString('en-US'), x(trained.bytes.float32, trained.bytes.int4)],
+    ['int8', trained.int8.perplexity.toFixed(2), '-', trained.bytes.int8.toLocaleString('en-US'), x(trained.bytes.float32, trained.bytes.int8)],
+    ['int4', trained.int4.perplexity.toFixed(2), pct(trained.int4.perplexity, trained.int8.perplexity), trained.bytes.int4.toLocaleString('en-US'), x(trained.bytes.float32, trained.bytes.int4)],
   ],
   { align: ['l', 'r', 'r', 'r', 'r'] },
 )}
 
 Run \`${trained.run.replace(`${root}/`, '')}\`: both files fine-tuned by QAT from the same float checkpoint with the
-same schedule, evaluated on the Brown test split (${trained.int4.tokens.toLocaleString('en-US')} tokens). The int4 file's
-outputsSha256 on runtime-native ${trained.same.native ? 'equals' : 'DIFFERS from'} ONNX Runtime's over the whole split, and on runtime-core
-${trained.same.core ? 'equals' : 'DIFFERS from'} ONNX Runtime's over the first ${trained.coreTokens.toLocaleString('en-US')} tokens (pure TypeScript is slower).
-Goals of issue 17: perplexity within 3% of the int8 file's (${Math.abs(trained.int4.value / trained.int8.value - 1) <= 0.03 ? 'met' : 'missed'}: ${pct(trained.int4.value, trained.int8.value)});
+same schedule. Test perplexities on the Brown test split (${trained.int4.tokens.toLocaleString('en-US')} tokens) are the QAT
+checkpoints', which compute the files' integers; the int4 file's outputsSha256 on the first
+${trained.sliceTokens.toLocaleString('en-US')} test tokens is ${trained.same ? 'the same' : 'NOT the same'} on ONNX Runtime, runtime-core and runtime-native.
+Goals of issue 17: perplexity within 3% of the int8 file's (${Math.abs(trained.int4.perplexity / trained.int8.perplexity - 1) <= 0.03 ? 'met' : 'missed'}: ${pct(trained.int4.perplexity, trained.int8.perplexity)});
 a file at least 7x smaller than float32 (${trained.bytes.float32 / trained.bytes.int4 >= 7 ? 'met' : 'missed'}: ${x(trained.bytes.float32, trained.bytes.int4)}). Every weight matrix is int4: the
 recurrent and output layers per row (the output rows requantized to one logit scale, §6b), the
 embedding at one scale.

@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
 # int4 weights (docs/integer-semantics.md §6a): QAT fine-tuning with --weight-bits 4 from a run's
-# float checkpoint (the one tools/train-preset.sh trained, so the int8 and int4 files share their
-# float start and schedule), conversion, and the test-split evaluations of the int4 file on ONNX
-# Runtime, runtime-core and runtime-native (whose outputsSha256 must agree).
-# Usage: [CORE_LIMIT=N] tools/train-int4.sh RUN_DIR [train options, e.g. --workers 1]
-#   CORE_LIMIT (default 20000): runtime-core evaluates the first N test tokens (ONNX Runtime too).
+# float checkpoint (the one tools/train-preset.sh trained, so the int8 and int4 models share their
+# float start and schedule), then the QAT checkpoint's test perplexity (it computes the int4 file's
+# integers) and the file on every engine (tools/eval-slice.sh).
+# Usage: tools/train-int4.sh RUN_DIR [train options, e.g. --workers 1]
 # Resumable: a stage whose output exists is skipped, an interrupted QAT run resumes.
-# Outputs: RUN_DIR/qat-int4/, RUN_DIR/train-qat-int4.json, RUN_DIR/model.int4.onnx,
-# RUN_DIR/convert-int4.json, RUN_DIR/onnx-{ort,native,core}-int4.json, onnx-ort-int4-slice.json (read
-# by tools/int4-report.ts).
+# Outputs: RUN_DIR/qat-int4/, RUN_DIR/train-qat-int4.json, RUN_DIR/eval-qat-int4-test.json and
+# tools/eval-slice.sh's with SUFFIX=int4 (read by tools/int4-report.ts).
 # Editing: write a new file and rename it over this one (bash reads a running script by offset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=$1
 shift
-core_limit=${CORE_LIMIT:-20000}
 extra=("$@")
 intrnn() { node apps/cli/bin/intrnn.mjs "$@"; }
 [ -f "$run/float/checkpoint.json" ] || { echo "train-int4: $run/float/checkpoint.json is missing (train with tools/train-preset.sh first)" >&2; exit 2; }
@@ -25,18 +22,9 @@ if [ ! -s "$run/train-qat-int4.json" ]; then
   intrnn train --task lm-brown --preset "$preset" --out "$run/qat-int4" --qat-from "$run/float" --weight-bits 4 "${resume[@]}" "${extra[@]}" --json > "$run/train-qat-int4.json.tmp"
   mv "$run/train-qat-int4.json.tmp" "$run/train-qat-int4.json"
 fi
-[ -s "$run/convert-int4.json" ] || intrnn convert "$run/qat-int4" -o "$run/model.int4.onnx" --json > "$run/convert-int4.json"
-evaluate() { # engine, limit, output
-  [ -s "$3" ] && return 0
-  intrnn eval "$run/model.int4.onnx" --engine "$1" --split test --limit "$2" --json > "$3.tmp"
-  mv "$3.tmp" "$3"
-}
-# the whole split on ONNX Runtime and runtime-native; runtime-core (pure TypeScript, slower) on the
-# first CORE_LIMIT tokens, with ONNX Runtime on the same slice, so that the two hashes compare
-evaluate ort 0 "$run/onnx-ort-int4.json" &
-evaluate native 0 "$run/onnx-native-int4.json"
-wait
-evaluate ort "$core_limit" "$run/onnx-ort-int4-slice.json" &
-evaluate core "$core_limit" "$run/onnx-core-int4.json"
-wait
-echo "done: $run/*-int4.json" >&2
+if [ ! -s "$run/eval-qat-int4-test.json" ]; then
+  intrnn eval-qat "$run/qat-int4" --split test --json > "$run/eval-qat-int4-test.json.tmp"
+  mv "$run/eval-qat-int4-test.json.tmp" "$run/eval-qat-int4-test.json"
+fi
+SUFFIX=int4 tools/eval-slice.sh "$run"
+echo "done: $run/*int4*.json" >&2

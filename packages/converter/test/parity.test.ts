@@ -57,6 +57,16 @@ function tokens(rows: number[][]): Tensor {
   return { type: 'int64', dims: [rows.length, rows[0].length], data: BigInt64Array.from(rows.flat().map(BigInt)) };
 }
 
+/** Zero initial states of L stacked LSTM layers for a batch of B rows. */
+function zeroLstmStates(L: number, B: number, H: number): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  for (let l = 0; l < L; l++) {
+    feeds[`lstm${l}.initial_h`] = { type: 'int8', dims: [B, H], data: new Int8Array(B * H) };
+    feeds[`lstm${l}.initial_c`] = { type: 'int16', dims: [B, H], data: new Int16Array(B * H) };
+  }
+  return feeds;
+}
+
 function diffCount(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>): number {
   if (a.length !== b.length) return Math.max(a.length, b.length);
   let n = 0;
@@ -92,10 +102,7 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     expect([types.embedding, types['output.W'], types['output.multipliers']]).toEqual(ends ? [22, 22, 6] : [3, tied ? undefined : 3, undefined]);
     expect(toNumber(proto.opsetImport!.find((o) => o.domain === 'ai.intrnn')!.version)).toBe(weightBits === 4 ? 3 : 1);
     const feeds: Record<string, Tensor> = { tokens: tokens(rows) };
-    for (let l = 0; l < L; l++) {
-      feeds[`lstm${l}.initial_h`] = { type: 'int8', dims: [2, H], data: new Int8Array(2 * H) };
-      feeds[`lstm${l}.initial_c`] = { type: 'int16', dims: [2, H], data: new Int16Array(2 * H) };
-    }
+    Object.assign(feeds, zeroLstmStates(L, 2, H));
     const ref = loadModel(bytes, { backend: 'reference' }).run(feeds);
     const core = loadModel(bytes, { backends: ['core', 'reference'] }).run(feeds);
     expectNative(bytes, feeds, ref);
@@ -130,10 +137,7 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     expect(tied ? types['output.W'] : types['output.W']).toBe(tied ? undefined : 22);
     expect(proto.graph!.node!.filter((n) => n.opType === 'Cast').map((n) => n.input![0])).toEqual(['embedding']);
     const feeds: Record<string, Tensor> = { tokens: tokens(ids.arraySync() as number[][]) };
-    for (let l = 0; l < L; l++) {
-      feeds[`lstm${l}.initial_h`] = { type: 'int8', dims: [2, H], data: new Int8Array(2 * H) };
-      feeds[`lstm${l}.initial_c`] = { type: 'int16', dims: [2, H], data: new Int16Array(2 * H) };
-    }
+    Object.assign(feeds, zeroLstmStates(L, 2, H));
     const ref = loadModel(bytes, { backend: 'reference' }).run(feeds);
     const core = loadModel(bytes, { backends: ['core', 'reference'] }).run(feeds);
     expectNative(bytes, feeds, ref);

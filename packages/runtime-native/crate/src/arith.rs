@@ -3,16 +3,12 @@
 /// round(x / 2^s), half away from zero (§2). |x| < 2^62, s ≤ 63.
 #[inline(always)]
 pub fn rshr(x: i64, s: u32) -> i64 {
-    if s == 0 {
-        return x;
-    }
     let a = x.unsigned_abs();
-    let q = (a + (1u64 << (s - 1))) >> s; // a < 2^62 and 2^(s-1) ≤ 2^62: no overflow in u64
-    if x < 0 {
-        -(q as i64)
-    } else {
-        q as i64
-    }
+    // half is 2^(s-1), 0 for s = 0; a < 2^62 and half ≤ 2^62: no overflow in u64
+    let q = ((a + ((1u64 << s) >> 1)) >> s) as i64;
+    // the sign restored without a branch (signs of logits are random: a branch mispredicts half the time)
+    let sign = x >> 63;
+    (q ^ sign) - sign
 }
 
 /// Clamp to a signed `bits`-bit range (§3).

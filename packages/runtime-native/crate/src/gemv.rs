@@ -85,10 +85,8 @@ pub struct Packed {
     pub w4: Vec<u8>,
     /// The VNNI layout at int4: per block of 16 rows, each pair of the int8 layout's 64-byte quads
     /// as 64 bytes, the first quad's byte in the low nibbles and the second's in the high ones,
-    /// stored as w + 8 (0…15) so that a mask and a shift unpack them into dpbusd's operand.
+    /// stored as w + 8 (0…15) so that a mask makes each dpbusd's unsigned operand.
     pub blocked4: Vec<u8>,
-    /// Per row, the VNNI int4 path's correction: 128 Σ w + 1024 · stride (with 8 Σ x per call).
-    pub corr4: Vec<i32>,
 }
 
 impl Packed {
@@ -109,7 +107,7 @@ impl Packed {
                 blocked[b * 16 * stride + (k / 4) * 64 + lane * 4 + k % 4] = w[r * cols + k];
             }
         }
-        Packed { rows, cols, stride, w: p, row_sums, blocked, bits: 8, w4: Vec::new(), blocked4: Vec::new(), corr4: Vec::new() }
+        Packed { rows, cols, stride, w: p, row_sums, blocked, bits: 8, w4: Vec::new(), blocked4: Vec::new() }
     }
 
     /// Keep the weights as int4 (two per byte) from here on: every value must lie in -8…7. Frees the
@@ -136,7 +134,6 @@ impl Packed {
                 out[i] = (pair[i] + 8) as u8 | (((pair[64 + i] + 8) as u8) << 4);
             }
         }
-        self.corr4 = self.row_sums.iter().map(|&s| 128 * s + 1024 * self.stride as i32).collect();
         self.w4 = w4;
         self.blocked4 = blocked4;
         self.w = Vec::new();
@@ -247,10 +244,7 @@ impl Packed {
                 acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16(w1), x1));
                 j += 32;
             }
-            let s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
-            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
-            *o = _mm_cvtsi128_si32(s);
+            *o = hsum_avx2(acc);
         }
     }
 
@@ -302,12 +296,6 @@ impl Packed {
             let (lo, hi) = (i16x8_shr(i16x8_shl(e, 12), 12), i16x8_shr(e, 4));
             i32x4_add(acc, i32x4_add(i32x4_dot_i16x8(lo, v128_load(x as *const v128)), i32x4_dot_i16x8(hi, v128_load(x.add(8) as *const v128))))
         }
-        #[inline(always)]
-        fn hsum4(a0: v128, a1: v128, a2: v128, a3: v128) -> v128 {
-            let s01 = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a0, a1), i32x4_shuffle::<2, 6, 3, 7>(a0, a1));
-            let s23 = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a2, a3), i32x4_shuffle::<2, 6, 3, 7>(a2, a3));
-            i32x4_add(i32x4_shuffle::<0, 1, 4, 5>(s01, s23), i32x4_shuffle::<2, 3, 6, 7>(s01, s23))
-        }
         let mut r = 0;
         while r + 4 <= self.rows {
             let (r0, r1, r2, r3) = (base.add(r * half), base.add((r + 1) * half), base.add((r + 2) * half), base.add((r + 3) * half));
@@ -331,38 +319,49 @@ impl Packed {
                 a = step(a, row.add(j / 2), xp.add(j));
                 j += 16;
             }
-            out[r] = i32x4_extract_lane::<0>(a).wrapping_add(i32x4_extract_lane::<1>(a)).wrapping_add(i32x4_extract_lane::<2>(a)).wrapping_add(i32x4_extract_lane::<3>(a));
+            out[r] = hsum_simd128(a);
             r += 1;
         }
     }
 
-    /// The int8 VNNI loop on int4: one 64-byte load feeds two dpbusd (a mask and a shift unpack
-    /// the two quads), so the weights read per product halve. With u = x + 128 and v = w + 8,
-    /// Σ u·v = Σ x·w + 8 Σ x + 128 Σ w + 1024 · stride (padded columns hold x = 0, w = 0).
+    /// The VNNI loop on int4: one 64-byte load feeds two dpbusd, the low nibbles masked in place
+    /// and the high ones masked where they sit (16 times their value), so no shift is needed per
+    /// load. The nibbles hold v = w + 8 (0…15), dpbusd's unsigned operand, and x is its signed one:
+    /// Σ v·x = Σ w·x + 8 Σ x (padded columns hold x = 0), the high sums divided by 16 exactly at the end.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512vnni,avx512bw,avx512f")]
     unsafe fn gemv4_vnni(&self, x: &[i8], out: &mut [i32]) {
         use std::arch::x86_64::*;
-        let quads: Vec<i32> =
-            x[..self.stride].chunks_exact(4).map(|c| i32::from_le_bytes([c[0] ^ 0x80u8 as i8, c[1] ^ 0x80u8 as i8, c[2] ^ 0x80u8 as i8, c[3] ^ 0x80u8 as i8].map(|v| v as u8))).collect();
+        let quads: Vec<i32> = x[..self.stride].chunks_exact(4).map(|c| i32::from_le_bytes([c[0] as u8, c[1] as u8, c[2] as u8, c[3] as u8])).collect();
         let x_sum: i32 = x[..self.stride].iter().map(|&v| v as i32).sum();
-        let mask = _mm512_set1_epi8(15);
+        let (low, high) = (_mm512_set1_epi8(0x0f), _mm512_set1_epi8(0xf0u8 as i8));
         let blocks = (self.rows + 15) / 16;
         let mut lanes = [0i32; 16];
         for b in 0..blocks {
             let base = self.blocked4.as_ptr().add(b * 8 * self.stride);
-            let mut acc0 = _mm512_setzero_si512();
-            let mut acc1 = _mm512_setzero_si512();
-            for p in 0..quads.len() / 2 {
-                let v = _mm512_loadu_si512(base.add(p * 64) as *const _);
-                acc0 = _mm512_dpbusd_epi32(acc0, _mm512_set1_epi32(quads[2 * p]), _mm512_and_si512(v, mask));
-                acc1 = _mm512_dpbusd_epi32(acc1, _mm512_set1_epi32(quads[2 * p + 1]), _mm512_and_si512(_mm512_srli_epi16(v, 4), mask));
+            let (mut lo0, mut hi0, mut lo1, mut hi1) = (_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512());
+            let pairs = quads.len() / 2;
+            let mut p = 0;
+            while p + 1 < pairs {
+                let v0 = _mm512_loadu_si512(base.add(p * 64) as *const _);
+                let v1 = _mm512_loadu_si512(base.add((p + 1) * 64) as *const _);
+                lo0 = _mm512_dpbusd_epi32(lo0, _mm512_and_si512(v0, low), _mm512_set1_epi32(quads[2 * p]));
+                hi0 = _mm512_dpbusd_epi32(hi0, _mm512_and_si512(v0, high), _mm512_set1_epi32(quads[2 * p + 1]));
+                lo1 = _mm512_dpbusd_epi32(lo1, _mm512_and_si512(v1, low), _mm512_set1_epi32(quads[2 * p + 2]));
+                hi1 = _mm512_dpbusd_epi32(hi1, _mm512_and_si512(v1, high), _mm512_set1_epi32(quads[2 * p + 3]));
+                p += 2;
             }
-            _mm512_storeu_si512(lanes.as_mut_ptr() as *mut _, _mm512_add_epi32(acc0, acc1));
+            if p < pairs {
+                let v = _mm512_loadu_si512(base.add(p * 64) as *const _);
+                lo0 = _mm512_dpbusd_epi32(lo0, _mm512_and_si512(v, low), _mm512_set1_epi32(quads[2 * p]));
+                hi0 = _mm512_dpbusd_epi32(hi0, _mm512_and_si512(v, high), _mm512_set1_epi32(quads[2 * p + 1]));
+            }
+            let sum = _mm512_add_epi32(_mm512_add_epi32(lo0, lo1), _mm512_srai_epi32(_mm512_add_epi32(hi0, hi1), 4));
+            _mm512_storeu_si512(lanes.as_mut_ptr() as *mut _, sum);
             for (lane, v) in lanes.iter().enumerate() {
                 let r = b * 16 + lane;
                 if r < self.rows {
-                    out[r] = v.wrapping_sub(self.corr4[r]).wrapping_sub(8 * x_sum);
+                    out[r] = v.wrapping_sub(8 * x_sum);
                 }
             }
         }
@@ -394,10 +393,7 @@ impl Packed {
                 acc = _mm256_add_epi32(acc, _mm256_madd_epi16(w16, x16));
                 j += 16;
             }
-            let s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
-            let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
-            *o = _mm_cvtsi128_si32(s);
+            *o = hsum_avx2(acc);
         }
     }
 
@@ -470,12 +466,6 @@ impl Packed {
             let d1 = i32x4_dot_i16x8(i16x8_load_extend_i8x8(row.add(8)), v128_load(x.add(8) as *const v128));
             i32x4_add(acc, i32x4_add(d0, d1))
         }
-        #[inline(always)]
-        fn hsum4(a0: v128, a1: v128, a2: v128, a3: v128) -> v128 {
-            let s01 = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a0, a1), i32x4_shuffle::<2, 6, 3, 7>(a0, a1));
-            let s23 = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a2, a3), i32x4_shuffle::<2, 6, 3, 7>(a2, a3));
-            i32x4_add(i32x4_shuffle::<0, 1, 4, 5>(s01, s23), i32x4_shuffle::<2, 3, 6, 7>(s01, s23))
-        }
         let mut r = 0;
         while r + 4 <= self.rows {
             let (r0, r1, r2, r3) = (base.add(r * stride), base.add((r + 1) * stride), base.add((r + 2) * stride), base.add((r + 3) * stride));
@@ -499,10 +489,40 @@ impl Packed {
                 a = step(a, row.add(j), xp.add(j));
                 j += 16;
             }
-            out[r] = i32x4_extract_lane::<0>(a).wrapping_add(i32x4_extract_lane::<1>(a)).wrapping_add(i32x4_extract_lane::<2>(a)).wrapping_add(i32x4_extract_lane::<3>(a));
+            out[r] = hsum_simd128(a);
             r += 1;
         }
     }
+}
+
+/// The sum of an AVX2 register's eight int32 lanes.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn hsum_avx2(acc: std::arch::x86_64::__m256i) -> i32 {
+    use std::arch::x86_64::*;
+    let s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
+    let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
+    _mm_cvtsi128_si32(s)
+}
+
+/// Four rows' int32x4 partial sums as one vector of their four totals.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn hsum4(a0: core::arch::wasm32::v128, a1: core::arch::wasm32::v128, a2: core::arch::wasm32::v128, a3: core::arch::wasm32::v128) -> core::arch::wasm32::v128 {
+    use core::arch::wasm32::*;
+    let s01 = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a0, a1), i32x4_shuffle::<2, 6, 3, 7>(a0, a1));
+    let s23 = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a2, a3), i32x4_shuffle::<2, 6, 3, 7>(a2, a3));
+    i32x4_add(i32x4_shuffle::<0, 1, 4, 5>(s01, s23), i32x4_shuffle::<2, 3, 6, 7>(s01, s23))
+}
+
+/// The sum of a simd128 vector's four int32 lanes (wrapping, as the accumulators).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn hsum_simd128(a: core::arch::wasm32::v128) -> i32 {
+    use core::arch::wasm32::*;
+    i32x4_extract_lane::<0>(a).wrapping_add(i32x4_extract_lane::<1>(a)).wrapping_add(i32x4_extract_lane::<2>(a)).wrapping_add(i32x4_extract_lane::<3>(a))
 }
 
 /// Copy x into a zero-padded buffer of the packed stride.

@@ -34,6 +34,23 @@ mod tests {
         (*seed >> 56) as i8
     }
 
+    /// A GEMV input of `cols` values: random, or the extremes 127 and -128 in a fixed pattern.
+    fn inputs(cols: usize, extreme: bool, seed: &mut u64) -> Vec<i8> {
+        (0..cols)
+            .map(|i| {
+                if extreme {
+                    if i % 3 == 0 {
+                        127
+                    } else {
+                        -128
+                    }
+                } else {
+                    lcg(seed)
+                }
+            })
+            .collect()
+    }
+
     /// Every SIMD path equals the scalar one on the edge lengths and on extreme values.
     #[test]
     fn simd_paths_match_scalar() {
@@ -57,19 +74,7 @@ mod tests {
                             }
                         })
                         .collect();
-                    let x: Vec<i8> = (0..cols)
-                        .map(|i| {
-                            if extreme {
-                                if i % 3 == 0 {
-                                    127
-                                } else {
-                                    -128
-                                }
-                            } else {
-                                lcg(&mut seed)
-                            }
-                        })
-                        .collect();
+                    let x = inputs(cols, extreme, &mut seed);
                     let bias: Vec<i32> = (0..rows).map(|r| r as i32 * 1000 - 7).collect();
                     let p = Packed::new(&w, rows, cols);
                     let mut xb = Vec::new();
@@ -122,19 +127,7 @@ mod tests {
                             }
                         })
                         .collect();
-                    let x: Vec<i8> = (0..cols)
-                        .map(|i| {
-                            if extreme {
-                                if i % 3 == 0 {
-                                    127
-                                } else {
-                                    -128
-                                }
-                            } else {
-                                lcg(&mut seed)
-                            }
-                        })
-                        .collect();
+                    let x = inputs(cols, extreme, &mut seed);
                     let bias: Vec<i32> = (0..rows).map(|r| 7 - r as i32 * 999).collect();
                     let eight = Packed::new(&w, rows, cols);
                     let mut four = Packed::new(&w, rows, cols);
