@@ -264,6 +264,14 @@ ${table}
 
 ${baselines ? `On the same test stream and 10,000-word vocabulary: an add-one **unigram** model has test perplexity **${(baselines as { unigram: number }).unigram.toFixed(1)}**, a bigram interpolated with it (λ = 0.6) **${(baselines as { bigram: number }).bigram.toFixed(1)}** (computed by this script from the corpus). ${lmVerdict(lmTest, baselines as { unigram: number; bigram: number })}` : ''}
 
+## Beyond the paper: GRU cells and int4 weights
+
+Two measured comparisons have their own generated documents: [gru-vs-lstm.md](gru-vs-lstm.md)
+(\`tools/cells-report.ts\`: a GRU language model against the LSTM one at equal parameters and equal
+training, perplexity, size and per-token speed per engine) and [int4.md](int4.md)
+(\`tools/int4-report.ts\`: int4 weights against int8 on a trained language model and on a hidden-size
+sweep against ONNX Runtime's fused paths).
+
 ## Anchors from the literature (not comparable runs)
 
 - Brown language modeling: Bengio et al. (2003), *A Neural Probabilistic Language Model*, report a test
