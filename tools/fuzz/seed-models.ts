@@ -2,7 +2,8 @@
  * The seed models of the fuzz: one small model of each task shape, built the way the converter
  * builds shipped files (QAT model → integer spec → ONNX), so together they use every op and
  * option the engines run: Gather, Concat, IntLSTM forward and reverse, with and without MadNorm,
- * stacked with fed state, IntGRU stacked with fed state (op set version 2), IntDense tied and untied, IntAttention, spelling-feature tables.
+ * stacked with fed state, IntGRU stacked with fed state (op set version 2), IntDense tied and untied, IntAttention, spelling-feature tables,
+ * and int4 weights with an int4 embedding's Cast and a requantizing IntDense (op set version 3).
  */
 import { buildG2pModel, buildIntegerModel, g2pSpec, languageModelSpec, taggerSpec } from '@intrnn/converter';
 import { BiLstmTagger, G2pModel, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
@@ -33,6 +34,14 @@ export async function seedModels(): Promise<SeedModel[]> {
   seeds.push({ name: 'GRU language model', bytes: buildIntegerModel(languageModelSpec(gru, words(20), { unknown: 'w0', sentenceEnd: 'w1' }, source)).bytes });
   gru.dispose();
   gruIds.dispose();
+
+  // int4 weights (op set 3): int4 W and R, an int4 embedding behind a Cast, a requantizing IntDense
+  const int4 = new LstmLanguageModel({ vocabSize: 22, embedSize: 7, hiddenSize: 5, layers: 2, seed: 8, weightBits: 4 });
+  const int4Ids = tf.randomUniformInt([2, 5], 0, 22, 8) as tf.Tensor2D;
+  int4.calibrate([int4Ids]);
+  seeds.push({ name: 'int4 language model', bytes: buildIntegerModel(languageModelSpec(int4, words(22), { unknown: 'w0', sentenceEnd: 'w1' }, source)).bytes });
+  int4.dispose();
+  int4Ids.dispose();
 
   const tagger = new BiLstmTagger({ vocabSize: 20, tagCount: 5, embedSize: 6, hiddenSize: 5, madNorm: 1, seed: 4, suffixes: 2, buckets: 8, suffixDim: 2, shapeDim: 2 });
   const tagIds = { words: tf.randomUniformInt([2, 5], 0, 20, 4) as tf.Tensor2D, features: tagger.features.map((f, i) => tf.randomUniformInt([2, 5], 0, f.variable.shape[0], 20 + i) as tf.Tensor2D) };
