@@ -139,6 +139,16 @@ describe('lm-brown tiny preset with GRU cells (--cell gru)', () => {
     await expect(trainLm({ preset: 'tiny', outDir: gruFloat, steps: 12, resume: true })).rejects.toThrow(/holds a model with gru 1; this run builds gru 0/);
     await expect(trainLm({ preset: 'tiny', outDir: join(root, 'lstm-from-gru'), qatFrom: gruFloat, steps: 2 })).rejects.toThrow(/holds a model with gru 1; this run builds gru 0/);
   }, 60_000);
+
+  test('int4 weights are a QAT choice: recorded in the checkpoint, required again on resume', async () => {
+    const dir = join(root, 'gru-qat4');
+    await trainLm({ preset: 'tiny', outDir: dir, qatFrom: gruFloat, steps: 3, stopAfter: 2, cell: 'gru', weightBits: 4 });
+    expect(loadCheckpoint(dir).meta.config.weightBits).toBe(4);
+    await expect(trainLm({ preset: 'tiny', outDir: dir, qatFrom: gruFloat, steps: 3, resume: true, cell: 'gru' })).rejects.toThrow(/holds a model with weightBits 4; this run builds weightBits 8/);
+    expect((await trainLm({ preset: 'tiny', outDir: dir, qatFrom: gruFloat, steps: 3, resume: true, cell: 'gru', weightBits: 4 })).steps).toBe(3);
+    await expect(trainLm({ preset: 'tiny', outDir: join(root, 'never4'), weightBits: 4 })).rejects.toThrow(/--weight-bits: applies to QAT fine-tuning/);
+    await expect(trainLm({ preset: 'tiny', outDir: join(root, 'never5'), qatFrom: gruFloat, cell: 'gru', weightBits: 5 })).rejects.toThrow(/--weight-bits: is 5; weights are 4 or 8 bits/);
+  }, 120_000);
 });
 
 describe('checkpoint files', () => {

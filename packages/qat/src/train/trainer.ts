@@ -88,9 +88,11 @@ export interface TaskTrainOptions {
 
 /** Refuse a checkpoint whose model configuration differs from the run's (a GRU checkpoint for an LSTM run, another size). */
 export function requireSameConfig(saved: Record<string, number>, wanted: Record<string, number>, dir: string): void {
-  const keys = [...new Set([...Object.keys(saved), ...Object.keys(wanted)])].filter((k) => (saved[k] ?? 0) !== (wanted[k] ?? 0));
+  // a field a config leaves out has its default: 0 (off), and 8 for the weight width
+  const value = (c: Record<string, number>, k: string) => c[k] ?? (k === 'weightBits' ? 8 : 0);
+  const keys = [...new Set([...Object.keys(saved), ...Object.keys(wanted)])].filter((k) => value(saved, k) !== value(wanted, k));
   if (keys.length) {
-    const show = (c: Record<string, number>) => keys.map((k) => `${k} ${c[k] ?? 0}`).join(', ');
+    const show = (c: Record<string, number>) => keys.map((k) => `${k} ${value(c, k)}`).join(', ');
     throw new IntrnnError('ERR_CHECKPOINT', dir, `holds a model with ${show(saved)}; this run builds ${show(wanted)}`);
   }
 }
