@@ -126,13 +126,19 @@ class IntegerGraph {
   table(name: string, data: Int8Array, rows: number, cols: number, bits: 4 | 8): string {
     this.initializers.push(tensorProto(name, weightTensor(data, [rows, cols], bits)));
     if (bits === 8) return name;
-    this.int4 = true;
     this.nodes.push({ name: `${name}.cast`, opType: 'Cast', domain: '', input: [name], output: [`${name}.int8`], attribute: [int('to', DataType.INT8)] });
     return `${name}.int8`;
   }
 
-  /** Whether any weight is int4 (op set 3, and the functions cast weights to int8). */
-  int4 = false;
+  /** Whether any weight is int4 (op set 3, and the functions cast weights to int8): read from the initializers written. */
+  get int4(): boolean {
+    return this.initializers.some((t) => t.dataType === DataType.INT4);
+  }
+
+  /** Whether the IntDense requantizes its rows (op set 3). */
+  get requantize(): boolean {
+    return this.nodes.some((n) => n.opType === 'IntDense' && (n.input?.length ?? 0) > 3);
+  }
 
   concat(name: string, inputs: string[], output: string): string {
     this.nodes.push({ name, opType: 'Concat', domain: '', input: inputs, output: [output], attribute: [int('axis', 2)] });
@@ -150,7 +156,6 @@ class IntegerGraph {
     const H = p.hiddenSize;
     const n = (input: string) => layerTensorName(l.name, input);
     for (const [input, t] of Object.entries(gruTensors(p))) this.initializers.push(tensorProto(n(input), t));
-    if (p.weightBits === 4) this.int4 = true;
     for (const [input, table] of [
       ['sigmoid', p.sigmoid],
       ['tanh_gate', p.tanhGate],
@@ -180,7 +185,6 @@ class IntegerGraph {
     const H = p.hiddenSize;
     const n = (input: string) => layerTensorName(l.name, input);
     for (const [input, t] of Object.entries(lstmTensors(p))) this.initializers.push(tensorProto(n(input), t));
-    if (p.weightBits === 4) this.int4 = true;
     for (const [input, table] of [
       ['sigmoid', p.sigmoid],
       ['tanh_gate', p.tanhGate],
@@ -201,12 +205,10 @@ class IntegerGraph {
   /** The IntDense output layer: int32 logits from x and the named (or new) weight tensor. */
   dense(x: string, out: IntegerModelSpec['output'], weights: string): void {
     if (weights === 'output.W') this.initializers.push(tensorProto('output.W', weightTensor(out.weights, [out.rows, out.cols], out.bits)));
-    if (out.bits === 4) this.int4 = true;
     this.initializers.push(makeTensor('output.B', 'int32', [out.rows], out.bias));
     this.overflowProof.push(prove(weights, accumulatorBound(out.weights, out.rows, out.cols, out.bias)));
     const inputs = [x, weights, 'output.B'];
     if (out.rescale) {
-      this.requantize = true;
       this.initializers.push(
         makeTensor('output.multipliers', 'int32', [out.rows], out.rescale.multipliers),
         makeTensor('output.shifts', 'int8', [out.rows], Int8Array.from(out.rescale.shifts)), // shifts are at most 63
@@ -215,9 +217,6 @@ class IntegerGraph {
     }
     this.nodes.push({ name: 'output', opType: 'IntDense', domain: INTRNN_DOMAIN, input: inputs, output: ['logits'] });
   }
-
-  /** Whether the IntDense requantizes its rows (op set 3). */
-  requantize = false;
 
   /** The ai.intrnn op set version the graph's ops need (files without IntGRU stay version 1). */
   get opsetVersion(): number {

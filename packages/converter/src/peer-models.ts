@@ -21,7 +21,7 @@ import {
   modelKind,
   modelMetadata,
   readTensor,
-  unpackInt4,
+  int8Values,
   stateNames,
   type IValueInfoProto,
   type ModelMetadata,
@@ -105,17 +105,7 @@ export function dequantizeLanguageModel(bytes: Uint8Array): DequantizedLm {
   const tensor = (name: string | undefined | null, where: string): Tensor => {
     const t = inits.get(source(name) ?? '');
     if (!t) throw new IntrnnError('ERR_MODEL_GRAPH', where, `reads '${name}', which is not an initializer`);
-    const r = readTensor(t, where);
-    return r.type === 'int4'
-      ? {
-          type: 'int8',
-          dims: r.dims,
-          data: unpackInt4(
-            r.data as Uint8Array,
-            r.dims.reduce((a, b) => a * b, 1),
-          ),
-        }
-      : r;
+    return int8Values(readTensor(t, where));
   };
   const embedNode = nodes.find((n) => n.opType === 'Gather' && n.input?.[1] === 'tokens');
   if (!embedNode) throw new IntrnnError('ERR_MODEL_GRAPH', 'graph', 'has no embedding Gather of the tokens');

@@ -35,7 +35,7 @@ export {
 export type { OpSignature, InputSignature, OutputSignature, AttributeSignature, ElementTypeName, PwlFunction } from './op-signatures.js';
 export { PwlTableSchema } from './pwl-table.js';
 export type { PwlTable } from './pwl-table.js';
-export { onnx, decodeModel, encodeModel, graphInputs, makeTensor, readTensor, toNumber, packInt4, unpackInt4, int4Bytes } from './onnx-io.js';
+export { onnx, decodeModel, encodeModel, graphInputs, makeTensor, readTensor, toNumber, packInt4, unpackInt4, int4Bytes, int8Values } from './onnx-io.js';
 export type { GraphInput, ModelProto, TensorProto, Tensor, TensorData, IModelProto, IGraphProto, INodeProto, IAttributeProto, IValueInfoProto, IFunctionProto } from './onnx-io.js';
 export {
   ModelMetadataSchema,

@@ -81,6 +81,20 @@ export function unpackInt4(packed: Uint8Array, count: number): Int8Array {
   return out;
 }
 
+/** An int4 tensor as the int8 tensor of its values (any other tensor as it is). */
+export function int8Values(t: Tensor): Tensor {
+  return t.type === 'int4'
+    ? {
+        type: 'int8',
+        dims: t.dims,
+        data: unpackInt4(
+          t.data as Uint8Array,
+          t.dims.reduce((a, b) => a * b, 1),
+        ),
+      }
+    : t;
+}
+
 /** Bytes an int4 tensor of `count` elements takes. */
 export const int4Bytes = (count: number): number => (count + 1) >> 1;
 

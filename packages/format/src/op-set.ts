@@ -10,9 +10,9 @@ export { INTRNN_DOMAIN };
  */
 export const INTRNN_OPSET_VERSION = 3;
 
-/** The ai.intrnn op set version a file using these ops imports: the latest `since` among them (1 for none), at least 3 with int4 weights or a requantizing IntDense. */
-export function opsetVersionFor(ops: Iterable<string>, int4Weights = false): number {
-  let version = int4Weights ? INT4_WEIGHTS_SINCE : 1;
+/** The ai.intrnn op set version a file using these ops imports: the latest `since` among them (1 for none), at least 3 with `version3Forms`: int4 weights or a requantizing IntDense. */
+export function opsetVersionFor(ops: Iterable<string>, version3Forms = false): number {
+  let version = version3Forms ? INT4_WEIGHTS_SINCE : 1;
   for (const op of ops) {
     const sig = (OP_SIGNATURES as Record<string, { since: number }>)[op];
     if (!sig) throw new RangeError(`${op} is not an ai.intrnn op`);

@@ -58,6 +58,8 @@ export interface InputSignature {
   optional?: boolean;
   /** A weight matrix that may also be int4 (values -8…7, two per byte; op set version 3 on): the same arithmetic as int8. */
   int4?: boolean;
+  /** The op set version that added this input, when later than its op's. */
+  since?: number;
 }
 
 export interface OutputSignature {
@@ -152,8 +154,8 @@ export const OP_SIGNATURES = {
       { name: 'W', type: 'int8', dims: ['N', 'K'], role: 'constant', int4: true },
       { name: 'B', type: 'int32', dims: ['N'], role: 'constant' },
       // op set 3: per-row requantization to one output scale (rows of int4 weights with their own scales)
-      { name: 'multipliers', type: 'int32', dims: ['N'], role: 'constant', optional: true },
-      { name: 'shifts', type: 'int8', dims: ['N'], role: 'constant', optional: true },
+      { name: 'multipliers', type: 'int32', dims: ['N'], role: 'constant', optional: true, since: 3 },
+      { name: 'shifts', type: 'int8', dims: ['N'], role: 'constant', optional: true, since: 3 },
     ],
     outputs: [{ name: 'Y', type: 'int32', dims: ['...', 'N'] }],
     attributes: [],

@@ -7,7 +7,7 @@ import {
   INTRNN_OPSET_VERSION,
   INT4_WEIGHTS_SINCE,
   DataType,
-  unpackInt4,
+  int8Values,
   IntrnnError,
   modelMetadata,
   OP_SIGNATURES,
@@ -201,7 +201,7 @@ export class IntrnnModel {
     if (more.length || outputs.length !== 1 || !source || source.type !== 'int4' || !to || to.type !== AttributeType.INT || toNumber(to.i) !== DataType.INT8)
       throw new IntrnnError('ERR_MODEL_UNSUPPORTED', `node ${name}`, 'Cast is supported only from one int4 initializer to int8 (to = 3), with one output');
     if (defined.has(outputs[0])) throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}`, `writes '${outputs[0]}', which is already defined`);
-    inits.set(outputs[0], { type: 'int8', dims: source.dims, data: unpackInt4(source.data as Uint8Array, product(source.dims)) });
+    inits.set(outputs[0], int8Values(source));
     defined.add(outputs[0]);
     return null;
   }
@@ -217,16 +217,12 @@ export class IntrnnModel {
     const sig = signatureOf(domain, op);
     if (sig && sig.since > this.opsetVersion)
       throw new IntrnnError('ERR_MODEL_VERSION', `node ${name}`, `op ${op} belongs to ai.intrnn version ${sig.since}, but the file imports version ${this.opsetVersion}`);
-    if (op === 'IntDense' && inputs.length > 3 && this.opsetVersion < INT4_WEIGHTS_SINCE)
-      throw new IntrnnError(
-        'ERR_MODEL_VERSION',
-        `node ${name}`,
-        `IntDense's requantization inputs belong to ai.intrnn version ${INT4_WEIGHTS_SINCE}, but the file imports version ${this.opsetVersion}`,
-      );
     if (sig) {
       // every input plays its role: a weight or table must be a constant, an activation must be computed or fed
       (sig.inputs as readonly InputSignature[]).forEach((spec, i) => {
         if (i >= inputs.length) return;
+        if (spec.since !== undefined && spec.since > this.opsetVersion)
+          throw new IntrnnError('ERR_MODEL_VERSION', `node ${name}`, `input ${spec.name} of ${op} belongs to ai.intrnn version ${spec.since}, but the file imports version ${this.opsetVersion}`);
         const constant = inits.has(inputs[i]);
         if (spec.role === 'constant' && !constant)
           throw new IntrnnError('ERR_MODEL_GRAPH', `node ${name}.${spec.name}`, `'${inputs[i]}' must be a constant initializer (a ${spec.type} ${spec.pwl ? 'PWL table' : 'weight or parameter'})`);

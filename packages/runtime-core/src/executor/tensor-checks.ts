@@ -1,4 +1,4 @@
-import { decodePwl, encodePwl, inputCounts, inputIndex, IntrnnError, packInt4, unpackInt4, type PwlTable, type Tensor } from '@intrnn/format';
+import { decodePwl, encodePwl, inputCounts, inputIndex, int8Values, IntrnnError, packInt4, type PwlTable, type Tensor } from '@intrnn/format';
 import { accumulatorBound } from '../kernels/gemv-int8.js';
 import { validatePwlTable } from '../kernels/pwl-eval.js';
 import type { GruCellParams } from '../kernels/gru-step.js';
@@ -22,14 +22,7 @@ export function expectTensor(t: Tensor | null | undefined, where: string, type: 
 export function expectWeights(t: Tensor | null | undefined, where: string, dims: number[]): { tensor: Tensor; values: Int8Array; bits: 4 | 8 } {
   if (t?.type === 'int4') {
     const tensor = expectTensor(t, where, 'int4', dims);
-    return {
-      tensor,
-      values: unpackInt4(
-        tensor.data as Uint8Array,
-        tensor.dims.reduce((a, b) => a * b, 1),
-      ),
-      bits: 4,
-    };
+    return { tensor, values: int8Values(tensor).data as Int8Array, bits: 4 };
   }
   if (t && t.type !== 'int8') throw new IntrnnError('ERR_MODEL_TENSOR', where, `is ${t.type}, expected int8 or int4`);
   const tensor = expectTensor(t, where, 'int8', dims);

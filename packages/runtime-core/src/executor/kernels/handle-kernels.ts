@@ -85,18 +85,19 @@ export function handleKernels(lib: HandleKernelLibrary, { backend, priority, err
       throw new IntrnnError(errorCode, where, (e as Error).message);
     }
   };
-  // int4 weights reach the library as their int8 values (checked at load) and are narrowed there:
-  // the library keeps them two per byte; a failed narrowing frees the handle
-  const narrowed = (handle: number, bits: 4 | 8 | undefined, where: string): number => {
-    if (bits !== 4) return handle;
+  // a created kernel's further set-up (each step skipped when null); a failed step frees the handle
+  const setUp = (handle: number, where: string, ...steps: ((() => void) | null)[]): number => {
     try {
-      call(where, () => lib.narrowWeights(handle));
+      for (const step of steps) if (step) call(where, step);
     } catch (e) {
       call('release', () => lib.release(handle));
       throw e;
     }
     return handle;
   };
+  // int4 weights reach the library as their int8 values (checked at load) and are narrowed there:
+  // the library then keeps them two per byte
+  const narrowed = (handle: number, bits: 4 | 8 | undefined, where: string): number => setUp(handle, where, bits === 4 ? () => lib.narrowWeights(handle) : null);
   // the handle is freed by dispose() or, as the backstop, when the instance is collected
   const owned = (handle: number, instance: KernelInstance): KernelInstance => {
     let live = true;
@@ -207,19 +208,8 @@ export function handleKernels(lib: HandleKernelLibrary, { backend, priority, err
       priority,
       create(node) {
         const { w, bits, bias, N, K, rescale } = denseParams(node);
-        const handle = narrowed(
-          call(node.name, () => lib.denseCreate(w, N, K, bias)),
-          bits,
-          node.name,
-        );
-        if (rescale) {
-          try {
-            call(node.name, () => lib.denseRescale(handle, rescale.multipliers, rescale.shifts));
-          } catch (e) {
-            call('release', () => lib.release(handle));
-            throw e;
-          }
-        }
+        const created = call(node.name, () => lib.denseCreate(w, N, K, bias));
+        const handle = setUp(created, node.name, bits === 4 ? () => lib.narrowWeights(created) : null, rescale ? () => lib.denseRescale(created, rescale.multipliers, rescale.shifts) : null);
         return owned(handle, {
           run([x], alloc = HEAP_ALLOCATOR) {
             const rows = checkDenseInput(x, `${node.name}.X`, K, N);
