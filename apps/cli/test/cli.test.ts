@@ -107,7 +107,11 @@ describe('intrnn train and eval-qat', () => {
     [['eval-qat', 'x', '--split', 'train'], /--split <split>' argument 'train' is invalid/],
     [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--checkpoint-every', '-1'], /--checkpoint-every: must be between 1 and 86400 seconds/],
     [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--workers', '0'], /--workers: must be between 1 and 256/],
-    [['train', '--task', 'pos-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--cell', 'gru'], /--cell: pos-brown trains LSTM cells only in this release/],
+    [['train', '--task', 'pos-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--cell', 'gru'], /--cell: preset tiny is an LSTM preset with MadNorm; GRU taggers: --preset tiny-gru/],
+    [
+      ['train', '--task', 'g2p-cmudict', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--cell', 'gru'],
+      /--cell: g2p-cmudict trains LSTM cells only in this release; GRU cells: --task lm-brown or pos-brown/,
+    ],
     [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--cell', 'rnn'], /--cell <cell>' argument 'rnn' is invalid/],
     [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--weight-bits', '4'], /--weight-bits: applies to QAT fine-tuning \(--qat-from\)/],
     [['train', '--task', 'lm-brown', '--preset', 'tiny', '--out', '/tmp/intrnn-never', '--weight-bits', '3'], /--weight-bits <bits>' argument '3' is invalid/],

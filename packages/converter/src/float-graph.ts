@@ -231,7 +231,7 @@ function floatLayer(layer: QLstm, name: string, direction: FloatLayer['direction
   };
 }
 
-function floatGruLayer(layer: QGru, name: string): FloatLayer {
+function floatGruLayer(layer: QGru, name: string, direction: FloatLayer['direction'] = 'forward'): FloatLayer {
   return {
     name,
     inputSize: layer.inputSize,
@@ -241,7 +241,7 @@ function floatGruLayer(layer: QGru, name: string): FloatLayer {
     bias: layer.biasX.dataSync() as Float32Array,
     biasH: layer.biasH.dataSync() as Float32Array,
     norm: null,
-    direction: 'forward',
+    direction,
   };
 }
 
@@ -270,7 +270,15 @@ export function floatTaggerSpec(model: BiLstmTagger, meta: ModelMetadata): Float
     topology: 'bidirectional',
     embedding: { data: model.embedding.dataSync() as Float32Array, rows: V, cols: E },
     features: model.features.map((f, i) => ({ name: `table.${inputs[i]}`, input: inputs[i], data: f.variable.dataSync() as Float32Array, rows: f.variable.shape[0], cols: f.variable.shape[1]! })),
-    layers: [floatLayer(model.bilstm.forward, 'forward', 'forward'), floatLayer(model.bilstm.backward, 'backward', 'reverse')],
+    layers: (
+      [
+        ['forward', 'forward'],
+        ['backward', 'reverse'],
+      ] as const
+    ).map(([name, direction]) => {
+      const cell = model.recurrent[name];
+      return 'biasH' in cell ? floatGruLayer(cell, name, direction) : floatLayer(cell, name, direction);
+    }),
     output: { weights: model.outW.dataSync() as Float32Array, bias: model.outB.dataSync() as Float32Array, rows: tagCount, cols: 2 * H },
     meta: floatMeta(meta),
   };

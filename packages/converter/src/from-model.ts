@@ -53,7 +53,7 @@ export function languageModelSpec(model: LstmLanguageModel, vocabulary: readonly
   }
 }
 
-/** The integer tagger of a QAT-mode {@link BiLstmTagger} (forward and reverse layer, batch 1). */
+/** The integer tagger of a QAT-mode {@link BiLstmTagger} (forward and reverse LSTM or GRU layer, batch 1). */
 export function taggerSpec(model: BiLstmTagger, words: readonly string[], tags: readonly string[], unknown: string, source: Source): IntegerModelSpec {
   const q = requireQuant(model.quant);
   const k = model.qatConstants();
@@ -61,18 +61,21 @@ export function taggerSpec(model: BiLstmTagger, words: readonly string[], tags: 
     const ints = model.exportIntegers(k);
     requireQatExactness(ints, 'pos-brown');
     const { vocabSize: V, embedSize: E, hiddenSize: H, tagCount } = model.config;
-    const meta = layerMeta(q.lstm[0]);
     const spec = taggerFeatureSpec(model.config);
+    const layer = (name: string, cell: (typeof ints)['forward'], direction: 'forward' | 'reverse'): LayerSpec => {
+      if ('biasX' in cell) {
+        const g = q.gru![0];
+        return { name, gru: cell, direction, meta: { inputScale: g.inputScale, hiddenScale: g.hiddenScale, gateScale: g.gateScale } };
+      }
+      return { name, cell, direction, meta: layerMeta(q.lstm[0]) };
+    };
     const inputs = spec ? featureInputs(spec) : [];
     return {
       topology: 'bidirectional',
       embedding: { data: ints.embedding, rows: V, cols: E },
       // tensors named table.<input>: an initializer may not share a name with the graph input that indexes it
       features: ints.features.map((f, i) => ({ ...f, name: `table.${inputs[i]}`, input: inputs[i] })),
-      layers: [
-        { name: 'forward', cell: ints.forward, direction: 'forward', meta },
-        { name: 'backward', cell: ints.backward, direction: 'reverse', meta },
-      ],
+      layers: [layer('forward', ints.forward, 'forward'), layer('backward', ints.backward, 'reverse')],
       output: { weights: ints.outWeights, bias: ints.outBias, rows: tagCount, cols: 2 * H },
       meta: {
         task: 'pos-brown',

@@ -238,13 +238,15 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
   });
 
   test.each([
-    ['without spelling features', 0],
-    ['with suffix and shape features', 3],
-  ])('tagger with MadNorm, forward and reverse IntLSTM, %s: int32 tag logits identical', async (_, suffixes) => {
+    ['with MadNorm, forward and reverse IntLSTM, without spelling features', 0, 0],
+    ['with MadNorm, forward and reverse IntLSTM, with suffix and shape features', 3, 0],
+    ['forward and reverse IntGRU, without spelling features', 0, 1],
+    ['forward and reverse IntGRU, with suffix and shape features', 3, 1],
+  ])('tagger %s: int32 tag logits identical', async (_, suffixes, gru) => {
     const V = 30;
     const H = 12;
     const tagsN = 9;
-    const model = new BiLstmTagger({ vocabSize: V, tagCount: tagsN, embedSize: 8, hiddenSize: H, madNorm: 1, seed: 4, suffixes, buckets: 16, suffixDim: 3, shapeDim: 2 });
+    const model = new BiLstmTagger({ vocabSize: V, tagCount: tagsN, embedSize: 8, hiddenSize: H, madNorm: gru ? 0 : 1, gru, seed: 4, suffixes, buckets: 16, suffixDim: 3, shapeDim: 2 });
     const ids = { words: tf.randomUniformInt([3, 7], 0, V, 4) as tf.Tensor2D, features: model.features.map((f, i) => tf.randomUniformInt([3, 7], 0, f.variable.shape[0], 20 + i) as tf.Tensor2D) };
     model.calibrate([ids]);
     const k = model.qatConstants();
@@ -252,6 +254,11 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
     model.disposeQatConstants(k);
     const { bytes, metadata } = buildIntegerModel(taggerSpec(model, words(V), words(tagsN), 'w0', source));
     expect(metadata.wordFeatures?.suffixLengths.length ?? 0).toBe(suffixes);
+    // an LSTM layer's metadata leaves the cell out (files before IntGRU); a GRU's names it
+    expect(metadata.layers.map((l) => [l.cell ?? 'lstm', l.direction])).toEqual([
+      [gru ? 'gru' : 'lstm', 'forward'],
+      [gru ? 'gru' : 'lstm', 'reverse'],
+    ]);
     const ref = loadModel(bytes, { backend: 'reference' });
     const core = loadModel(bytes, { backends: ['core', 'reference'] });
     expect(Object.values(core.backends)).toContain('core');

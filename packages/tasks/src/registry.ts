@@ -82,7 +82,7 @@ export const TASKS: Record<string, TaskEntry> = {
     name: 'pos-brown',
     kind: 'tagger',
     title: 'Part-of-speech tagger (Brown)',
-    presets: ['tiny', 'small', 'medium'],
+    presets: ['tiny', 'small', 'medium', 'tiny-gru', 'small-gru', 'medium-gru'],
     train: async (opts) => (await qat()).trainPos(opts),
     evalCheckpoint: async (dir, split, onProgress) => (await qat()).evalPosCheckpoint(dir, split, onProgress),
     convert: async (dir) => (await converter()).convertPosCheckpoint(dir),

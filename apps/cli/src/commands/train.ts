@@ -19,7 +19,7 @@ export function registerTrain(program: Command, io: Io): void {
     .option('--steps <n>', "override the preset's number of steps", parseInteger)
     .option('--checkpoint-every <seconds>', 'seconds between checkpoints (default 300)', parseInteger)
     .option('--workers <n>', 'threads of the native training kernels (default: the cores; results do not depend on it)', parseInteger)
-    .addOption(new Option('--cell <cell>', "recurrent cell: lstm or gru (ai.intrnn:IntGRU; language models); default: the preset's").choices(['lstm', 'gru']))
+    .addOption(new Option('--cell <cell>', "recurrent cell: lstm or gru (ai.intrnn:IntGRU; language models and taggers); default: the preset's").choices(['lstm', 'gru']))
     .addOption(new Option('--weight-bits <bits>', "width of the recurrent layers' integer weights in QAT fine-tuning: 8, or 4 (int4, packed two per byte; language models)").choices(['4', '8']))
     .option('--json', 'print one JSON object with the figures')
     .action(

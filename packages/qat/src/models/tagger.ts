@@ -1,6 +1,8 @@
-import { WORD_SHAPES, type LstmCellParams, type WordFeatureSpec } from '@intrnn/runtime-core';
+import { WORD_SHAPES, type GruCellParams, type LstmCellParams, type WordFeatureSpec } from '@intrnn/runtime-core';
+import { IntrnnError } from '@intrnn/format';
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
-import { QBiLstm } from '../qat/qbilstm.js';
+import { QBiGru, QBiLstm } from '../qat/qbilstm.js';
+import type { GruQatConstants } from '../qat/qgru.js';
 import type { LstmQatConstants } from '../qat/qlstm.js';
 import { fakeQuantValue, fakeQuantWeights, weightScale } from '../qat/ste-ops.js';
 import { tf } from '../qat/tf-backend.js';
@@ -14,15 +16,17 @@ export interface TaggerInputs {
   features: T[];
 }
 
-/** Shape of a bidirectional LSTM tagger. */
+/** Shape of a bidirectional LSTM (or GRU) tagger. */
 export interface TaggerConfig {
   vocabSize: number;
   tagCount: number;
   embedSize: number;
   hiddenSize: number;
-  /** 1: MadNorm on the gate pre-activations of both directions. */
+  /** 1: MadNorm on the gate pre-activations of both directions (LSTM cells only). */
   madNorm: number;
   seed: number;
+  /** 1: GRU cells (ai.intrnn:IntGRU) instead of LSTM cells. A number, as checkpoint configs hold numbers. */
+  gru?: number;
   /**
    * Spelling features (runtime-core wordFeatureIds): suffixes of length 1…suffixes hashed into
    * `buckets` rows of a suffixDim table each, and the shape class in a shapeDim table; all are
@@ -47,7 +51,7 @@ export interface TaggerTable {
 
 /** Per-step QAT constants of the tagger. */
 export interface TaggerQatConstants {
-  bi: { fw: LstmQatConstants; bw: LstmQatConstants };
+  bi: { fw: LstmQatConstants; bw: LstmQatConstants } | { fw: GruQatConstants; bw: GruQatConstants };
   outScale: T;
 }
 
@@ -56,8 +60,8 @@ export interface TaggerIntegers {
   embedding: Int8Array;
   /** The spelling feature tables in input order (suffixes by length, then the shape), int8 [rows, dim]. */
   features: { name: string; data: Int8Array; rows: number; cols: number }[];
-  forward: LstmCellParams;
-  backward: LstmCellParams;
+  forward: LstmCellParams | GruCellParams;
+  backward: LstmCellParams | GruCellParams;
   outWeights: Int8Array;
   outBias: Int32Array;
   logitScale: number;
@@ -66,16 +70,17 @@ export interface TaggerIntegers {
 let instances = 0;
 
 /**
- * Embedding → bidirectional LSTM (MadNorm optional) → dense output with int32 logits per token.
- * Its quantization state has the language model's shape: the embedding scale and one LSTM state,
- * shared by both directions.
+ * Embedding → bidirectional LSTM (MadNorm optional) or GRU → dense output with int32 logits per
+ * token. Its quantization state has the language model's shape: the embedding scale and one LSTM
+ * (or GRU) state, shared by both directions.
  */
 export class BiLstmTagger {
   readonly prefix = `tagger${++instances}/`;
   readonly embedding: tf.Variable;
   /** Spelling feature tables (suffix_1…suffix_n, shape), empty without features. */
   readonly features: TaggerTable[];
-  readonly bilstm: QBiLstm;
+  /** The bidirectional layer: LSTM cells, or GRU cells when config.gru is 1. */
+  readonly recurrent: QBiLstm | QBiGru;
   readonly outW: tf.Variable;
   readonly outB: tf.Variable;
   quant: LmQuantState | null = null;
@@ -92,14 +97,15 @@ export class BiLstmTagger {
       ? [...spec.suffixLengths.map((n: number) => table(`suffix${n}`, spec.buckets, config.suffixDim!, seed + 40 + n)), table('shape', WORD_SHAPES.length, config.shapeDim!, seed + 60)]
       : [];
     const inputSize = E + (spec ? spec.suffixLengths.length * config.suffixDim! + config.shapeDim! : 0);
-    this.bilstm = new QBiLstm(inputSize, H, seed + 10, `${this.prefix}bilstm`, config.madNorm === 1);
+    if (config.gru && config.madNorm === 1) throw new IntrnnError('ERR_OPTION', 'madNorm', 'GRU cells have no MadNorm in this release (docs/integer-semantics.md §10b): use madNorm 0');
+    this.recurrent = config.gru ? new QBiGru(inputSize, H, seed + 10, `${this.prefix}bigru`) : new QBiLstm(inputSize, H, seed + 10, `${this.prefix}bilstm`, config.madNorm === 1);
     const lim = Math.sqrt(6 / (2 * H + tagCount));
     this.outW = tf.variable(tf.randomUniform([tagCount, 2 * H], -lim, lim, 'float32', seed + 99), true, `${this.prefix}out/w`);
     this.outB = tf.variable(tf.zeros([tagCount]), true, `${this.prefix}out/b`);
   }
 
   namedVariables(): { name: string; variable: tf.Variable }[] {
-    return [this.embedding, ...this.features.map((f) => f.variable), ...this.bilstm.variables, this.outW, this.outB].map((v) => ({ name: v.name.slice(this.prefix.length), variable: v }));
+    return [this.embedding, ...this.features.map((f) => f.variable), ...this.recurrent.variables, this.outW, this.outB].map((v) => ({ name: v.name.slice(this.prefix.length), variable: v }));
   }
 
   dispose(): void {
@@ -119,7 +125,7 @@ export class BiLstmTagger {
       this.inputs(ids, (t) => t),
       0,
     );
-    const y = drop(this.bilstm.forwardFloat(x, ranges), 1);
+    const y = drop(this.recurrent.forwardFloat(x, ranges), 1);
     const [B, L, H2] = y.shape;
     return mm(y.reshape([B * L, H2]), tf.transpose(this.outW)).add(this.outB);
   }
@@ -130,19 +136,43 @@ export class BiLstmTagger {
     for (const ids of batches) tf.tidy(() => void this.forwardFloat(ids, ranges));
     // one scale for every input table: the LSTM reads their concatenation as one int8 vector
     const embedScale = tf.tidy(() => Math.max(...[this.embedding, ...this.features.map((f) => f.variable)].map((v) => tf.max(tf.abs(v)).dataSync()[0])) / 127);
-    this.quant = { embedScale, lstm: [QBiLstm.calibrate(embedScale, ranges, this.bilstm.normGammaMax())] };
+    const r = this.recurrent;
+    this.quant = r instanceof QBiGru ? { embedScale, lstm: [], gru: [QBiGru.calibrate(embedScale, ranges)] } : { embedScale, lstm: [QBiLstm.calibrate(embedScale, ranges, r.normGammaMax())] };
     return this.quant;
+  }
+
+  /** The quantization state of the bidirectional layer, checked against the cell (a checkpoint may hold either). */
+  private lstmState() {
+    const s = this.quant?.lstm[0];
+    if (!s) throw new IntrnnError('ERR_CHECKPOINT', 'quant.lstm', 'holds no LSTM layer state for an LSTM tagger');
+    return s;
+  }
+
+  private gruState() {
+    const s = this.quant?.gru?.[0];
+    if (!s) throw new IntrnnError('ERR_CHECKPOINT', 'quant.gru', 'holds no GRU layer state for a GRU tagger');
+    return s;
+  }
+
+  /** Scale of the int8 hidden state both directions share. */
+  private hiddenScale(): number {
+    return this.recurrent instanceof QBiGru ? this.gruState().hiddenScale : this.lstmState().hiddenScale;
   }
 
   qatConstants(previous?: TaggerQatConstants): TaggerQatConstants {
     if (!this.quant) throw new Error('calibrate() the model before QAT');
-    const bi = this.bilstm.qatConstants(this.quant.lstm[0], previous?.bi);
+    const r = this.recurrent;
+    const bi =
+      r instanceof QBiGru
+        ? r.qatConstants(this.gruState(), previous?.bi as { fw: GruQatConstants; bw: GruQatConstants } | undefined)
+        : r.qatConstants(this.lstmState(), previous?.bi as { fw: LstmQatConstants; bw: LstmQatConstants } | undefined);
     if (previous) previous.outScale.dispose();
     return { bi, outScale: weightScale(this.outW) };
   }
 
   disposeQatConstants(k: TaggerQatConstants): void {
-    QBiLstm.disposeConstants(k.bi);
+    if (this.recurrent instanceof QBiGru) QBiGru.disposeConstants(k.bi as { fw: GruQatConstants; bw: GruQatConstants });
+    else QBiLstm.disposeConstants(k.bi as { fw: LstmQatConstants; bw: LstmQatConstants });
     k.outScale.dispose();
   }
 
@@ -150,9 +180,10 @@ export class BiLstmTagger {
   forwardQat(ids: TaggerInputs, k: TaggerQatConstants): { logitsInt: T; logits: T } {
     const q = this.quant!;
     const x = this.inputs(ids, (t) => fakeQuantValue(t, q.embedScale, 8));
-    const y = this.bilstm.forwardQat(x, k.bi);
+    const r = this.recurrent;
+    const y = r instanceof QBiGru ? r.forwardQat(x, k.bi as { fw: GruQatConstants; bw: GruQatConstants }) : r.forwardQat(x, k.bi as { fw: LstmQatConstants; bw: LstmQatConstants });
     const [B, L, H2] = y.shape;
-    const logitScale = k.outScale.mul(q.lstm[0].hiddenScale);
+    const logitScale = k.outScale.mul(this.hiddenScale());
     const logitsInt = mm(y.reshape([B * L, H2]), tf.transpose(fakeQuantWeights(this.outW, k.outScale))).add(fakeQuantValue(this.outB, logitScale, 24));
     return { logitsInt, logits: logitsInt.mul(logitScale) };
   }
@@ -163,8 +194,9 @@ export class BiLstmTagger {
     let out: TaggerIntegers | undefined;
     tf.tidy(() => {
       const ids = tf.range(0, this.config.vocabSize, 1, 'int32');
-      const logitScale = k.outScale.mul(q.lstm[0].hiddenScale);
-      const cells = this.bilstm.exportCells(k.bi);
+      const logitScale = k.outScale.mul(this.hiddenScale());
+      const r = this.recurrent;
+      const cells = r instanceof QBiGru ? r.exportCells(k.bi as { fw: GruQatConstants; bw: GruQatConstants }) : r.exportCells(k.bi as { fw: LstmQatConstants; bw: LstmQatConstants });
       const int8 = (v: tf.Variable) => Int8Array.from(fakeQuantValue(v, q.embedScale, 8).dataSync());
       out = {
         embedding: Int8Array.from(fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, 8).dataSync()),

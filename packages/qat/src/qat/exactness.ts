@@ -7,8 +7,8 @@ const EXACT_LIMIT = 2 ** 24;
 /** The integers of any model as its exportIntegers gives them (language model, tagger, G2P). */
 export interface ExportedIntegers {
   layers?: (LstmCellParams | GruCellParams)[];
-  forward?: LstmCellParams;
-  backward?: LstmCellParams;
+  forward?: LstmCellParams | GruCellParams;
+  backward?: LstmCellParams | GruCellParams;
   encoderForward?: LstmCellParams;
   encoderBackward?: LstmCellParams;
   decoder?: LstmCellParams;

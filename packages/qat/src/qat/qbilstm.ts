@@ -1,38 +1,68 @@
-import type { LstmCellParams } from '@intrnn/runtime-core';
+import type { GruCellParams, LstmCellParams } from '@intrnn/runtime-core';
+import { disposeGruQatConstants, QGru, type GruQatConstants, type GruQuantState, type GruRanges } from './qgru.js';
 import { disposeLstmQatConstants, QLstm, type LstmQatConstants, type LstmQuantState, type LstmRanges } from './qlstm.js';
 import { tf } from './tf-backend.js';
 
 type T = tf.Tensor;
 
-/**
- * A bidirectional LSTM layer: a forward cell over the sequence and a backward cell over the reversed
- * sequence, outputs concatenated per step [B, T, 2H] (docs/integer-semantics.md §10). The two
- * directions have their own weights and share one quantization state (scales and PWL tables), as
- * in the paper.
- */
-export class QBiLstm {
-  readonly forward: QLstm;
-  readonly backward: QLstm;
+/** What a bidirectional layer needs of its cell: QLstm and QGru share these signatures. */
+interface RecurrentCell<S, K, R, P> {
+  readonly variables: tf.Variable[];
+  forwardFloat(x: T, init?: undefined, ranges?: R): { ys: T };
+  qatConstants(state: S, previous?: K): K;
+  forwardQat(xInt: T, k: K): { ys: T };
+  exportCell(k: K): P;
+}
 
+/**
+ * A bidirectional recurrent layer: a forward cell over the sequence and a backward cell over the
+ * reversed sequence, outputs concatenated per step [B, T, 2H] (docs/integer-semantics.md §10). The
+ * two directions have their own weights and share one quantization state (scales and PWL tables),
+ * as in the paper.
+ */
+class QBidirectional<S, K, R, P> {
   constructor(
-    inputSize: number,
+    readonly forward: RecurrentCell<S, K, R, P>,
+    readonly backward: RecurrentCell<S, K, R, P>,
     readonly hiddenSize: number,
-    seed: number,
-    name = 'bilstm',
-    madNorm = false,
-  ) {
-    this.forward = new QLstm(inputSize, hiddenSize, seed, `${name}/fw`, madNorm);
-    this.backward = new QLstm(inputSize, hiddenSize, seed + 5, `${name}/bw`, madNorm);
-  }
+  ) {}
 
   get variables(): tf.Variable[] {
     return [...this.forward.variables, ...this.backward.variables];
   }
 
-  forwardFloat(x: T, ranges?: LstmRanges): T {
+  forwardFloat(x: T, ranges?: R): T {
     const fw = this.forward.forwardFloat(x, undefined, ranges).ys;
     const bw = tf.reverse(this.backward.forwardFloat(tf.reverse(x, 1), undefined, ranges).ys, 1);
     return tf.concat([fw, bw], 2);
+  }
+
+  qatConstants(state: S, previous?: { fw: K; bw: K }): { fw: K; bw: K } {
+    return { fw: this.forward.qatConstants(state, previous?.fw), bw: this.backward.qatConstants(state, previous?.bw) };
+  }
+
+  forwardQat(xInt: T, k: { fw: K; bw: K }): T {
+    const fw = this.forward.forwardQat(xInt, k.fw).ys;
+    const bw = tf.reverse(this.backward.forwardQat(tf.reverse(xInt, 1), k.bw).ys, 1);
+    return tf.concat([fw, bw], 2);
+  }
+
+  exportCells(k: { fw: K; bw: K }): { forward: P; backward: P } {
+    return { forward: this.forward.exportCell(k.fw), backward: this.backward.exportCell(k.bw) };
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables);
+  }
+}
+
+/** A bidirectional LSTM layer (MadNorm optional). */
+export class QBiLstm extends QBidirectional<LstmQuantState, LstmQatConstants, LstmRanges, LstmCellParams> {
+  declare readonly forward: QLstm;
+  declare readonly backward: QLstm;
+
+  constructor(inputSize: number, hiddenSize: number, seed: number, name = 'bilstm', madNorm = false) {
+    super(new QLstm(inputSize, hiddenSize, seed, `${name}/fw`, madNorm), new QLstm(inputSize, hiddenSize, seed + 5, `${name}/bw`, madNorm), hiddenSize);
   }
 
   /** One quantization state for both directions, from ranges observed over both. */
@@ -46,26 +76,28 @@ export class QBiLstm {
     return a === undefined || b === undefined ? undefined : Math.max(a, b);
   }
 
-  qatConstants(state: LstmQuantState, previous?: { fw: LstmQatConstants; bw: LstmQatConstants }): { fw: LstmQatConstants; bw: LstmQatConstants } {
-    return { fw: this.forward.qatConstants(state, previous?.fw), bw: this.backward.qatConstants(state, previous?.bw) };
-  }
-
-  forwardQat(xInt: T, k: { fw: LstmQatConstants; bw: LstmQatConstants }): T {
-    const fw = this.forward.forwardQat(xInt, k.fw).ys;
-    const bw = tf.reverse(this.backward.forwardQat(tf.reverse(xInt, 1), k.bw).ys, 1);
-    return tf.concat([fw, bw], 2);
-  }
-
-  exportCells(k: { fw: LstmQatConstants; bw: LstmQatConstants }): { forward: LstmCellParams; backward: LstmCellParams } {
-    return { forward: this.forward.exportCell(k.fw), backward: this.backward.exportCell(k.bw) };
-  }
-
   static disposeConstants(k: { fw: LstmQatConstants; bw: LstmQatConstants }): void {
     disposeLstmQatConstants(k.fw);
     disposeLstmQatConstants(k.bw);
   }
+}
 
-  dispose(): void {
-    tf.dispose(this.variables);
+/** A bidirectional GRU layer (docs/integer-semantics.md §10b cells; no MadNorm). */
+export class QBiGru extends QBidirectional<GruQuantState, GruQatConstants, GruRanges, GruCellParams> {
+  declare readonly forward: QGru;
+  declare readonly backward: QGru;
+
+  constructor(inputSize: number, hiddenSize: number, seed: number, name = 'bigru') {
+    super(new QGru(inputSize, hiddenSize, seed, `${name}/fw`), new QGru(inputSize, hiddenSize, seed + 5, `${name}/bw`), hiddenSize);
+  }
+
+  /** One quantization state for both directions, from ranges observed over both. */
+  static calibrate(inputScale: number, ranges: GruRanges): GruQuantState {
+    return QGru.calibrate(inputScale, ranges);
+  }
+
+  static disposeConstants(k: { fw: GruQatConstants; bw: GruQatConstants }): void {
+    disposeGruQatConstants(k.fw);
+    disposeGruQatConstants(k.bw);
   }
 }

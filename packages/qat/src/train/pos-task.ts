@@ -30,34 +30,59 @@ export interface PosTrainSettings {
   lrFloor?: number;
 }
 
-/** Presets of the Brown tagger: `tiny` for tests, `small` for the shipped model. */
+const TINY_FEATURES = { suffixes: 2, buckets: 64, suffixDim: 4, shapeDim: 4 };
+const MEDIUM_FEATURES = { suffixes: 4, buckets: 4096, suffixDim: 32, shapeDim: 16 };
+const TINY_TRAIN: PosTrainSettings = {
+  batch: 16,
+  steps: 60,
+  learningRate: 0.01,
+  clipNorm: 5,
+  vocabSize: 2000,
+  dropout: 0,
+  qatSteps: 8,
+  qatLearningRate: 0.002,
+  calibrationBatches: 2,
+  evalSentences: 200,
+};
+const SMALL_TRAIN: PosTrainSettings = {
+  batch: 32,
+  steps: 3000,
+  learningRate: 0.002,
+  clipNorm: 5,
+  vocabSize: 0,
+  dropout: 0.3,
+  qatSteps: 600,
+  qatLearningRate: 0.0005,
+  calibrationBatches: 8,
+  evalSentences: 0,
+};
+const MEDIUM_TRAIN: PosTrainSettings = {
+  batch: 32,
+  steps: 18000,
+  learningRate: 0.002,
+  clipNorm: 5,
+  vocabSize: 0,
+  dropout: 0.4,
+  qatSteps: 2000,
+  qatLearningRate: 0.0002,
+  calibrationBatches: 8,
+  evalSentences: 0,
+  lrDecaySteps: 18000,
+  lrFloor: 0.05,
+};
+
+/** Presets of the Brown tagger: `tiny` for tests, `medium` for the shipped model; `-gru`: the same at equal parameters with GRU cells. */
 export const POS_PRESETS: Record<string, { model: Omit<TaggerConfig, 'vocabSize' | 'tagCount'>; train: PosTrainSettings }> = {
-  tiny: {
-    model: { embedSize: 16, hiddenSize: 16, madNorm: 1, seed: 1, suffixes: 2, buckets: 64, suffixDim: 4, shapeDim: 4 },
-    train: { batch: 16, steps: 60, learningRate: 0.01, clipNorm: 5, vocabSize: 2000, dropout: 0, qatSteps: 8, qatLearningRate: 0.002, calibrationBatches: 2, evalSentences: 200 },
-  },
-  small: {
-    model: { embedSize: 128, hiddenSize: 128, madNorm: 1, seed: 1 },
-    train: { batch: 32, steps: 3000, learningRate: 0.002, clipNorm: 5, vocabSize: 0, dropout: 0.3, qatSteps: 600, qatLearningRate: 0.0005, calibrationBatches: 8, evalSentences: 0 },
-  },
+  tiny: { model: { embedSize: 16, hiddenSize: 16, madNorm: 1, seed: 1, ...TINY_FEATURES }, train: TINY_TRAIN },
+  small: { model: { embedSize: 128, hiddenSize: 128, madNorm: 1, seed: 1 }, train: SMALL_TRAIN },
   // the shipped model: spelling features for words outside the vocabulary, about 12 epochs
-  medium: {
-    model: { embedSize: 128, hiddenSize: 192, madNorm: 1, seed: 1, suffixes: 4, buckets: 4096, suffixDim: 32, shapeDim: 16 },
-    train: {
-      batch: 32,
-      steps: 18000,
-      learningRate: 0.002,
-      clipNorm: 5,
-      vocabSize: 0,
-      dropout: 0.4,
-      qatSteps: 2000,
-      qatLearningRate: 0.0002,
-      calibrationBatches: 8,
-      evalSentences: 0,
-      lrDecaySteps: 18000,
-      lrFloor: 0.05,
-    },
-  },
+  medium: { model: { embedSize: 128, hiddenSize: 192, madNorm: 1, seed: 1, ...MEDIUM_FEATURES }, train: MEDIUM_TRAIN },
+  // GRU cells (no MadNorm) at the LSTM preset's parameter count and schedule: the embeddings and
+  // output layer as the LSTM's, hidden size so that both directions and the output layer hold as
+  // many parameters (tiny 12,103 against 12,187; small 314,219 against 313,275; medium 791,307 against 789,307)
+  'tiny-gru': { model: { embedSize: 16, hiddenSize: 18, madNorm: 0, seed: 1, gru: 1, ...TINY_FEATURES }, train: TINY_TRAIN },
+  'small-gru': { model: { embedSize: 128, hiddenSize: 152, madNorm: 0, seed: 1, gru: 1 }, train: SMALL_TRAIN },
+  'medium-gru': { model: { embedSize: 128, hiddenSize: 232, madNorm: 0, seed: 1, gru: 1, ...MEDIUM_FEATURES }, train: MEDIUM_TRAIN },
 };
 
 /** Word and tag vocabularies of the task: training words seen twice (or the top K) plus `<unk>`; the training tagset. */
@@ -200,9 +225,20 @@ function preset(name: string) {
 
 /** Train the Brown tagger (float, or QAT from a float checkpoint), with checkpoints and exact resume. */
 export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> {
-  requireLstmCell(opts, 'pos-brown');
+  requireLstmCell(opts, 'pos-brown', ['lstm', 'gru']);
   await useWasmBackend();
   const p = preset(opts.preset);
+  const gru = opts.cell === 'gru' || (opts.cell === undefined && !!p.model.gru);
+  if (p.model.gru && opts.cell === 'lstm') throw new IntrnnError('ERR_OPTION', '--cell', `preset ${opts.preset} is a GRU preset; drop --cell lstm or pick an LSTM preset`);
+  // MadNorm is defined for LSTM gates only (docs/integer-semantics.md §10b): a GRU run takes a GRU preset, sized to the LSTM's parameters
+  if (gru && !p.model.gru)
+    throw new IntrnnError(
+      'ERR_OPTION',
+      '--cell',
+      `preset ${opts.preset} is an LSTM preset with MadNorm; GRU taggers: --preset ${opts.preset}-gru (one of ${Object.keys(POS_PRESETS)
+        .filter((n) => POS_PRESETS[n].model.gru)
+        .join(', ')})`,
+    );
   const mode = trainingMode(opts);
   const data = loadBrownPos();
   const { words, tags } = posVocabularies(data, p.train.vocabSize);
@@ -276,6 +312,7 @@ export function loadPosCheckpoint(dir: string): { model: BiLstmTagger; words: Vo
     hiddenSize: c.hiddenSize,
     madNorm: c.madNorm,
     seed: c.seed,
+    ...(c.gru ? { gru: 1 } : {}),
     suffixes: c.suffixes ?? 0,
     buckets: c.buckets ?? 0,
     suffixDim: c.suffixDim ?? 0,

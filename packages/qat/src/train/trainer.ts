@@ -79,7 +79,7 @@ export interface TaskTrainOptions {
   validate?: boolean;
   /** Threads of the native training kernels (default: the machine's cores); results do not depend on it. */
   workers?: number;
-  /** The recurrent cell (default `lstm`); `gru`: language models only in this release. */
+  /** The recurrent cell (default: the preset's); `gru`: language models and taggers in this release. */
   cell?: 'lstm' | 'gru';
   /** Width of the recurrent layers' integer weights in QAT (default 8); 4: language models only in this release. */
   weightBits?: number;
@@ -97,9 +97,9 @@ export function requireSameConfig(saved: Record<string, number>, wanted: Record<
   }
 }
 
-/** Refuse a cell or weight width the task does not train (GRU cells and int4 weights: language models only). */
-export function requireLstmCell(opts: Pick<TaskTrainOptions, 'cell' | 'weightBits'>, task: string): void {
-  if (opts.cell !== undefined && opts.cell !== 'lstm') throw new IntrnnError('ERR_OPTION', '--cell', `${task} trains LSTM cells only in this release; GRU cells: --task lm-brown`);
+/** Refuse a cell or weight width the task does not train (GRU cells: language models and taggers; int4 weights: language models). */
+export function requireLstmCell(opts: Pick<TaskTrainOptions, 'cell' | 'weightBits'>, task: string, cells: readonly ('lstm' | 'gru')[] = ['lstm']): void {
+  if (opts.cell !== undefined && !cells.includes(opts.cell)) throw new IntrnnError('ERR_OPTION', '--cell', `${task} trains LSTM cells only in this release; GRU cells: --task lm-brown or pos-brown`);
   if (opts.weightBits !== undefined && opts.weightBits !== 8) throw new IntrnnError('ERR_OPTION', '--weight-bits', `${task} trains int8 weights only in this release; int4 weights: --task lm-brown`);
 }
 
