@@ -28,10 +28,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.out.write(s), writeErr: (s) => void io.err.write(s) });
-  // the command is the first argument that is not an option; help, no command or an unknown one loads every module
+  // the command is the first argument that is not an option; help, no command or an unknown one
+  // loads every module (help lists them); --version alone needs none
   const name = argv.find((a) => !a.startsWith('-'));
+  const versionOnly = name === undefined && argv.some((a) => a === '--version' || a === '-V');
   const only = MODULES.filter((m) => name !== undefined && m.commands.includes(name));
-  for (const m of only.length ? only : MODULES) (await m.load())(program, io);
+  if (!versionOnly) for (const m of only.length ? only : MODULES) (await m.load())(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
