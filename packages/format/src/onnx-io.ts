@@ -54,7 +54,9 @@ export function toNumber(v: unknown): number {
 export function decodeModel(bytes: Uint8Array): ModelProto {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new IntrnnError('ERR_MODEL_DECODE', 'model', 'is empty: no bytes to decode');
   try {
-    return onnx.ModelProto.decode(bytes);
+    // a plain Uint8Array view, never a Node Buffer: the bundled protobufjs (no Node `require`, as in
+    // a browser) would make an empty bytes field with `new Buffer(0)`, which Node warns is deprecated
+    return onnx.ModelProto.decode(bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
     throw new IntrnnError('ERR_MODEL_DECODE', 'model', `is not a valid ONNX ModelProto (${(e as Error).message})`);
   }
