@@ -70,11 +70,14 @@ pub const PAD: usize = 64;
 pub struct Packed {
     pub rows: usize,
     pub cols: usize,
-    /// cols rounded up to a multiple of 64.
+    /// cols rounded up to a multiple of 64: the row layouts' columns.
     pub stride: usize,
+    /// cols rounded up to a multiple of 8: the VNNI layouts' columns (quads of 4, paired at int4).
+    /// Not 64: a GRU of H = 266 would read 320 columns, a fifth of its work and bytes on padding.
+    pub vstride: usize,
     pub w: Vec<i8>,
     pub row_sums: Vec<i32>,
-    /// The VNNI layout: blocks of 16 rows, each block as [stride / 4][16 rows][4 bytes], so that one
+    /// The VNNI layout: blocks of 16 rows, each block as [vstride / 4][16 rows][4 bytes], so that one
     /// dpbusd multiplies 4 inputs into 16 row accumulators with no horizontal sums.
     pub blocked: Vec<i8>,
     /// 8, or 4 after [`Packed::narrow_to_int4`]: then `w` and `blocked` are empty and the int4
@@ -92,6 +95,7 @@ pub struct Packed {
 impl Packed {
     pub fn new(w: &[i8], rows: usize, cols: usize) -> Packed {
         let stride = ((cols + PAD - 1) / PAD).max(1) * PAD;
+        let vstride = ((cols + 7) / 8).max(1) * 8;
         let mut p = vec![0i8; rows * stride];
         let mut row_sums = vec![0i32; rows];
         for r in 0..rows {
@@ -100,14 +104,14 @@ impl Packed {
         }
         // only the VNNI path reads the blocked copy: elsewhere (ARM, wasm) it would double the memory
         let blocks = if cfg!(target_arch = "x86_64") { (rows + 15) / 16 } else { 0 };
-        let mut blocked = vec![0i8; blocks * 16 * stride];
+        let mut blocked = vec![0i8; blocks * 16 * vstride];
         for r in 0..if blocks > 0 { rows } else { 0 } {
             let (b, lane) = (r / 16, r % 16);
             for k in 0..cols {
-                blocked[b * 16 * stride + (k / 4) * 64 + lane * 4 + k % 4] = w[r * cols + k];
+                blocked[b * 16 * vstride + (k / 4) * 64 + lane * 4 + k % 4] = w[r * cols + k];
             }
         }
-        Packed { rows, cols, stride, w: p, row_sums, blocked, bits: 8, w4: Vec::new(), blocked4: Vec::new() }
+        Packed { rows, cols, stride, vstride, w: p, row_sums, blocked, bits: 8, w4: Vec::new(), blocked4: Vec::new() }
     }
 
     /// Keep the weights as int4 (two per byte) from here on: every value must lie in -8…7. Frees the
@@ -127,7 +131,7 @@ impl Packed {
                 w4[r * half + j] = (a as u8 & 15) | ((b as u8 & 15) << 4);
             }
         }
-        // stride is a multiple of 64, so a block's stride / 4 quads pair up exactly
+        // vstride is a multiple of 8, so a block's vstride / 4 quads pair up exactly
         let mut blocked4 = vec![0u8; self.blocked.len() / 2];
         for (pair, out) in self.blocked.chunks_exact(128).zip(blocked4.chunks_exact_mut(64)) {
             for i in 0..64 {
@@ -173,7 +177,7 @@ impl Packed {
         match path {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the path is only chosen when the CPU supports it (Path::detect / available),
-            // and every load reads within `x` (stride long) and the packed row (stride long).
+            // and every load reads within `x` (stride ≥ vstride long) and its block (16 · vstride bytes).
             Path::Vnni => unsafe { self.gemv_vnni(x, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above, for AVX2.
@@ -198,7 +202,7 @@ impl Packed {
             // SAFETY: loads stay within each row (stride / 2 bytes) and x (stride, a multiple of 64).
             Path::Simd128 => unsafe { self.gemv4_simd128(x, out) },
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: chosen only where the CPU has VNNI; loads stay within blocked4 (16 · stride / 2 bytes a block) and x.
+            // SAFETY: chosen only where the CPU has VNNI; loads stay within blocked4 (16 · vstride / 2 bytes a block) and x.
             Path::Vnni => unsafe { self.gemv4_vnni(x, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: chosen only where the CPU has AVX2; loads stay within each row (stride / 2 bytes) and x (stride).
@@ -332,13 +336,13 @@ impl Packed {
     #[target_feature(enable = "avx512vnni,avx512bw,avx512f")]
     unsafe fn gemv4_vnni(&self, x: &[i8], out: &mut [i32]) {
         use std::arch::x86_64::*;
-        let quads: Vec<i32> = x[..self.stride].chunks_exact(4).map(|c| i32::from_le_bytes([c[0] as u8, c[1] as u8, c[2] as u8, c[3] as u8])).collect();
-        let x_sum: i32 = x[..self.stride].iter().map(|&v| v as i32).sum();
+        let quads: Vec<i32> = x[..self.vstride].chunks_exact(4).map(|c| i32::from_le_bytes([c[0] as u8, c[1] as u8, c[2] as u8, c[3] as u8])).collect();
+        let x_sum: i32 = x[..self.vstride].iter().map(|&v| v as i32).sum();
         let (low, high) = (_mm512_set1_epi8(0x0f), _mm512_set1_epi8(0xf0u8 as i8));
         let blocks = (self.rows + 15) / 16;
         let mut lanes = [0i32; 16];
         for b in 0..blocks {
-            let base = self.blocked4.as_ptr().add(b * 8 * self.stride);
+            let base = self.blocked4.as_ptr().add(b * 8 * self.vstride);
             let (mut lo0, mut hi0, mut lo1, mut hi1) = (_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512());
             let pairs = quads.len() / 2;
             let mut p = 0;
@@ -404,11 +408,11 @@ impl Packed {
         // dpbusd multiplies unsigned by signed bytes: feed x + 128 (x xor 0x80) and subtract
         // 128 · Σ w per row afterwards; padded columns hold w = 0 and add nothing
         let quads: Vec<i32> =
-            x[..self.stride].chunks_exact(4).map(|c| i32::from_le_bytes([c[0] ^ 0x80u8 as i8, c[1] ^ 0x80u8 as i8, c[2] ^ 0x80u8 as i8, c[3] ^ 0x80u8 as i8].map(|v| v as u8))).collect();
+            x[..self.vstride].chunks_exact(4).map(|c| i32::from_le_bytes([c[0] ^ 0x80u8 as i8, c[1] ^ 0x80u8 as i8, c[2] ^ 0x80u8 as i8, c[3] ^ 0x80u8 as i8].map(|v| v as u8))).collect();
         let blocks = (self.rows + 15) / 16;
         let mut lanes = [0i32; 16];
         for b in 0..blocks {
-            let base = self.blocked.as_ptr().add(b * 16 * self.stride);
+            let base = self.blocked.as_ptr().add(b * 16 * self.vstride);
             let mut acc0 = _mm512_setzero_si512();
             let mut acc1 = _mm512_setzero_si512();
             let mut q = 0;
