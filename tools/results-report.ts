@@ -270,9 +270,10 @@ ${baselines ? `On the same test stream and 10,000-word vocabulary: an add-one **
 
 ## Beyond the paper: GRU cells and int4 weights
 
-Two measured comparisons have their own generated documents: [gru-vs-lstm.md](gru-vs-lstm.md)
-(\`tools/cells-report.ts\`: a GRU language model against the LSTM one at equal parameters and equal
-training, perplexity, size and per-token speed per engine) and [int4.md](int4.md)
+Three measured comparisons have their own generated documents: [gru-vs-lstm.md](gru-vs-lstm.md) and
+[gru-vs-lstm-tagger.md](gru-vs-lstm-tagger.md) (\`tools/cells-report.ts\`: a GRU language model and a GRU
+tagger against the LSTM ones at equal parameters and equal training, the test metric, size and
+per-token speed per engine) and [int4.md](int4.md)
 (\`tools/int4-report.ts\`: int4 weights against int8 on a trained language model and on a hidden-size
 sweep against ONNX Runtime's fused paths).
 

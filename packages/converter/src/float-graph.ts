@@ -1,16 +1,4 @@
-import {
-  encodeMetadata,
-  encodeModel,
-  IntrnnError,
-  layerTensorName,
-  makeTensor,
-  METADATA_KEY,
-  stateNames,
-  type IGraphProto,
-  type IValueInfoProto,
-  type ModelMetadata,
-  type TensorProto,
-} from '@intrnn/format';
+import { encodeMetadata, encodeModel, layerTensorName, makeTensor, METADATA_KEY, stateNames, type IGraphProto, type IValueInfoProto, type ModelMetadata, type TensorProto } from '@intrnn/format';
 import { featureInputs } from '@intrnn/runtime-core';
 import type { BiLstmTagger, G2pModel, LstmLanguageModel, QGru, QLstm } from '@intrnn/qat';
 import { GraphBuilder, valueInfo } from './onnx/graph-builder.js';
@@ -174,12 +162,14 @@ export function buildFloatModel(spec: FloatModelSpec, mode: WeightProducts = 'fl
     let h0 = st.h0;
     let c0 = st.c0;
     if (l.biasH) {
-      // a GRU layer: stacked language models only, its state is h alone
-      if (spec.topology !== 'stacked') throw new IntrnnError('ERR_CONVERT', l.name, 'is a GRU layer: float32 files of GRU layers are written for stacked language models only');
-      inputs.push(valueInfo(h0, 'float32', [batch, H]));
-      const r = floatGru(g, l, x, h0, inits, mode);
-      g.nodes.push({ opType: 'Identity', domain: '', input: [r.h], output: [st.hT] });
-      outputs.push(valueInfo(st.hT, 'float32', [batch, H]));
+      // a GRU layer: its state is h alone (stacked: fed and returned; bidirectional: zero, over the inputs)
+      if (spec.topology === 'stacked') inputs.push(valueInfo(h0, 'float32', [batch, H]));
+      else h0 = g.constant(new Array(H).fill(0), 'float32', [1, H]);
+      const r = floatGru(g, l, spec.topology === 'stacked' ? x : embedded, h0, inits, mode);
+      if (spec.topology === 'stacked') {
+        g.nodes.push({ opType: 'Identity', domain: '', input: [r.h], output: [st.hT] });
+        outputs.push(valueInfo(st.hT, 'float32', [batch, H]));
+      }
       x = r.y;
       ys.push(r.y);
       continue;

@@ -3,7 +3,18 @@ import { decodeModel, toNumber } from '@intrnn/format';
 import { featureInputs, LanguageModel, loadModel, type Tensor } from '@intrnn/runtime-core';
 import { BiLstmTagger, G2pModel, LstmLanguageModel, tf, useWasmBackend } from '@intrnn/qat';
 import { loadAddon, registerNativeKernels } from '@intrnn/runtime-native';
-import { buildFloatModel, buildG2pModel, buildIntegerModel, buildPeerLanguageModel, dequantizeLanguageModel, floatLanguageModelSpec, g2pSpec, languageModelSpec, taggerSpec } from '../src/index.js';
+import {
+  buildFloatModel,
+  buildG2pModel,
+  buildIntegerModel,
+  buildPeerLanguageModel,
+  dequantizeLanguageModel,
+  floatLanguageModelSpec,
+  floatTaggerSpec,
+  g2pSpec,
+  languageModelSpec,
+  taggerSpec,
+} from '../src/index.js';
 
 // The native kernels join the comparison wherever the addon is built (npm test builds it where cargo exists).
 const native = registerNativeKernels();
@@ -277,6 +288,18 @@ describe('one ONNX file: QAT forward = runtime-core (reference, core) = runtime-
       expectNative(bytes, feeds, ref.run(feeds));
     }
     await session.release();
+    // the float32 file (a Scan of the same cell math per direction, in standard ops) = the tfjs float forward; its int8-dynamic form runs
+    const f = floatTaggerSpec(model, metadata);
+    const floatLogits = tf.tidy(() => model.forwardFloat(ids).dataSync().slice() as Float32Array);
+    for (let b = 0; b < rows.length; b++) {
+      const feeds: Record<string, Tensor> = { tokens: tokens([rows[b]]) };
+      inputs.forEach((name, i) => (feeds[name] = tokens([featureRows[i][b]])));
+      const got = (await runOrt(buildFloatModel(f), feeds)).logits.data as Float32Array;
+      const want = floatLogits.subarray(b * 7 * tagsN, (b + 1) * 7 * tagsN);
+      expect(got.length).toBe(want.length);
+      expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i])))).toBeLessThan(1e-4);
+      expect((await runOrt(buildFloatModel(f, 'int8-dynamic'), feeds)).logits.dims).toEqual([1, 7, tagsN]);
+    }
     model.dispose();
     tf.dispose([ids.words, ...ids.features]);
   });
