@@ -1,12 +1,16 @@
 import type { ModelMetadata } from '@intrnn/format';
 import { featureInputs } from '@intrnn/runtime-core';
-import { requireQatExactness, taggerFeatureSpec, type BiLstmTagger, type G2pModel, type LmQuantState, type LstmLanguageModel, type LstmQuantState } from '@intrnn/qat';
-import type { G2pModelSpec, IntegerModelSpec, LayerSpec, LstmLayerSpec } from './integer-graph.js';
+import { requireQatExactness, taggerFeatureSpec, type BiLstmTagger, type G2pModel, type LmQuantState, type LstmLanguageModel, type GruQuantState, type LstmQuantState } from '@intrnn/qat';
+import type { G2pModelSpec, IntegerModelSpec, GruLayerSpec, LayerSpec, LstmLayerSpec } from './integer-graph.js';
 
 type Source = ModelMetadata['source'];
 
 function layerMeta(q: LstmQuantState): LstmLayerSpec['meta'] {
   return { inputScale: q.inputScale, hiddenScale: q.hiddenScale, gateScale: q.gateScale, cellFracBits: q.cellFracBits, madNorm: q.norm };
+}
+
+function gruLayerMeta(g: GruQuantState): GruLayerSpec['meta'] {
+  return { inputScale: g.inputScale, hiddenScale: g.hiddenScale, gateScale: g.gateScale };
 }
 
 function requireQuant(quant: LmQuantState | null): LmQuantState {
@@ -27,8 +31,7 @@ export function languageModelSpec(model: LstmLanguageModel, vocabulary: readonly
       embedding: { data: ints.embedding, rows: V, cols: E, ...(ints.int4?.embedding ? { bits: 4 as const } : {}) },
       layers: ints.layers.map((cell, l): LayerSpec => {
         if ('biasX' in cell) {
-          const g = q.gru![l];
-          return { name: `gru${l}`, gru: cell, direction: 'forward', meta: { inputScale: g.inputScale, hiddenScale: g.hiddenScale, gateScale: g.gateScale } };
+          return { name: `gru${l}`, gru: cell, direction: 'forward', meta: gruLayerMeta(q.gru![l]) };
         }
         return { name: `lstm${l}`, cell, direction: 'forward', meta: layerMeta(q.lstm[l]) };
       }),
@@ -63,11 +66,7 @@ export function taggerSpec(model: BiLstmTagger, words: readonly string[], tags: 
     const { vocabSize: V, embedSize: E, hiddenSize: H, tagCount } = model.config;
     const spec = taggerFeatureSpec(model.config);
     const layer = (name: string, cell: (typeof ints)['forward'], direction: 'forward' | 'reverse'): LayerSpec => {
-      if ('biasX' in cell) {
-        const g = q.gru![0];
-        return { name, gru: cell, direction, meta: { inputScale: g.inputScale, hiddenScale: g.hiddenScale, gateScale: g.gateScale } };
-      }
-      return { name, cell, direction, meta: layerMeta(q.lstm[0]) };
+      return 'biasX' in cell ? { name, gru: cell, direction, meta: gruLayerMeta(q.gru![0]) } : { name, cell, direction, meta: layerMeta(q.lstm[0]) };
     };
     const inputs = spec ? featureInputs(spec) : [];
     return {

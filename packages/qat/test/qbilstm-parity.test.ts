@@ -51,7 +51,7 @@ describe('QBiLstm in QAT mode computes exactly what runtime-core computes in bot
       }
     }
     expect(mismatches).toBe(0);
-    QBiLstm.disposeConstants(k);
+    layer.disposeConstants(k);
     layer.dispose();
     tf.dispose([x, xInt]);
   });

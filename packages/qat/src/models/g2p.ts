@@ -123,7 +123,7 @@ export class G2pModel {
   }
 
   disposeQatConstants(k: G2pQatConstants): void {
-    QBiLstm.disposeConstants(k.encoder);
+    this.encoder.disposeConstants(k.encoder);
     disposeLstmQatConstants(k.decoder);
     disposeAttentionConstants(k.attention);
     k.outScale.dispose();

@@ -1,7 +1,7 @@
 import { WORD_SHAPES, type GruCellParams, type LstmCellParams, type WordFeatureSpec } from '@intrnn/runtime-core';
 import { IntrnnError } from '@intrnn/format';
 import { embeddingLookup, mm } from '../qat/fast-ops.js';
-import { QBiGru, QBiLstm } from '../qat/qbilstm.js';
+import { QBiGru, QBiLstm, type AnyBidirectional } from '../qat/qbilstm.js';
 import type { GruQatConstants } from '../qat/qgru.js';
 import type { LstmQatConstants } from '../qat/qlstm.js';
 import { fakeQuantValue, fakeQuantWeights, weightScale } from '../qat/ste-ops.js';
@@ -51,7 +51,8 @@ export interface TaggerTable {
 
 /** Per-step QAT constants of the tagger. */
 export interface TaggerQatConstants {
-  bi: { fw: LstmQatConstants; bw: LstmQatConstants } | { fw: GruQatConstants; bw: GruQatConstants };
+  /** The bidirectional layer's constants, of its cell. */
+  bi: { fw: LstmQatConstants | GruQatConstants; bw: LstmQatConstants | GruQatConstants };
   outScale: T;
 }
 
@@ -141,38 +142,28 @@ export class BiLstmTagger {
     return this.quant;
   }
 
+  /** The layer through constants of either cell: it only ever receives the ones it made. */
+  private get layer(): AnyBidirectional {
+    return this.recurrent as AnyBidirectional;
+  }
+
   /** The quantization state of the bidirectional layer, checked against the cell (a checkpoint may hold either). */
-  private lstmState() {
-    const s = this.quant?.lstm[0];
-    if (!s) throw new IntrnnError('ERR_CHECKPOINT', 'quant.lstm', 'holds no LSTM layer state for an LSTM tagger');
+  private layerState() {
+    const gru = this.recurrent instanceof QBiGru;
+    const s = gru ? this.quant?.gru?.[0] : this.quant?.lstm[0];
+    if (!s) throw new IntrnnError('ERR_CHECKPOINT', gru ? 'quant.gru' : 'quant.lstm', `holds no ${gru ? 'GRU' : 'LSTM'} layer state for a ${gru ? 'GRU' : 'LSTM'} tagger`);
     return s;
-  }
-
-  private gruState() {
-    const s = this.quant?.gru?.[0];
-    if (!s) throw new IntrnnError('ERR_CHECKPOINT', 'quant.gru', 'holds no GRU layer state for a GRU tagger');
-    return s;
-  }
-
-  /** Scale of the int8 hidden state both directions share. */
-  private hiddenScale(): number {
-    return this.recurrent instanceof QBiGru ? this.gruState().hiddenScale : this.lstmState().hiddenScale;
   }
 
   qatConstants(previous?: TaggerQatConstants): TaggerQatConstants {
     if (!this.quant) throw new Error('calibrate() the model before QAT');
-    const r = this.recurrent;
-    const bi =
-      r instanceof QBiGru
-        ? r.qatConstants(this.gruState(), previous?.bi as { fw: GruQatConstants; bw: GruQatConstants } | undefined)
-        : r.qatConstants(this.lstmState(), previous?.bi as { fw: LstmQatConstants; bw: LstmQatConstants } | undefined);
+    const bi = this.layer.qatConstants(this.layerState(), previous?.bi);
     if (previous) previous.outScale.dispose();
     return { bi, outScale: weightScale(this.outW) };
   }
 
   disposeQatConstants(k: TaggerQatConstants): void {
-    if (this.recurrent instanceof QBiGru) QBiGru.disposeConstants(k.bi as { fw: GruQatConstants; bw: GruQatConstants });
-    else QBiLstm.disposeConstants(k.bi as { fw: LstmQatConstants; bw: LstmQatConstants });
+    this.layer.disposeConstants(k.bi);
     k.outScale.dispose();
   }
 
@@ -180,10 +171,9 @@ export class BiLstmTagger {
   forwardQat(ids: TaggerInputs, k: TaggerQatConstants): { logitsInt: T; logits: T } {
     const q = this.quant!;
     const x = this.inputs(ids, (t) => fakeQuantValue(t, q.embedScale, 8));
-    const r = this.recurrent;
-    const y = r instanceof QBiGru ? r.forwardQat(x, k.bi as { fw: GruQatConstants; bw: GruQatConstants }) : r.forwardQat(x, k.bi as { fw: LstmQatConstants; bw: LstmQatConstants });
+    const y = this.layer.forwardQat(x, k.bi);
     const [B, L, H2] = y.shape;
-    const logitScale = k.outScale.mul(this.hiddenScale());
+    const logitScale = k.outScale.mul(this.layerState().hiddenScale);
     const logitsInt = mm(y.reshape([B * L, H2]), tf.transpose(fakeQuantWeights(this.outW, k.outScale))).add(fakeQuantValue(this.outB, logitScale, 24));
     return { logitsInt, logits: logitsInt.mul(logitScale) };
   }
@@ -194,9 +184,8 @@ export class BiLstmTagger {
     let out: TaggerIntegers | undefined;
     tf.tidy(() => {
       const ids = tf.range(0, this.config.vocabSize, 1, 'int32');
-      const logitScale = k.outScale.mul(this.hiddenScale());
-      const r = this.recurrent;
-      const cells = r instanceof QBiGru ? r.exportCells(k.bi as { fw: GruQatConstants; bw: GruQatConstants }) : r.exportCells(k.bi as { fw: LstmQatConstants; bw: LstmQatConstants });
+      const logitScale = k.outScale.mul(this.layerState().hiddenScale);
+      const cells = this.layer.exportCells(k.bi);
       const int8 = (v: tf.Variable) => Int8Array.from(fakeQuantValue(v, q.embedScale, 8).dataSync());
       out = {
         embedding: Int8Array.from(fakeQuantValue(embeddingLookup(this.embedding, ids), q.embedScale, 8).dataSync()),

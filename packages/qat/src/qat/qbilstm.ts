@@ -25,7 +25,14 @@ class QBidirectional<S, K, R, P> {
     readonly forward: RecurrentCell<S, K, R, P>,
     readonly backward: RecurrentCell<S, K, R, P>,
     readonly hiddenSize: number,
+    private readonly disposeCell: (k: K) => void,
   ) {}
+
+  /** Free a constants set this layer made. */
+  disposeConstants(k: { fw: K; bw: K }): void {
+    this.disposeCell(k.fw);
+    this.disposeCell(k.bw);
+  }
 
   get variables(): tf.Variable[] {
     return [...this.forward.variables, ...this.backward.variables];
@@ -62,7 +69,7 @@ export class QBiLstm extends QBidirectional<LstmQuantState, LstmQatConstants, Ls
   declare readonly backward: QLstm;
 
   constructor(inputSize: number, hiddenSize: number, seed: number, name = 'bilstm', madNorm = false) {
-    super(new QLstm(inputSize, hiddenSize, seed, `${name}/fw`, madNorm), new QLstm(inputSize, hiddenSize, seed + 5, `${name}/bw`, madNorm), hiddenSize);
+    super(new QLstm(inputSize, hiddenSize, seed, `${name}/fw`, madNorm), new QLstm(inputSize, hiddenSize, seed + 5, `${name}/bw`, madNorm), hiddenSize, disposeLstmQatConstants);
   }
 
   /** One quantization state for both directions, from ranges observed over both. */
@@ -75,11 +82,6 @@ export class QBiLstm extends QBidirectional<LstmQuantState, LstmQatConstants, Ls
     const b = this.backward.normGammaMax();
     return a === undefined || b === undefined ? undefined : Math.max(a, b);
   }
-
-  static disposeConstants(k: { fw: LstmQatConstants; bw: LstmQatConstants }): void {
-    disposeLstmQatConstants(k.fw);
-    disposeLstmQatConstants(k.bw);
-  }
 }
 
 /** A bidirectional GRU layer (docs/integer-semantics.md §10b cells; no MadNorm). */
@@ -88,16 +90,17 @@ export class QBiGru extends QBidirectional<GruQuantState, GruQatConstants, GruRa
   declare readonly backward: QGru;
 
   constructor(inputSize: number, hiddenSize: number, seed: number, name = 'bigru') {
-    super(new QGru(inputSize, hiddenSize, seed, `${name}/fw`), new QGru(inputSize, hiddenSize, seed + 5, `${name}/bw`), hiddenSize);
+    super(new QGru(inputSize, hiddenSize, seed, `${name}/fw`), new QGru(inputSize, hiddenSize, seed + 5, `${name}/bw`), hiddenSize, (k) => disposeGruQatConstants(k));
   }
 
   /** One quantization state for both directions, from ranges observed over both. */
   static calibrate(inputScale: number, ranges: GruRanges): GruQuantState {
     return QGru.calibrate(inputScale, ranges);
   }
-
-  static disposeConstants(k: { fw: GruQatConstants; bw: GruQatConstants }): void {
-    disposeGruQatConstants(k.fw);
-    disposeGruQatConstants(k.bw);
-  }
 }
+
+/**
+ * Either bidirectional layer, through constants of either cell: a model holding one calls it with
+ * the state and constants that layer made (its checkpoint's cell), so no call site branches on it.
+ */
+export type AnyBidirectional = QBidirectional<LstmQuantState | GruQuantState, LstmQatConstants | GruQatConstants, LstmRanges, LstmCellParams | GruCellParams>;

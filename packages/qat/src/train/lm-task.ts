@@ -4,7 +4,7 @@ import { LstmLanguageModel, type LmConfig, type LmQatConstants, type LmState } f
 import { requireQatExactness } from '../qat/exactness.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
-import { disposeCheckpoint, loadFloatStart, loadWeights, trainTask, trainingMode, weightBitsOf, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
+import { disposeCheckpoint, loadFloatStart, loadWeights, trainsGru, trainTask, trainingMode, weightBitsOf, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
 
 export type { TrainProgress } from './trainer.js';
 import { CandidateSampler } from './sampled-softmax.js';
@@ -213,8 +213,7 @@ export async function trainLm(opts: LmTrainOptions): Promise<LmTrainSummary> {
   const mode = trainingMode(opts);
   const data: BrownLmData = loadBrownLm({ vocabSize: p.train.vocabSize });
   // the preset's cell unless --cell says otherwise; only a GRU run records the cell in its config, so LSTM checkpoints keep the config they had
-  if (p.model.gru && opts.cell === 'lstm') throw new IntrnnError('ERR_OPTION', '--cell', `preset ${opts.preset} is a GRU preset; drop --cell lstm or pick an LSTM preset`);
-  const gru = opts.cell === 'gru' || (opts.cell === undefined && !!p.model.gru);
+  const gru = trainsGru(opts, !!p.model.gru);
   // int4 weights are a QAT choice: the run's config records them; the float start it loads has none
   const weightBits = weightBitsOf(opts, mode);
   const model = new LstmLanguageModel({ ...p.model, vocabSize: data.vocab.size, ...(gru ? { gru: 1 } : {}), ...(weightBits === 4 ? { weightBits } : {}) });

@@ -9,7 +9,7 @@ import { BiLstmTagger, taggerFeatureSpec, type TaggerConfig, type TaggerInputs, 
 import { requireQatExactness } from '../qat/exactness.js';
 import { tf, useWasmBackend } from '../qat/tf-backend.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { disposeCheckpoint, loadFloatStart, loadWeights, requireLstmCell, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
+import { disposeCheckpoint, loadFloatStart, loadWeights, requireLstmCell, trainsGru, trainTask, trainingMode, type TaskTrainOptions, type TaskTrainSummary, type TrainProgress } from './trainer.js';
 
 /** Training settings of a tagging preset. */
 export interface PosTrainSettings {
@@ -228,8 +228,7 @@ export async function trainPos(opts: PosTrainOptions): Promise<PosTrainSummary> 
   requireLstmCell(opts, 'pos-brown', ['lstm', 'gru']);
   await useWasmBackend();
   const p = preset(opts.preset);
-  const gru = opts.cell === 'gru' || (opts.cell === undefined && !!p.model.gru);
-  if (p.model.gru && opts.cell === 'lstm') throw new IntrnnError('ERR_OPTION', '--cell', `preset ${opts.preset} is a GRU preset; drop --cell lstm or pick an LSTM preset`);
+  const gru = trainsGru(opts, !!p.model.gru);
   // MadNorm is defined for LSTM gates only (docs/integer-semantics.md §10b): a GRU run takes a GRU preset, sized to the LSTM's parameters
   if (gru && !p.model.gru)
     throw new IntrnnError(

@@ -97,6 +97,15 @@ export function requireSameConfig(saved: Record<string, number>, wanted: Record<
   }
 }
 
+/**
+ * Whether a run trains GRU cells: --cell when given, else the preset's. --cell lstm on a GRU preset
+ * is refused (a GRU preset's width is chosen for GRU cells).
+ */
+export function trainsGru(opts: Pick<TaskTrainOptions, 'cell' | 'preset'>, gruPreset: boolean): boolean {
+  if (gruPreset && opts.cell === 'lstm') throw new IntrnnError('ERR_OPTION', '--cell', `preset ${opts.preset} is a GRU preset; drop --cell lstm or pick an LSTM preset`);
+  return opts.cell === 'gru' || (opts.cell === undefined && gruPreset);
+}
+
 /** Refuse a cell or weight width the task does not train (GRU cells: language models and taggers; int4 weights: language models). */
 export function requireLstmCell(opts: Pick<TaskTrainOptions, 'cell' | 'weightBits'>, task: string, cells: readonly ('lstm' | 'gru')[] = ['lstm']): void {
   if (opts.cell !== undefined && !cells.includes(opts.cell)) throw new IntrnnError('ERR_OPTION', '--cell', `${task} trains LSTM cells only in this release; GRU cells: --task lm-brown or pos-brown`);
