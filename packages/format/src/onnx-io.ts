@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import protobuf from 'protobufjs/minimal.js';
 import { IntrnnError } from './errors.js';
 import { DataType, dataTypeCode, type ElementTypeName } from './op-signatures.js';
 
@@ -6,6 +7,16 @@ import { DataType, dataTypeCode, type ElementTypeName } from './op-signatures.js
 export const onnx = onnxProto.onnx;
 export type ModelProto = onnxProto.onnx.ModelProto;
 export type TensorProto = onnxProto.onnx.ITensorProto;
+
+// String fields through the platform's UTF-8 decoder. protobufjs's own decoder (the one a bundle
+// without Node's Buffer gets) builds an array of char codes per string, 8192 at a time: loading the
+// POS tagger made about 2.5 MB of such garbage for its 260 KB of metadata and node names, and in a
+// load-and-drop loop that garbage is what grows V8's young generation (docs/reliability.md).
+// Invalid UTF-8 becomes U+FFFD, as the Encoding standard says.
+const utf8 = new TextDecoder();
+protobuf.Reader.prototype.string = function readString(this: protobuf.Reader): string {
+  return utf8.decode(this.bytes());
+};
 
 /** A typed array of one of the element types intrnn reads from initializers and feeds. */
 export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;

@@ -181,6 +181,18 @@ describe('tensors and models', () => {
     }
   });
 
+  test('strings decode as UTF-8 (any script); invalid UTF-8 becomes U+FFFD, not bytes read past', () => {
+    const words = ['café', 'naïve', '日本語', 'a\u{1F600}b', '', 'x'.repeat(20_000)];
+    const model = decodeModel(encodeModel({ irVersion: 10, metadataProps: words.map((w, i) => ({ key: `k${i}`, value: w })) }));
+    expect(model.metadataProps!.map((p) => p.value)).toEqual(words);
+    // docString of a graph with the lone bytes 0xff and 0xc3 (a two-byte lead with no continuation)
+    const bad = encodeModel({ irVersion: 10, graph: { name: 'g', docString: 'ok' } });
+    const at = bad.lastIndexOf(0x6f); // the 'o' of 'ok'
+    bad[at] = 0xff;
+    bad[at + 1] = 0xc3;
+    expect(decodeModel(bad).graph!.docString).toBe('\uFFFD\uFFFD');
+  });
+
   test('a model encodes and decodes; bytes that are not a model are a typed error', () => {
     const bytes = encodeModel({ irVersion: 10, graph: { name: 'g', initializer: [makeTensor('w', 'int32', [2], Int32Array.from([7, -9]))] } });
     expect(Array.from(readTensor(decodeModel(bytes).graph!.initializer![0]).data as Int32Array)).toEqual([7, -9]);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LanguageModel, loadModel } from '../src/index.js';
 import { loadModelFile } from '../src/node.js';
@@ -37,4 +38,32 @@ test('a copying model (the default) does not see its bytes change after loading'
 test('an unknown bytes mode is a typed error', () => {
   const bytes = new Uint8Array(readFileSync(PATH));
   expect(() => loadModel(bytes, { bytes: 'share' as 'copy' })).toThrow(expect.objectContaining({ code: 'ERR_OPTION', where: 'bytes' }));
+});
+
+test('loadModelFile reads into the buffer of the model disposed last; a live model keeps its own', () => {
+  const expected = logits(new LanguageModel(loadModel(new Uint8Array(readFileSync(PATH)), { backends: ['core', 'reference'] })));
+  const load = () => loadModelFile(PATH, { backends: ['core', 'reference'] });
+  const bufferOf = (m: ReturnType<typeof load>) => [...m.initializers.values()].find((t) => t.type === 'int8')!.data.buffer;
+  const a = load();
+  const first = bufferOf(a);
+  const b = load(); // a is alive: b must not read into its bytes
+  expect(bufferOf(b)).not.toBe(first);
+  a.dispose();
+  expect(a.initializers.size).toBe(0); // nothing of a still shows the bytes the next load reuses
+  const c = load();
+  expect(bufferOf(c)).toBe(first);
+  expect(logits(new LanguageModel(c))).toEqual(expected);
+  expect(logits(new LanguageModel(b))).toEqual(expected);
+  // a refused file gives the buffer back too, and a smaller file is read into a larger buffer
+  c.dispose();
+  const dir = mkdtempSync(join(tmpdir(), 'intrnn-'));
+  const bad = join(dir, 'bad.onnx');
+  writeFileSync(bad, readFileSync(PATH).subarray(0, 1000));
+  expect(() => loadModelFile(bad)).toThrow(expect.objectContaining({ code: 'ERR_MODEL_DECODE' }));
+  const d = load();
+  expect(bufferOf(d)).toBe(first);
+  expect(logits(new LanguageModel(d))).toEqual(expected);
+  b.dispose();
+  d.dispose();
+  rmSync(dir, { recursive: true });
 });

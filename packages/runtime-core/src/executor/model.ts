@@ -105,6 +105,14 @@ function product(dims: number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
+/** What runs once when a model is disposed: `loadModelFile` takes its file buffer back for the next read. */
+const disposeHooks = new WeakMap<IntrnnModel, () => void>();
+
+/** Run `hook` when `model` is disposed (package-internal: `@intrnn/runtime-core/node`'s buffer reuse). */
+export function onDispose(model: IntrnnModel, hook: () => void): void {
+  disposeHooks.set(model, hook);
+}
+
 /**
  * An intrnn integer model loaded from ONNX bytes: validated, planned once (a kernel instance per
  * node, weights packed), then {@link IntrnnModel.run} any number of times.
@@ -313,12 +321,18 @@ export class IntrnnModel {
   /**
    * Free the kernels' memory outside the JS heap (native and wasm weights) now, instead of when the
    * garbage collector finds the model (a finalizer stays the backstop). Later runs are refused with
-   * ERR_DISPOSED; disposing twice is harmless.
+   * ERR_DISPOSED; disposing twice is harmless. {@link IntrnnModel.initializers} empties: a model
+   * from `loadModelFile` borrowed its file's bytes, which the next `loadModelFile` reads into, so
+   * tensors taken from it (or constant outputs of its runs) must not be read after this.
    */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const node of this.plan) node.kernel.dispose?.();
+    (this.initializers as Map<string, Tensor>).clear(); // views into bytes a file loader may reuse
+    const hook = disposeHooks.get(this);
+    disposeHooks.delete(this);
+    hook?.();
   }
 
   /** Whether {@link dispose} was called. */

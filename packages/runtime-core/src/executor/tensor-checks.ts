@@ -75,6 +75,14 @@ export function checkRescale(m: number, s: number, where: { multiplier: string; 
   if (!(s >= 0 && s <= 63)) throw new IntrnnError('ERR_MODEL_TENSOR', where.shift, `${at}: shift ${s} is outside [0, 63]`);
 }
 
+/**
+ * {@link checkRescale} on every entry of a table of rescales; `at(k)` names entry k and is called
+ * only for a bad one (a label per entry made up front was most of a load's garbage).
+ */
+export function checkRescales(m: ArrayLike<number>, s: ArrayLike<number>, where: { multiplier: string; shift: string }, at: (k: number) => string): void {
+  for (let k = 0; k < m.length; k++) if (!(m[k] >= 0 && m[k] < 2 ** 21 && s[k] >= 0 && s[k] <= 63)) checkRescale(m[k], s[k], where, at(k));
+}
+
 /** A MadNorm gate's parameters within the ranges of docs/integer-semantics.md §8 (γ int16 by its tensor type); `where` is the node. */
 function checkMadNorm(p: MadNormParams, where: string, gate: number): MadNormParams {
   const fail = (tensor: string, field: string, v: number, range: string) => {
@@ -125,7 +133,7 @@ export function lstmParamsFromTensors(c: (Tensor | null)[], where: string): Lstm
   const shifts = Int32Array.from(expectTensor(c[LSTM_INPUT.shifts], `${where}.shifts`, 'int8', [2, H4]).data as Int8Array);
   const out = expectTensor(c[LSTM_INPUT.outRescale], `${where}.out_rescale`, 'int32', [3]).data as Int32Array;
   const rows = { multiplier: `${where}.multipliers`, shift: `${where}.shifts` };
-  for (let k = 0; k < 2 * H4; k++) checkRescale(mults[k], shifts[k], rows, `[${Math.floor(k / H4)}, ${k % H4}]`);
+  checkRescales(mults, shifts, rows, (k) => `[${Math.floor(k / H4)}, ${k % H4}]`);
   checkRescale(out[0], out[1], { multiplier: `${where}.out_rescale`, shift: `${where}.out_rescale` }, 'output');
   if (out[2] < 0 || out[2] > 15) throw new IntrnnError('ERR_MODEL_TENSOR', `${where}.out_rescale`, `cellFracBits ${out[2]} is outside [0, 15]`);
   let norm: LstmCellParams['norm'];
@@ -191,7 +199,7 @@ export function gruParamsFromTensors(c: (Tensor | null)[], where: string): GruCe
   const mults = expectTensor(c[GRU_INPUT.multipliers], `${where}.multipliers`, 'int32', [2, H3]).data as Int32Array;
   const shifts = Int32Array.from(expectTensor(c[GRU_INPUT.shifts], `${where}.shifts`, 'int8', [2, H3]).data as Int8Array);
   const rows = { multiplier: `${where}.multipliers`, shift: `${where}.shifts` };
-  for (let k = 0; k < 2 * H3; k++) checkRescale(mults[k], shifts[k], rows, `[${Math.floor(k / H3)}, ${k % H3}]`);
+  checkRescales(mults, shifts, rows, (k) => `[${Math.floor(k / H3)}, ${k % H3}]`);
   const out = expectTensor(c[GRU_INPUT.outRescale], `${where}.out_rescale`, 'int32', [4]).data as Int32Array;
   const rescale = { multiplier: `${where}.out_rescale`, shift: `${where}.out_rescale` };
   checkRescale(out[0], out[1], rescale, 'previous state');

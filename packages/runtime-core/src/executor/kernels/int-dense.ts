@@ -3,7 +3,7 @@ import { requantize } from '../../arithmetic/requantize.js';
 import { gemvInt8 } from '../../kernels/gemv-int8.js';
 import type { KernelEntry, KernelInstance, NodeSpec } from '../registry.js';
 import { HEAP_ALLOCATOR } from '../arena.js';
-import { checkRescale, expectTensor, expectWeights, requireAccumulatorBound } from '../tensor-checks.js';
+import { checkRescales, expectTensor, expectWeights, requireAccumulatorBound } from '../tensor-checks.js';
 import { rshr, sat } from './fast-arith.js';
 import { checkCost } from '../limits.js';
 import { rowDot } from './row-dot.js';
@@ -24,7 +24,7 @@ export function denseParams(node: NodeSpec) {
     const multipliers = expectTensor(node.constants[3], `${node.name}.multipliers`, 'int32', [N]).data as Int32Array;
     const shifts = Int32Array.from(expectTensor(node.constants[4], `${node.name}.shifts`, 'int8', [N]).data as Int8Array);
     const where = { multiplier: `${node.name}.multipliers`, shift: `${node.name}.shifts` };
-    for (let n = 0; n < N; n++) checkRescale(multipliers[n], shifts[n], where, `row ${n}`);
+    checkRescales(multipliers, shifts, where, (n) => `row ${n}`);
     rescale = { multipliers, shifts };
   }
   return { w: W.values, bits: W.bits, bias: B.data as Int32Array, N, K, rescale };
